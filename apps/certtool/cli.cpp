@@ -1,0 +1,186 @@
+#include "cli.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+#include <openssl/crypto.h>
+
+#include <cstring>
+#include <iostream>
+
+namespace certtool::cli {
+
+namespace {
+
+constexpr const char* k_exit_codes =
+    "EXIT CODES\n"
+    "  0 success   1 check answered no   2 usage error   3 operation failed\n"
+    "  4 malformed input   5 wrong password   6 key mismatch / no key\n"
+    "  7 no such entry   8 already exists (use --force)\n";
+
+void print_error(std::ostream& out, std::ostream& err, bool json, std::string_view code,
+                 const std::string& message, ExitCode exit) {
+    if (json) {
+        out << nlohmann::json{{"error", {{"code", code}, {"message", message}}},
+                              {"exit_code", static_cast<int>(exit)}}
+                   .dump()
+            << '\n';
+    } else {
+        err << "certtool: error: " << message << '\n';
+    }
+}
+
+bool wants_json(int argc, const char* const* argv) {
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--json") == 0) {  // NOLINT(cppcoreguidelines-pro-bounds-pointer-arithmetic)
+            return true;
+        }
+    }
+    return false;
+}
+
+std::string version_text() {
+    return fmt::format("certtool {} ({})", CERTTOOL_VERSION, OpenSSL_version(OPENSSL_VERSION));
+}
+
+}  // namespace
+
+ExitCode exit_code_for(Errc code) noexcept {
+    switch (code) {
+        case Errc::invalid_argument: return ExitCode::usage;
+        case Errc::parse: return ExitCode::malformed_input;
+        case Errc::bad_password: return ExitCode::bad_password;
+        case Errc::key_mismatch: return ExitCode::key_mismatch;
+        case Errc::not_found: return ExitCode::not_found;
+        case Errc::already_exists: return ExitCode::already_exists;
+        case Errc::io:
+        case Errc::crypto:
+        case Errc::unsupported:
+        case Errc::network:
+        case Errc::locked: return ExitCode::failed;
+    }
+    return ExitCode::failed;
+}
+
+void Output::warn(const std::string& message) {
+    if (m_json) {
+        m_result["warnings"].push_back(message);
+    } else {
+        m_err << "certtool: warning: " << message << '\n';
+    }
+}
+
+void Output::note(const std::string& message) {
+    if (m_json) {
+        m_result["notes"].push_back(message);
+    } else {
+        m_err << "certtool: " << message << '\n';
+    }
+}
+
+void Output::flush() {
+    if (m_json) {
+        m_out << m_result.dump() << '\n';
+    }
+    m_out.flush();
+}
+
+void add_common(CLI::App& sub, Common& common) {
+    sub.add_option("--store", common.store,
+                   "store directory (default: $CERTTOOL_HOME, else "
+                   "${XDG_DATA_HOME:-~/.local/share}/certtool)")
+        ->type_name("DIR");
+    sub.add_flag("--json", common.json, "print one JSON object to stdout");
+}
+
+std::string footer(const std::vector<std::string>& examples) {
+    std::string out = "\nEXAMPLES\n";
+    for (const auto& e : examples) {
+        out += "  " + e + "\n";
+    }
+    return out + "\n" + k_exit_codes;
+}
+
+Store open_store(const Common& common) {
+    return Store{common.store.empty() ? Store::default_location()
+                                      : std::filesystem::path{common.store}};
+}
+
+int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+    const bool json = wants_json(argc, argv);
+    if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {  // NOLINT
+        // Answered before anything is set up: scripts call this often.
+        out << version_text() << '\n';
+        return 0;
+    }
+    try {
+        CLI::App app{"certtool: certificate lifecycle for mail gateways and other TLS services",
+                     "certtool"};
+        app.footer(footer({"certtool create-selfsigned mail --cn mail.example.com",
+                           "certtool export-csr mail -o mail.csr",
+                           "certtool import-signed mail --cert signed.pem --intermediate ca.pem",
+                           "CERTTOOL_P12_PASS=... certtool export-pkcs12 mail -o mail.p12 "
+                           "--password-env CERTTOOL_P12_PASS"}));
+        app.require_subcommand(1);
+        app.add_flag_callback(
+            "--version", [&out] {
+                out << version_text() << '\n';
+                throw CLI::Success{};
+            }, "print the version and exit");
+        Dispatch dispatch;
+        add_common(app, dispatch.common);
+        add_create_selfsigned(app, dispatch);
+        add_export_csr(app, dispatch);
+        add_import_signed(app, dispatch);
+        add_import_pkcs12(app, dispatch);
+        add_export_pkcs12(app, dispatch);
+        add_renew(app, dispatch);
+        add_list(app, dispatch);
+        add_show(app, dispatch);
+        add_delete(app, dispatch);
+        add_export(app, dispatch);
+
+        try {
+            app.parse(argc, argv);
+        } catch (const CLI::CallForHelp&) {
+            out << app.help();
+            return 0;
+        } catch (const CLI::CallForAllHelp&) {
+            out << app.help("", CLI::AppFormatMode::All);
+            return 0;
+        } catch (const CLI::Success&) {
+            return 0;  // --version
+        } catch (const CLI::ParseError& e) {
+            // Subcommand help: CLI11 reports it as CallForHelp from the subcommand.
+            std::string message = e.what();
+            for (const CLI::App* sub : app.get_subcommands()) {
+                message += fmt::format(" (see 'certtool {} --help')", sub->get_name());
+                break;
+            }
+            if (app.get_subcommands().empty()) {
+                message += " (see 'certtool --help')";
+            }
+            print_error(out, err, json, "usage", message, ExitCode::usage);
+            return static_cast<int>(ExitCode::usage);
+        }
+        const CLI::App* sub = app.get_subcommands().front();
+        Output output{dispatch.common.json, out, err};
+        try {
+            const ExitCode code = dispatch.runners.at(sub)(output);
+            output.flush();
+            return static_cast<int>(code);
+        } catch (const Error& e) {
+            const ExitCode code = exit_code_for(e.code());
+            print_error(out, err, dispatch.common.json, errc_name(e.code()), e.what(), code);
+            return static_cast<int>(code);
+        }
+    } catch (const Error& e) {
+        const ExitCode code = exit_code_for(e.code());
+        print_error(out, err, json, errc_name(e.code()), e.what(), code);
+        return static_cast<int>(code);
+    } catch (const std::exception& e) {
+        print_error(out, err, json, "internal", e.what(), ExitCode::failed);
+        return static_cast<int>(ExitCode::failed);
+    }
+}
+
+}  // namespace certtool::cli

@@ -1,0 +1,95 @@
+// The certtool command line: registration, the one place errors become exit codes, and the
+// output channel (text or --json) the subcommands render into.
+#pragma once
+
+#include <certtool/error.hpp>
+#include <certtool/store.hpp>
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <iosfwd>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}  // namespace CLI
+
+namespace certtool::cli {
+
+// Documented in README "Exit codes" and every --help footer.
+enum class ExitCode : int {
+    ok = 0,
+    check_failed = 1,     // the answer is "no"
+    usage = 2,            // bad command line or invalid argument
+    failed = 3,           // the operation failed (I/O, crypto, unsupported, lock timeout)
+    malformed_input = 4,  // an input file is not what it should be
+    bad_password = 5,
+    key_mismatch = 6,     // no certificate matches the key, or no key at all
+    not_found = 7,        // no such store entry
+    already_exists = 8,   // entry or output file exists and --force was not given
+};
+
+[[nodiscard]] ExitCode exit_code_for(Errc code) noexcept;
+
+// Options every subcommand takes.
+struct Common {
+    std::string store;  // --store DIR
+    bool json{false};   // --json
+};
+
+// Where a subcommand's results go. In --json mode a subcommand fills `result` (one JSON object
+// printed at the end); in text mode it writes to `out`. Warnings go to stderr (text) or to
+// result["warnings"] (JSON).
+class Output {
+public:
+    Output(bool json, std::ostream& out, std::ostream& err) : m_json(json), m_out(out), m_err(err) {}
+
+    [[nodiscard]] bool json() const noexcept { return m_json; }
+    [[nodiscard]] std::ostream& text() noexcept { return m_out; }
+    [[nodiscard]] nlohmann::json& result() noexcept { return m_result; }
+    void warn(const std::string& message);
+    void note(const std::string& message);  // informational, stderr in text mode
+    void flush();                            // prints the JSON object, if any
+
+private:
+    bool m_json;
+    std::ostream& m_out;
+    std::ostream& m_err;
+    nlohmann::json m_result = nlohmann::json::object();
+};
+
+using Runner = std::function<ExitCode(Output&)>;
+
+// What add_<verb> functions register into.
+struct Dispatch {
+    Common common;
+    std::map<const CLI::App*, Runner> runners;
+};
+
+// Adds --store and --json to a subcommand.
+void add_common(CLI::App& sub, Common& common);
+
+// Standard help footer: examples, then the exit-code table.
+[[nodiscard]] std::string footer(const std::vector<std::string>& examples);
+
+// The store named by --store, $CERTTOOL_HOME or the XDG default.
+[[nodiscard]] Store open_store(const Common& common);
+
+// Runs certtool with the given arguments; never throws. Returns the process exit code.
+int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
+
+// One registration function per subcommand (cmd_<verb>.cpp).
+void add_create_selfsigned(CLI::App& app, Dispatch& dispatch);
+void add_export_csr(CLI::App& app, Dispatch& dispatch);
+void add_import_signed(CLI::App& app, Dispatch& dispatch);
+void add_import_pkcs12(CLI::App& app, Dispatch& dispatch);
+void add_export_pkcs12(CLI::App& app, Dispatch& dispatch);
+void add_renew(CLI::App& app, Dispatch& dispatch);
+void add_list(CLI::App& app, Dispatch& dispatch);
+void add_show(CLI::App& app, Dispatch& dispatch);
+void add_delete(CLI::App& app, Dispatch& dispatch);
+void add_export(CLI::App& app, Dispatch& dispatch);
+
+}  // namespace certtool::cli

@@ -1,0 +1,46 @@
+#include <CLI/CLI.hpp>
+
+#include "cli.hpp"
+#include "render.hpp"
+
+namespace certtool::cli {
+
+namespace {
+
+struct ShowOptions {
+    std::string name;
+    bool pem{false};
+};
+
+ExitCode run_show(const ShowOptions& opt, const Common& common, Output& out) {
+    const Store store = open_store(common);
+    const Entry entry = store.get(opt.name);
+    if (out.json()) {
+        out.result() = entry_json(entry);
+        if (opt.pem) {
+            out.result()["certificate"]["pem"] = entry.certificate.to_pem();
+        }
+    } else {
+        print_entry(out.text(), entry);
+        if (opt.pem) {
+            out.text() << entry.certificate.to_pem();
+        }
+    }
+    return ExitCode::ok;
+}
+
+}  // namespace
+
+void add_show(CLI::App& app, Dispatch& dispatch) {
+    auto opt = std::make_shared<ShowOptions>();
+    auto* sub = app.add_subcommand("show", "show an entry: subject, SANs, validity, chain");
+    sub->add_option("NAME", opt->name, "entry name")->required();
+    sub->add_flag("--pem", opt->pem, "also print the certificate in PEM");
+    add_common(*sub, dispatch.common);
+    sub->footer(footer({"certtool show mail", "certtool show mail --json"}));
+    dispatch.runners[sub] = [opt, &common = dispatch.common](Output& out) {
+        return run_show(*opt, common, out);
+    };
+}
+
+}  // namespace certtool::cli

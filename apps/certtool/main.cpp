@@ -1,0 +1,7 @@
+#include <iostream>
+
+#include "cli.hpp"
+
+int main(int argc, char** argv) {
+    return certtool::cli::run(argc, argv, std::cout, std::cerr);
+}

@@ -1,0 +1,29 @@
+// Where a PKCS#12 password comes from: --password-file, --password-env, --password-fd, or a
+// prompt when stdin is a terminal. Never from argv.
+#pragma once
+
+#include <certtool/secret.hpp>
+
+#include <string>
+
+namespace CLI {
+class App;
+}  // namespace CLI
+
+namespace certtool::cli {
+
+struct PasswordOptions {
+    std::string file;
+    std::string env;
+    int fd{-1};
+};
+
+void add_password_options(CLI::App& sub, PasswordOptions& options);
+
+enum class Confirm { once, twice };
+
+// The password from the one source given; with none, a prompt on the terminal (twice when
+// creating a file). With no source and no terminal: Error{invalid_argument} instead of hanging.
+[[nodiscard]] Secret obtain_password(const PasswordOptions& options, Confirm confirm);
+
+}  // namespace certtool::cli

@@ -1,0 +1,248 @@
+#include <certtool/chain.hpp>
+#include <certtool/error.hpp>
+#include <fmt/core.h>
+
+#include <algorithm>
+
+#include "fs.hpp"
+#include "ossl/ossl.hpp"
+
+namespace certtool {
+
+namespace {
+
+constexpr std::size_t k_max_depth = 10;
+
+bool contains(const std::vector<Certificate>& certs, const Certificate& c) {
+    return std::any_of(certs.begin(), certs.end(), [&](const Certificate& x) { return x.same_as(c); });
+}
+
+std::string quoted(const Certificate& c) {
+    return "'" + c.subject() + "'";
+}
+
+}  // namespace
+
+std::string_view severity_name(Severity s) noexcept {
+    switch (s) {
+        case Severity::info: return "info";
+        case Severity::warning: return "warning";
+        case Severity::error: return "error";
+    }
+    return "warning";
+}
+
+AssembledChain assemble_chain(const PrivateKey& key, const std::vector<Certificate>& pool,
+                              TimePoint now) {
+    std::optional<Certificate> leaf;
+    for (const auto& c : pool) {
+        if (c.matches_key(key) && (!leaf || c.not_after() > leaf->not_after())) {
+            leaf = c;
+        }
+    }
+    if (!leaf) {
+        throw Error(Errc::key_mismatch,
+                    fmt::format("none of the {} certificate(s) given matches the entry's private "
+                                "key: give the certificate the CA issued for this entry's CSR",
+                                pool.size()));
+    }
+    return assemble_chain(*leaf, pool, now);
+}
+
+AssembledChain assemble_chain(const Certificate& leaf, const std::vector<Certificate>& pool,
+                              TimePoint now) {
+    AssembledChain out{leaf, {}, std::nullopt, {}, {}};
+
+    // De-duplicate, remembering the input order of the non-leaf certificates.
+    std::vector<Certificate> unique;
+    for (const auto& c : pool) {
+        if (c.same_as(leaf)) {
+            continue;
+        }
+        if (contains(unique, c)) {
+            out.findings.push_back({"duplicate-certificate", Severity::info,
+                                    fmt::format("{} was given more than once: stored once",
+                                                quoted(c)),
+                                    c.subject()});
+            continue;
+        }
+        unique.push_back(c);
+    }
+
+    // Walk issuer by issuer. Among several candidates prefer one valid now, then the newest.
+    std::vector<Certificate> path;
+    Certificate current = leaf;
+    while (!current.is_self_signed() && path.size() < k_max_depth) {
+        std::optional<Certificate> best;
+        for (const auto& c : unique) {
+            if (contains(path, c) || c.same_as(current) || !current.is_issued_by(c)) {
+                continue;
+            }
+            const bool valid = c.not_before() <= now && now <= c.not_after();
+            const bool best_valid = best && best->not_before() <= now && now <= best->not_after();
+            if (!best || (valid && !best_valid) ||
+                (valid == best_valid && c.not_after() > best->not_after())) {
+                best = c;
+            }
+        }
+        if (!best) {
+            break;
+        }
+        path.push_back(*best);
+        current = *best;
+    }
+
+    for (const auto& c : unique) {
+        if (!contains(path, c)) {
+            out.unrelated.push_back(c);
+            out.findings.push_back({"unrelated-certificate", Severity::warning,
+                                    fmt::format("{} is not part of this certificate's chain: "
+                                                "dropped",
+                                                quoted(c)),
+                                    c.subject()});
+        }
+    }
+
+    // Was the input already in leaf -> root order?
+    std::vector<Certificate> input_order;
+    for (const auto& c : unique) {
+        if (contains(path, c)) {
+            input_order.push_back(c);
+        }
+    }
+    if (!std::equal(input_order.begin(), input_order.end(), path.begin(), path.end(),
+                    [](const Certificate& a, const Certificate& b) { return a.same_as(b); })) {
+        out.findings.push_back({"wrong-order", Severity::info,
+                                "the certificates were not in leaf-to-root order: stored in the "
+                                "right order",
+                                {}});
+    }
+
+    for (const auto& c : path) {
+        if (c.is_self_signed()) {
+            out.root = c;
+            out.findings.push_back({"root-not-stored", Severity::info,
+                                    fmt::format("root {} is a trust anchor: not stored in the "
+                                                "chain servers send",
+                                                quoted(c)),
+                                    c.subject()});
+            continue;
+        }
+        out.intermediates.push_back(c);
+        if (c.not_after() < now) {
+            out.findings.push_back({"expired", Severity::warning,
+                                    fmt::format("intermediate {} expired on {}: get the current "
+                                                "intermediate from the CA",
+                                                quoted(c), format_time(c.not_after())),
+                                    c.subject()});
+        } else if (c.not_after() < leaf.not_after()) {
+            out.findings.push_back({"expires-before-leaf", Severity::warning,
+                                    fmt::format("intermediate {} expires on {}, before the "
+                                                "certificate ({}): the chain breaks then; get the "
+                                                "newer intermediate from the CA",
+                                                quoted(c), format_time(c.not_after()),
+                                                format_time(leaf.not_after())),
+                                    c.subject()});
+        }
+    }
+    return out;
+}
+
+TrustStore TrustStore::system() {
+    std::shared_ptr<X509_STORE> store{ossl::check_ptr(X509_STORE_new(), "X509_STORE_new"),
+                                      ossl::Deleter<X509_STORE_free>{}};
+    ossl::check1(X509_STORE_set_default_paths(store.get()), "loading the system trust store");
+    return {std::move(store), "the system trust store"};
+}
+
+TrustStore TrustStore::from_path(const std::filesystem::path& path) {
+    std::shared_ptr<X509_STORE> store{ossl::check_ptr(X509_STORE_new(), "X509_STORE_new"),
+                                      ossl::Deleter<X509_STORE_free>{}};
+    std::vector<std::filesystem::path> files;
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+        for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
+            if (entry.is_regular_file(ec)) {
+                files.push_back(entry.path());
+            }
+        }
+        std::sort(files.begin(), files.end());
+    } else {
+        files.push_back(path);
+    }
+    std::size_t count = 0;
+    for (const auto& f : files) {
+        const std::string data = detail::read_file(f, "trust file");
+        std::vector<Certificate> certs;
+        try {
+            certs = Certificate::parse_all(data, f.string());
+        } catch (const Error&) {
+            if (files.size() == 1) {
+                throw;
+            }
+            continue;  // a directory may hold other files (hash links, READMEs)
+        }
+        for (const auto& c : certs) {
+            ossl::check1(X509_STORE_add_cert(store.get(), c.native()), "adding trust anchor");
+            ++count;
+        }
+    }
+    if (count == 0) {
+        throw Error(Errc::parse, fmt::format("no certificate found in trust path '{}'",
+                                             path.string()));
+    }
+    return {std::move(store), fmt::format("'{}'", path.string())};
+}
+
+std::vector<ChainFinding> check_trust(const AssembledChain& chain, const TrustStore& trust) {
+    ossl::X509StackPtr untrusted{ossl::check_ptr(sk_X509_new_null(), "sk_X509_new_null")};
+    for (const auto& c : chain.intermediates) {
+        ossl::check1(X509_add_cert(untrusted.get(), c.native(), X509_ADD_FLAG_UP_REF),
+                     "X509_add_cert");
+    }
+    if (chain.root) {
+        ossl::check1(X509_add_cert(untrusted.get(), chain.root->native(), X509_ADD_FLAG_UP_REF),
+                     "X509_add_cert");
+    }
+    ossl::X509StoreCtxPtr ctx{ossl::check_ptr(X509_STORE_CTX_new(), "X509_STORE_CTX_new")};
+    ossl::check1(X509_STORE_CTX_init(ctx.get(), trust.native(), chain.leaf.native(), untrusted.get()),
+                 "X509_STORE_CTX_init");
+    X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
+    X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_NO_CHECK_TIME);
+    const int rc = X509_verify_cert(ctx.get());
+    ossl::clear_errors();
+    if (rc == 1) {
+        return {};
+    }
+    const int err = X509_STORE_CTX_get_error(ctx.get());
+    const Certificate top = chain.intermediates.empty() ? chain.leaf : chain.intermediates.back();
+    if (err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+        err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT) {
+        if (chain.root) {
+            return {{"untrusted-root", Severity::warning,
+                     fmt::format("the chain ends at root '{}', which is not in {}: clients will not "
+                                 "trust it unless they have that root",
+                                 chain.root->subject(), trust.description()),
+                     chain.root->subject()}};
+        }
+        return {{"missing-intermediate", Severity::warning,
+                 fmt::format("the chain does not reach a trust anchor in {}: the issuer '{}' of "
+                             "'{}' is missing; get it from the CA and pass it with --intermediate",
+                             trust.description(), top.issuer(), top.subject()),
+                 top.issuer()}};
+    }
+    if (err == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN || err == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT) {
+        const std::string root = chain.root ? chain.root->subject() : top.subject();
+        return {{"untrusted-root", Severity::warning,
+                 fmt::format("the chain ends at root '{}', which is not in {}: clients will not "
+                             "trust it unless they have that root",
+                             root, trust.description()),
+                 root}};
+    }
+    return {{"chain-invalid", Severity::warning,
+             fmt::format("the chain does not verify against {}: {}", trust.description(),
+                         X509_verify_cert_error_string(err)),
+             {}}};
+}
+
+}  // namespace certtool

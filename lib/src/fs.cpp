@@ -1,0 +1,293 @@
+#include "fs.hpp"
+
+#include <certtool/error.hpp>
+#include <fmt/core.h>
+
+#include <fcntl.h>
+#include <stdio.h>  // renameat2 (glibc >= 2.28)
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <thread>
+
+namespace certtool::detail {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string errno_text(int err) {
+    return std::strerror(err);
+}
+
+class Fd {
+public:
+    explicit Fd(int fd) noexcept : m_fd(fd) {}
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    Fd(Fd&&) = delete;
+    Fd& operator=(Fd&&) = delete;
+    ~Fd() {
+        if (m_fd >= 0) {
+            ::close(m_fd);
+        }
+    }
+    [[nodiscard]] int get() const noexcept { return m_fd; }
+
+private:
+    int m_fd;
+};
+
+std::string random_suffix() {
+    static thread_local std::mt19937_64 rng{std::random_device{}() ^
+                                            static_cast<std::uint64_t>(::getpid())};
+    return fmt::format("{:016x}", rng());
+}
+
+fs::path parent_or_dot(const fs::path& p) {
+    fs::path parent = p.parent_path();
+    return parent.empty() ? fs::path{"."} : parent;
+}
+
+}  // namespace
+
+std::string read_file(const fs::path& path, std::string_view what, std::size_t max_bytes) {
+    Fd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+    if (fd.get() < 0) {
+        const int err = errno;
+        throw Error(Errc::io, fmt::format("cannot read {} '{}': {}", what, path.string(),
+                                          errno_text(err)));
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) == 0 && S_ISDIR(st.st_mode)) {
+        throw Error(Errc::io,
+                    fmt::format("cannot read {} '{}': it is a directory", what, path.string()));
+    }
+    std::string out;
+    if (S_ISREG(st.st_mode) && st.st_size > 0) {
+        out.reserve(static_cast<std::size_t>(st.st_size) + 1);
+    }
+    std::array<char, 65536> buf{};
+    for (;;) {
+        const ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            const int err = errno;
+            throw Error(Errc::io, fmt::format("cannot read {} '{}': {}", what, path.string(),
+                                              errno_text(err)));
+        }
+        if (n == 0) {
+            break;
+        }
+        out.append(buf.data(), static_cast<std::size_t>(n));
+        if (out.size() > max_bytes) {
+            throw Error(Errc::parse, fmt::format("{} '{}' is larger than {} bytes", what,
+                                                 path.string(), max_bytes));
+        }
+    }
+    return out;
+}
+
+AtomicFile::AtomicFile(fs::path target, unsigned mode, Overwrite overwrite)
+    : m_target(std::move(target)), m_overwrite(overwrite) {
+    check_output_path(m_target, overwrite);
+    const fs::path dir = parent_or_dot(m_target);
+    for (int attempt = 0; attempt < 16 && m_fd < 0; ++attempt) {
+        m_temp = dir / fmt::format(".{}.tmp-{}", m_target.filename().string(), random_suffix());
+        // O_EXCL + mode at creation: the file is never visible with wider permissions.
+        m_fd = ::open(m_temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                      static_cast<mode_t>(mode));
+        if (m_fd < 0 && errno != EEXIST) {
+            const int err = errno;
+            throw Error(Errc::io,
+                        fmt::format("cannot write '{}': {}: check that the directory '{}' exists "
+                                    "and is writable",
+                                    m_target.string(), errno_text(err), dir.string()));
+        }
+    }
+    if (m_fd < 0) {
+        throw Error(Errc::io, fmt::format("cannot create a temporary file in '{}'", dir.string()));
+    }
+    // umask may have removed bits we want (e.g. 0644 -> 0600 is fine, but keep exactly `mode`
+    // for outputs meant to be shared).
+    ::fchmod(m_fd, static_cast<mode_t>(mode));
+}
+
+AtomicFile::AtomicFile(AtomicFile&& other) noexcept
+    : m_target(std::move(other.m_target)),
+      m_temp(std::move(other.m_temp)),
+      m_fd(other.m_fd),
+      m_overwrite(other.m_overwrite),
+      m_committed(other.m_committed) {
+    other.m_fd = -1;
+    other.m_committed = true;
+}
+
+AtomicFile::~AtomicFile() {
+    if (m_fd >= 0) {
+        ::close(m_fd);
+    }
+    if (!m_committed && !m_temp.empty()) {
+        ::unlink(m_temp.c_str());
+    }
+}
+
+void AtomicFile::write(std::string_view data) {
+    const char* p = data.data();
+    std::size_t left = data.size();
+    while (left > 0) {
+        const ssize_t n = ::write(m_fd, p, left);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            const int err = errno;
+            throw Error(Errc::io,
+                        fmt::format("cannot write '{}': {}", m_target.string(), errno_text(err)));
+        }
+        p += n;
+        left -= static_cast<std::size_t>(n);
+    }
+}
+
+void AtomicFile::commit() {
+    if (::fsync(m_fd) != 0) {
+        const int err = errno;
+        throw Error(Errc::io,
+                    fmt::format("cannot flush '{}': {}", m_target.string(), errno_text(err)));
+    }
+    ::close(m_fd);
+    m_fd = -1;
+    crash_point("atomic:before-rename");
+    int rc = 0;
+    if (m_overwrite == Overwrite::replace) {
+        rc = ::rename(m_temp.c_str(), m_target.c_str());
+    } else {
+        // Refuse to clobber a file that appeared since the constructor checked.
+        rc = ::renameat2(AT_FDCWD, m_temp.c_str(), AT_FDCWD, m_target.c_str(), RENAME_NOREPLACE);
+    }
+    if (rc != 0) {
+        const int err = errno;
+        if (err == EEXIST) {
+            throw Error(Errc::already_exists,
+                        fmt::format("'{}' already exists: use --force to replace it",
+                                    m_target.string()));
+        }
+        throw Error(Errc::io, fmt::format("cannot rename into '{}': {}", m_target.string(),
+                                          errno_text(err)));
+    }
+    m_committed = true;
+    crash_point("atomic:after-rename");
+    sync_directory(parent_or_dot(m_target));
+}
+
+void write_file_atomic(const fs::path& path, std::string_view data, unsigned mode,
+                       Overwrite overwrite) {
+    AtomicFile file{path, mode, overwrite};
+    file.write(data);
+    file.commit();
+}
+
+void check_output_path(const fs::path& path, Overwrite overwrite) {
+    std::error_code ec;
+    const auto status = fs::symlink_status(path, ec);
+    if (fs::is_directory(status)) {
+        throw Error(Errc::io,
+                    fmt::format("cannot write '{}': it is a directory: name a file", path.string()));
+    }
+    if (overwrite == Overwrite::refuse && fs::exists(status)) {
+        throw Error(Errc::already_exists,
+                    fmt::format("'{}' already exists: use --force to replace it", path.string()));
+    }
+    const fs::path dir = parent_or_dot(path);
+    if (!fs::is_directory(dir, ec)) {
+        throw Error(Errc::io, fmt::format("cannot write '{}': directory '{}' does not exist",
+                                          path.string(), dir.string()));
+    }
+}
+
+void sync_directory(const fs::path& dir) {
+    Fd fd{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+    if (fd.get() >= 0) {
+        ::fsync(fd.get());  // best effort: some file systems refuse fsync on directories
+    }
+}
+
+void create_private_directories(const fs::path& dir) {
+    std::error_code ec;
+    if (fs::is_directory(dir, ec)) {
+        return;
+    }
+    fs::path partial;
+    for (const auto& part : dir) {
+        partial /= part;
+        if (partial.empty() || fs::is_directory(partial, ec)) {
+            continue;
+        }
+        if (::mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST) {
+            const int err = errno;
+            throw Error(Errc::io, fmt::format("cannot create directory '{}': {}: choose another "
+                                              "location with --store or CERTTOOL_HOME",
+                                              partial.string(), errno_text(err)));
+        }
+    }
+    if (!fs::is_directory(dir, ec)) {
+        throw Error(Errc::io, fmt::format("'{}' is not a directory: choose another location "
+                                          "with --store or CERTTOOL_HOME",
+                                          dir.string()));
+    }
+}
+
+FileLock::FileLock(const fs::path& path, int timeout_ms) {
+    m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (m_fd < 0) {
+        const int err = errno;
+        throw Error(Errc::io, fmt::format("cannot open lock file '{}': {}: check that the store "
+                                          "directory is writable",
+                                          path.string(), errno_text(err)));
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    auto pause = std::chrono::microseconds(200);
+    while (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno != EWOULDBLOCK && errno != EINTR) {
+            const int err = errno;
+            ::close(m_fd);
+            throw Error(Errc::io, fmt::format("cannot lock '{}': {}", path.string(),
+                                              errno_text(err)));
+        }
+        if (std::chrono::steady_clock::now() >= deadline) {
+            ::close(m_fd);
+            throw Error(Errc::locked,
+                        fmt::format("store is locked by another certtool process ('{}'): retry "
+                                    "when it has finished",
+                                    path.string()));
+        }
+        std::this_thread::sleep_for(pause);
+        pause = std::min(pause * 2, std::chrono::microseconds(20000));
+    }
+}
+
+FileLock::~FileLock() {
+    if (m_fd >= 0) {
+        ::close(m_fd);  // closing releases the flock
+    }
+}
+
+void crash_point(std::string_view point) {
+    static const char* const target = std::getenv("CERTTOOL_CRASH_AT");  // NOLINT
+    if (target != nullptr && point == target) {
+        ::raise(SIGKILL);
+    }
+}
+
+}  // namespace certtool::detail

@@ -1,0 +1,107 @@
+#include "ossl/ossl.hpp"
+
+#include <openssl/err.h>
+#include <openssl/provider.h>
+
+#include <mutex>
+
+namespace certtool::ossl {
+
+void openssl_free(void* p) noexcept {
+    OPENSSL_free(p);
+}
+
+void X509StackFree::operator()(STACK_OF(X509) * s) const noexcept {
+    sk_X509_pop_free(s, X509_free);
+}
+
+void SafebagStackFree::operator()(STACK_OF(PKCS12_SAFEBAG) * s) const noexcept {
+    sk_PKCS12_SAFEBAG_pop_free(s, PKCS12_SAFEBAG_free);
+}
+
+void Pkcs7StackFree::operator()(STACK_OF(PKCS7) * s) const noexcept {
+    sk_PKCS7_pop_free(s, PKCS7_free);
+}
+
+void ExtensionStackFree::operator()(STACK_OF(X509_EXTENSION) * s) const noexcept {
+    sk_X509_EXTENSION_pop_free(s, X509_EXTENSION_free);
+}
+
+std::string drain_errors() {
+    std::string out;
+    const char* func = nullptr;
+    const char* data = nullptr;
+    int flags = 0;
+    unsigned long err = 0;
+    while ((err = ERR_get_error_all(nullptr, nullptr, &func, &data, &flags)) != 0) {
+        char buf[256];
+        ERR_error_string_n(err, buf, sizeof buf);
+        if (!out.empty()) {
+            out += "; ";
+        }
+        // Use the reason text only: "error:0480006C:PEM routines::no start line" -> "no start line".
+        const char* reason = ERR_reason_error_string(err);
+        if (func != nullptr && *func != '\0') {
+            out += func;
+            out += ": ";
+        }
+        out += reason != nullptr ? reason : buf;
+        if (data != nullptr && (flags & ERR_TXT_STRING) != 0 && *data != '\0') {
+            out += " (";
+            out += data;
+            out += ")";
+        }
+    }
+    return out;
+}
+
+void clear_errors() noexcept {
+    ERR_clear_error();
+}
+
+void throw_error(Errc code, std::string_view what) {
+    std::string detail = drain_errors();
+    std::string msg{what};
+    if (!detail.empty()) {
+        msg += ": ";
+        msg += detail;
+    }
+    throw Error(code, msg);
+}
+
+BioPtr mem_bio(std::string_view data) {
+    if (data.size() > static_cast<std::size_t>(INT32_MAX)) {
+        throw Error(Errc::invalid_argument, "input larger than 2 GiB");
+    }
+    return BioPtr{check_ptr(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())),
+                            "BIO_new_mem_buf")};
+}
+
+BioPtr mem_bio() {
+    return BioPtr{check_ptr(BIO_new(BIO_s_mem()), "BIO_new")};
+}
+
+std::string bio_to_string(BIO* bio) {
+    char* data = nullptr;
+    const long len = BIO_get_mem_data(bio, &data);
+    if (len <= 0 || data == nullptr) {
+        return {};
+    }
+    return {data, static_cast<std::size_t>(len)};
+}
+
+bool load_legacy_provider() noexcept {
+    static std::once_flag once;
+    static bool loaded = false;
+    std::call_once(once, [] {
+        // Loading any provider explicitly stops the implicit default one, so load both.
+        OSSL_PROVIDER* def = OSSL_PROVIDER_load(nullptr, "default");
+        OSSL_PROVIDER* legacy = OSSL_PROVIDER_load(nullptr, "legacy");
+        loaded = def != nullptr && legacy != nullptr;
+        ERR_clear_error();
+        // Providers stay loaded for the life of the process; OpenSSL unloads them at exit.
+    });
+    return loaded;
+}
+
+}  // namespace certtool::ossl

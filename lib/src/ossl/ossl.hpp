@@ -1,0 +1,106 @@
+// The only place raw OpenSSL handles are owned and freed: unique_ptr aliases with deleters,
+// plus helpers that turn OpenSSL's 1/NULL conventions into certtool::Error with the drained
+// error queue in the message.
+#pragma once
+
+#include <certtool/error.hpp>
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/evp.h>
+#include <openssl/pkcs12.h>
+#include <openssl/pkcs7.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace certtool::ossl {
+
+template <auto FreeFn>
+struct Deleter {
+    template <typename T>
+    void operator()(T* p) const noexcept {
+        FreeFn(p);
+    }
+};
+
+using BioPtr = std::unique_ptr<BIO, Deleter<BIO_free_all>>;
+using BignumPtr = std::unique_ptr<BIGNUM, Deleter<BN_free>>;
+using Asn1IntegerPtr = std::unique_ptr<ASN1_INTEGER, Deleter<ASN1_INTEGER_free>>;
+using Asn1TimePtr = std::unique_ptr<ASN1_TIME, Deleter<ASN1_TIME_free>>;
+using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
+using EvpPkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, Deleter<EVP_PKEY_CTX_free>>;
+using EvpMdCtxPtr = std::unique_ptr<EVP_MD_CTX, Deleter<EVP_MD_CTX_free>>;
+using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
+using X509ReqPtr = std::unique_ptr<X509_REQ, Deleter<X509_REQ_free>>;
+using X509NamePtr = std::unique_ptr<X509_NAME, Deleter<X509_NAME_free>>;
+using X509ExtPtr = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION_free>>;
+using X509StorePtr = std::unique_ptr<X509_STORE, Deleter<X509_STORE_free>>;
+using X509StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, Deleter<X509_STORE_CTX_free>>;
+using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, Deleter<GENERAL_NAMES_free>>;
+using GeneralNamePtr = std::unique_ptr<GENERAL_NAME, Deleter<GENERAL_NAME_free>>;
+using Pkcs7Ptr = std::unique_ptr<PKCS7, Deleter<PKCS7_free>>;
+using Pkcs12Ptr = std::unique_ptr<PKCS12, Deleter<PKCS12_free>>;
+using Pkcs8InfoPtr = std::unique_ptr<PKCS8_PRIV_KEY_INFO, Deleter<PKCS8_PRIV_KEY_INFO_free>>;
+void openssl_free(void* p) noexcept;
+using OpensslStringPtr = std::unique_ptr<char, Deleter<openssl_free>>;
+using OpensslBytesPtr = std::unique_ptr<unsigned char, Deleter<openssl_free>>;
+
+struct X509StackFree {
+    void operator()(STACK_OF(X509) * s) const noexcept;
+};
+using X509StackPtr = std::unique_ptr<STACK_OF(X509), X509StackFree>;
+
+struct SafebagStackFree {
+    void operator()(STACK_OF(PKCS12_SAFEBAG) * s) const noexcept;
+};
+using SafebagStackPtr = std::unique_ptr<STACK_OF(PKCS12_SAFEBAG), SafebagStackFree>;
+
+struct Pkcs7StackFree {
+    void operator()(STACK_OF(PKCS7) * s) const noexcept;
+};
+using Pkcs7StackPtr = std::unique_ptr<STACK_OF(PKCS7), Pkcs7StackFree>;
+
+struct ExtensionStackFree {
+    void operator()(STACK_OF(X509_EXTENSION) * s) const noexcept;
+};
+using ExtensionStackPtr = std::unique_ptr<STACK_OF(X509_EXTENSION), ExtensionStackFree>;
+
+// Drains OpenSSL's thread error queue into one "; "-joined string (empty if the queue is empty).
+[[nodiscard]] std::string drain_errors();
+
+// Discards the error queue (after an expected failure such as a probe of the input format).
+void clear_errors() noexcept;
+
+// Throws Error{code, what + ": " + drained queue}.
+[[noreturn]] void throw_error(Errc code, std::string_view what);
+
+// Success in OpenSSL is rc == 1; anything else throws.
+inline void check1(int rc, std::string_view what, Errc code = Errc::crypto) {
+    if (rc != 1) {
+        throw_error(code, what);
+    }
+}
+
+template <typename T>
+T* check_ptr(T* p, std::string_view what, Errc code = Errc::crypto) {
+    if (p == nullptr) {
+        throw_error(code, what);
+    }
+    return p;
+}
+
+// A read-only memory BIO over data (which must outlive the BIO).
+[[nodiscard]] BioPtr mem_bio(std::string_view data);
+[[nodiscard]] BioPtr mem_bio();
+// The contents of a memory BIO.
+[[nodiscard]] std::string bio_to_string(BIO* bio);
+
+// Loads the "legacy" provider (RC2, RC4, DES, IDEA, ...) next to "default", once per process.
+// Returns false if it is not installed.
+bool load_legacy_provider() noexcept;
+
+}  // namespace certtool::ossl
