@@ -85,6 +85,25 @@ PrivateKey PrivateKey::from_pem(std::string_view pem, std::string_view source) {
     return PrivateKey{share(raw)};
 }
 
+PrivateKey PrivateKey::parse(std::string_view data, std::string_view source) {
+    if (data.find("-----BEGIN") != std::string_view::npos) {
+        return from_pem(data, source);
+    }
+    const auto* begin = reinterpret_cast<const unsigned char*>(data.data());
+    const unsigned char* p = begin;
+    EVP_PKEY* raw = d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(data.size()));
+    if (raw == nullptr) {
+        ossl::throw_error(Errc::parse, std::string{"cannot read private key from "} +
+                                           std::string{source});
+    }
+    PrivateKey key{share(raw)};
+    if (p != begin + data.size()) {
+        throw Error(Errc::parse, std::string{"unexpected bytes after the private key in "} +
+                                     std::string{source});
+    }
+    return key;
+}
+
 PrivateKey PrivateKey::adopt(EVP_PKEY* pkey) {
     ossl::check1(EVP_PKEY_up_ref(pkey), "EVP_PKEY_up_ref");
     return PrivateKey{share(pkey)};

@@ -45,8 +45,11 @@ bool has_non_ascii(std::string_view s) {
 
 class Reader {
 public:
-    Reader(PKCS12* p12, PasswordForm pass, std::string_view source)
-        : m_p12(p12), m_pass(pass), m_source(source) {}
+    // `forms`: the password encodings to try for each encrypted part, preferred first. Some
+    // writers (OpenSSL 1.0.x with a non-ASCII password) encode the MAC and the encryption
+    // passwords differently, so each part may need a different one.
+    Reader(PKCS12* p12, std::vector<PasswordForm> forms, std::string_view source)
+        : m_p12(p12), m_forms(std::move(forms)), m_source(source) {}
 
     Pkcs12Contents read() {
         Pkcs12Contents out;
@@ -63,7 +66,13 @@ public:
             if (nid == NID_pkcs7_data) {
                 bags.reset(PKCS12_unpack_p7data(p7));
             } else if (nid == NID_pkcs7_encrypted) {
-                bags.reset(PKCS12_unpack_p7encdata(p7, m_pass.data, m_pass.len));
+                for (const auto& form : m_forms) {
+                    bags.reset(PKCS12_unpack_p7encdata(p7, form.data, form.len));
+                    if (bags) {
+                        ossl::clear_errors();
+                        break;
+                    }
+                }
             } else {
                 continue;  // enveloped (public-key privacy mode): not supported, skip
             }
@@ -91,7 +100,14 @@ private:
             switch (PKCS12_SAFEBAG_get_nid(bag)) {
                 case NID_keyBag: add_key(PKCS12_SAFEBAG_get0_p8inf(bag), bag, out); break;
                 case NID_pkcs8ShroudedKeyBag: {
-                    ossl::Pkcs8InfoPtr p8{PKCS12_decrypt_skey(bag, m_pass.data, m_pass.len)};
+                    ossl::Pkcs8InfoPtr p8;
+                    for (const auto& form : m_forms) {
+                        p8.reset(PKCS12_decrypt_skey(bag, form.data, form.len));
+                        if (p8) {
+                            ossl::clear_errors();
+                            break;
+                        }
+                    }
                     if (!p8) {
                         decrypt_failed("private key");
                     }
@@ -135,7 +151,7 @@ private:
     }
 
     PKCS12* m_p12;
-    PasswordForm m_pass;
+    std::vector<PasswordForm> m_forms;
     std::string_view m_source;
 };
 
@@ -154,8 +170,14 @@ Pkcs12Contents read_with_password(PKCS12* p12, const Secret& password, std::stri
     if (PKCS12_mac_present(p12) == 1) {
         for (const auto& form : forms) {
             if (PKCS12_verify_mac(p12, form.data, form.len) == 1) {
+                std::vector<PasswordForm> order{form};
+                for (const auto& other : forms) {
+                    if (other.data != form.data) {
+                        order.push_back(other);
+                    }
+                }
                 try {
-                    Pkcs12Contents out = Reader{p12, form, source}.read();
+                    Pkcs12Contents out = Reader{p12, order, source}.read();
                     out.mac_present = true;
                     return out;
                 } catch (const Error& e) {
@@ -183,14 +205,10 @@ Pkcs12Contents read_with_password(PKCS12* p12, const Secret& password, std::stri
                                 source));
     }
     std::optional<Error> first_error;
-    for (const auto& form : forms) {
-        try {
-            return Reader{p12, form, source}.read();
-        } catch (const Error& e) {
-            if (!first_error) {
-                first_error = e;
-            }
-        }
+    try {
+        return Reader{p12, forms, source}.read();
+    } catch (const Error& e) {
+        first_error = e;
     }
     const std::string_view what = first_error->what();
     if (what.find("bad decrypt") != std::string_view::npos) {

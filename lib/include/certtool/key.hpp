@@ -33,6 +33,9 @@ public:
     // in error messages. Throws Error{parse}.
     [[nodiscard]] static PrivateKey from_pem(std::string_view pem, std::string_view source);
 
+    // An unencrypted private key in PEM or DER (PKCS#8 or traditional RSA/EC). Throws Error{parse}.
+    [[nodiscard]] static PrivateKey parse(std::string_view data, std::string_view source);
+
     // Takes a reference on an existing EVP_PKEY (library-internal bridge).
     [[nodiscard]] static PrivateKey adopt(EVP_PKEY* pkey);
 
