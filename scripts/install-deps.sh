@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs everything certtool needs to build, test and benchmark, from Debian 12 packages.
+# Shared by README's quick start and .ci/run. Run as root (or with sudo).
+set -euo pipefail
+if [ "$(id -u)" -ne 0 ]; then
+  exec sudo "$0" "$@"
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+  build-essential cmake ninja-build pkg-config \
+  libssl-dev openssl libcli11-dev libfmt-dev nlohmann-json3-dev catch2 \
+  gnutls-bin default-jre-headless ca-certificates \
+  hyperfine >/dev/null
+echo "dependencies installed"
