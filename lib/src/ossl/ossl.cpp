@@ -3,7 +3,6 @@
 #include <openssl/err.h>
 #include <openssl/provider.h>
 
-#include <mutex>
 
 namespace certtool::ossl {
 
@@ -90,18 +89,43 @@ std::string bio_to_string(BIO* bio) {
     return {data, static_cast<std::size_t>(len)};
 }
 
-bool load_legacy_provider() noexcept {
-    static std::once_flag once;
-    static bool loaded = false;
-    std::call_once(once, [] {
+namespace {
+
+// Providers loaded explicitly hold a reference OpenSSL's exit-time cleanup does not drop;
+// unload them from a function-local static, whose destructor runs before that cleanup (it was
+// registered later, and atexit runs in reverse order).
+class LoadedProviders {
+public:
+    LoadedProviders()
         // Loading any provider explicitly stops the implicit default one, so load both.
-        OSSL_PROVIDER* def = OSSL_PROVIDER_load(nullptr, "default");
-        OSSL_PROVIDER* legacy = OSSL_PROVIDER_load(nullptr, "legacy");
-        loaded = def != nullptr && legacy != nullptr;
+        : m_default(OSSL_PROVIDER_load(nullptr, "default")),
+          m_legacy(OSSL_PROVIDER_load(nullptr, "legacy")) {
         ERR_clear_error();
-        // Providers stay loaded for the life of the process; OpenSSL unloads them at exit.
-    });
-    return loaded;
+    }
+    LoadedProviders(const LoadedProviders&) = delete;
+    LoadedProviders& operator=(const LoadedProviders&) = delete;
+    LoadedProviders(LoadedProviders&&) = delete;
+    LoadedProviders& operator=(LoadedProviders&&) = delete;
+    ~LoadedProviders() {
+        if (m_legacy != nullptr) {
+            OSSL_PROVIDER_unload(m_legacy);
+        }
+        if (m_default != nullptr) {
+            OSSL_PROVIDER_unload(m_default);
+        }
+    }
+    [[nodiscard]] bool ok() const noexcept { return m_default != nullptr && m_legacy != nullptr; }
+
+private:
+    OSSL_PROVIDER* m_default;
+    OSSL_PROVIDER* m_legacy;
+};
+
+}  // namespace
+
+bool load_legacy_provider() noexcept {
+    static const LoadedProviders providers;  // thread-safe, once per process
+    return providers.ok();
 }
 
 }  // namespace certtool::ossl
