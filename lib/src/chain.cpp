@@ -18,7 +18,7 @@ bool contains(const std::vector<Certificate>& certs, const Certificate& c) {
 }
 
 std::string quoted(const Certificate& c) {
-    return "'" + c.subject() + "'";
+    return fmt::format("'{}'", c.subject());
 }
 
 }  // namespace
