@@ -1,5 +1,7 @@
 #include "cli.hpp"
 
+#include <certtool/library.hpp>
+
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 #include <openssl/crypto.h>
@@ -113,6 +115,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
         return 0;
     }
     try {
+        initialize();
         CLI::App app{"certtool: certificate lifecycle for mail gateways and other TLS services",
                      "certtool"};
         app.footer(footer({"certtool create-selfsigned mail --cn mail.example.com",
