@@ -1,7 +1,6 @@
 #include <certtool/certificate.hpp>
 #include <certtool/error.hpp>
 #include <fmt/core.h>
-#include <openssl/core_names.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 
@@ -114,53 +113,6 @@ void add_ext(X509* cert, X509V3_CTX* ctx, int nid, const char* value) {
     ossl::X509ExtPtr ext{
         ossl::check_ptr(X509V3_EXT_conf_nid(nullptr, ctx, nid, value), "building extension")};
     ossl::check1(X509_add_ext(cert, ext.get(), -1), "adding extension");
-}
-
-// Sets the certificate's SubjectPublicKeyInfo. X509_set_pubkey() in OpenSSL 3.0 encodes the key
-// through the provider encoders and decodes it back through the decoders to cache it: about a
-// quarter of a create-selfsigned process. For EC and Ed25519 the SPKI is just an algorithm OID
-// (+ curve) and the encoded public key, which the key hands out directly; RSA (whose key
-// generation dwarfs this) takes the general path.
-void set_public_key(X509* cert, const PrivateKey& key) {
-    EVP_PKEY* pkey = key.native();
-    int alg_nid = NID_undef;
-    int param_type = V_ASN1_UNDEF;
-    void* param = nullptr;
-    if (EVP_PKEY_is_a(pkey, "EC")) {
-        std::array<char, 64> group{};
-        std::size_t len = 0;
-        if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group.data(),
-                                           group.size(), &len) == 1) {
-            const int curve = OBJ_txt2nid(group.data());
-            if (curve != NID_undef) {
-                alg_nid = NID_X9_62_id_ecPublicKey;
-                param_type = V_ASN1_OBJECT;
-                param = OBJ_nid2obj(curve);
-            }
-        }
-    } else if (EVP_PKEY_is_a(pkey, "ED25519")) {
-        alg_nid = NID_ED25519;
-    }
-    std::size_t point_len = 0;
-    if (alg_nid == NID_undef ||
-        EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, nullptr, 0,
-                                        &point_len) != 1) {
-        ossl::clear_errors();
-        ossl::check1(X509_set_pubkey(cert, pkey), "X509_set_pubkey");
-        return;
-    }
-    ossl::OpensslBytesPtr point{static_cast<unsigned char*>(OPENSSL_malloc(point_len))};
-    ossl::check_ptr(point.get(), "OPENSSL_malloc");
-    ossl::check1(EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
-                                                 point.get(), point_len, &point_len),
-                 "reading the public key");
-    // X509_get_X509_PUBKEY returns the certificate's own (still empty) SPKI; set0 takes
-    // ownership of the encoding.
-    ossl::check1(X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(cert), OBJ_nid2obj(alg_nid),
-                                        param_type, param, point.get(),
-                                        static_cast<int>(point_len)),
-                 "setting the public key");
-    static_cast<void>(point.release());
 }
 
 std::vector<Certificate> from_pkcs7(PKCS7* p7, std::string_view source) {
@@ -606,7 +558,7 @@ Certificate create_self_signed(const PrivateKey& key, const SubjectRequest& requ
     ossl::check_ptr(ASN1_TIME_set(X509_getm_notAfter(cert.get()),
                                   std::chrono::system_clock::to_time_t(validity.not_after)),
                     "setting notAfter");
-    set_public_key(cert.get(), key);
+    ossl::check1(X509_set_pubkey(cert.get(), key.native()), "X509_set_pubkey");
 
     X509V3_CTX ctx{};
     X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
