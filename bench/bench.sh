@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Whole-process times of certtool beside the openssl CLI and GnuTLS's certtool on the same
+# inputs, with hyperfine; then instruction counts (callgrind), which do not depend on machine
+# noise. Usage: bench/bench.sh [path/to/our/certtool]   (default: build/rel, built if missing)
+# GnuTLS's tool is always called by its full path, /usr/bin/certtool: it shares our name.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+ours=${1:-$here/build/rel/bin/certtool}
+if [ ! -x "$ours" ]; then
+  cmake -S "$here" -B "$here/build/rel" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCERTTOOL_BUILD_TESTS=OFF >/dev/null
+  cmake --build "$here/build/rel" --target certtool >/dev/null
+fi
+gnutls=/usr/bin/certtool
+for tool in hyperfine openssl "$gnutls"; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (scripts/install-deps.sh)" >&2; exit 2; }
+done
+runs=${BENCH_RUNS:-200}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+umask 077
+printf 'benchpass' > pw
+store=$work/store
+printf 'cn = b.example.com\n' > gnutls-req.tmpl
+printf 'password = benchpass\npkcs12_key_name = b\n' > gnutls-p12.tmpl
+
+# Inputs shared by all tools: one P-256 key and self-signed certificate.
+"$ours" create-selfsigned b --cn b.example.com --key-type ec-p256 --store "$store" >/dev/null
+"$ours" export b --store "$store" --cert-out cert.pem --key-out key.pem >/dev/null
+"$ours" export-pkcs12 b --store "$store" -o in.p12 --password-file pw --iterations 2048 >/dev/null
+
+section() { printf '\n## %s\n\n' "$*"; }
+bench() {  # bench TITLE CMD...
+  local title=$1; shift
+  section "$title"
+  hyperfine -N --warmup 10 --runs "$runs" --export-markdown "$work/t.md" "$@" >/dev/null 2>&1 ||
+    hyperfine -N --warmup 10 --runs "$runs" --export-markdown "$work/t.md" "$@" >/dev/null
+  cat "$work/t.md"
+}
+
+echo "# certtool benchmark ($(nproc) cores, $(openssl version), GnuTLS $("$gnutls" --version | head -1 | awk '{print $NF}'))"
+bench "--version" \
+  -n "certtool --version" "$ours --version" \
+  -n "openssl version" "openssl version" \
+  -n "gnutls certtool --version" "$gnutls --version"
+bench "create self-signed, P-256 (certtool: key + certificate into the store, two fsyncs)" \
+  -n "certtool create-selfsigned" "$ours create-selfsigned b2 --cn b.example.com --key-type ec-p256 --force --store $store" \
+  -n "openssl req -x509 -newkey ec" "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=b.example.com -keyout $work/k2.pem -out $work/c2.pem"
+bench "export CSR for an existing key" \
+  -n "certtool export-csr" "$ours export-csr b -o $work/b.csr --force --store $store" \
+  -n "openssl req -new" "openssl req -new -key $work/key.pem -subj /CN=b.example.com -out $work/o.csr" \
+  -n "gnutls --generate-request" "$gnutls --generate-request --load-privkey $work/key.pem --template $work/gnutls-req.tmpl --outfile $work/g.csr"
+bench "export PKCS#12, 600000 iterations (GnuTLS's fixed count; certtool's modern default)" \
+  -n "certtool export-pkcs12" "$ours export-pkcs12 b -o $work/o1.p12 --force --iterations 600000 --password-file $work/pw --store $store" \
+  -n "openssl pkcs12 -export" "openssl pkcs12 -export -in $work/cert.pem -inkey $work/key.pem -iter 600000 -passout file:$work/pw -out $work/o2.p12" \
+  -n "gnutls --to-p12" "$gnutls --load-certificate $work/cert.pem --load-privkey $work/key.pem --to-p12 --outder --template $work/gnutls-p12.tmpl --outfile $work/o3.p12"
+bench "export PKCS#12, 2048 iterations" \
+  -n "certtool export-pkcs12" "$ours export-pkcs12 b -o $work/o1.p12 --force --iterations 2048 --password-file $work/pw --store $store" \
+  -n "openssl pkcs12 -export" "openssl pkcs12 -export -in $work/cert.pem -inkey $work/key.pem -iter 2048 -passout file:$work/pw -out $work/o2.p12"
+bench "import PKCS#12 (2048 iterations)" \
+  -n "certtool import-pkcs12" "$ours import-pkcs12 i $work/in.p12 --force --password-file $work/pw --store $store" \
+  -n "openssl pkcs12 -in" "openssl pkcs12 -in $work/in.p12 -nodes -passin file:$work/pw -out $work/dump.pem"
+
+if command -v valgrind >/dev/null; then
+  section "instructions per process (valgrind callgrind; deterministic)"
+  count() { valgrind --tool=callgrind --callgrind-out-file="$work/cg" "$@" >/dev/null 2>&1; awk '/^summary:/ {print $2}' "$work/cg"; }
+  printf '| command | instructions |\n|:---|---:|\n'
+  printf '| certtool --version | %s |\n' "$(count "$ours" --version)"
+  printf '| openssl version | %s |\n' "$(count openssl version)"
+  printf '| certtool create-selfsigned ec-p256 | %s |\n' "$(count "$ours" create-selfsigned b3 --cn b.example.com --key-type ec-p256 --force --store "$store")"
+  printf '| openssl req -x509 -newkey ec | %s |\n' "$(count openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=b.example.com -keyout "$work/k3.pem" -out "$work/c3.pem")"
+fi
+section "trust store"
+echo "No command above loads the system trust store (strace shows no open of /etc/ssl/certs):"
+for args in "create-selfsigned b4 --cn b.example.com --key-type ec-p256 --force" "export-csr b" "export-pkcs12 b -o $work/o4.p12 --force --iterations 1000 --password-file $work/pw" "import-pkcs12 j $work/in.p12 --force --password-file $work/pw"; do
+  if command -v strace >/dev/null; then
+    n=$(strace -f -e trace=openat,open,stat,newfstatat "$ours" $args --store "$store" 2>&1 >/dev/null | grep -c '/etc/ssl/certs' || true)
+    printf -- '- certtool %s: %s accesses to /etc/ssl/certs\n' "${args%% *}" "$n"
+  fi
+done
