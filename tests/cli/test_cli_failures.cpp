@@ -132,3 +132,50 @@ TEST_CASE_METHOD(CliFixture, "passwords: file, env, fd; never a hang without a t
     // The secret never appears in output.
     CHECK(none.out.find("fd-and-file") == std::string::npos);
 }
+
+TEST_CASE_METHOD(CliFixture, "passwords: prompt on a terminal, twice for export, never echoed", "[cli][secret]") {
+    ok({"create-selfsigned", "m", "--cn", "m.example.com", "--key-type", "ec-p256"});
+    // script(1) gives certtool a pseudo-terminal; the input arrives after the prompt is up.
+    auto on_tty = [&](const std::string& command, const std::string& first, const std::string& second) {
+        const std::string feed = "sleep 0.5; printf '%s\\n' '" + first + "'; sleep 0.3; printf '%s\\n' '" +
+                                 second + "'; sleep 0.5";
+        return run({"sh", "-c", "(" + feed + ") | script -qec \"" + command + "\" /dev/null"});
+    };
+    const std::string base = certtool_path() + " --store " + store + " ";
+    const RunResult good = on_tty(base + "export-pkcs12 m -o " + path("t.p12") + " --iterations 1000",
+                                  "Zebra-Secret-77", "Zebra-Secret-77");
+    INFO(good.out << good.err);
+    CHECK_THAT(good.out, Catch::Contains("PKCS#12 password:") && Catch::Contains("Repeat the password:"));
+    CHECK_THAT(good.out, Catch::Contains("wrote 'm'"));
+    CHECK(good.out.find("Zebra-Secret-77") == std::string::npos);
+    write_file(dir / "pw", "Zebra-Secret-77");
+    ok({"import-pkcs12", "back", path("t.p12"), "--password-file", path("pw")});
+    const RunResult differ = on_tty(base + "export-pkcs12 m -o " + path("u.p12"), "one-password", "another-one");
+    CHECK_THAT(differ.out, Catch::Contains("the two passwords differ"));
+    CHECK_FALSE(std::filesystem::exists(dir / "u.p12"));
+}
+
+TEST_CASE_METHOD(CliFixture, "import-signed names a missing intermediate and drops strangers",
+                 "[cli][chain]") {
+    make_ca();
+    ok({"create-selfsigned", "mail", "--cn", "mail.example.com", "--key-type", "ec-p256"});
+    ok({"export-csr", "mail", "-o", path("mail.csr")});
+    sign_csr(path("mail.csr"), path("signed.pem"));
+    openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+             path("x.key"), "-out", path("stranger.pem"), "-days", "30", "-subj", "/CN=Stranger"});
+    const RunResult r = ct({"import-signed", "mail", "--cert", path("signed.pem"), "--intermediate",
+                            path("stranger.pem"), "--trust", path("root.pem")});
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("certtool: warning: ") && Catch::Contains("[missing-intermediate]") &&
+                          Catch::Contains("CN=CLI Test Issuing CA"));
+    CHECK_THAT(r.err, Catch::Contains("'CN=Stranger' is not part of this certificate's chain: dropped"));
+    const json shown = json::parse(ok({"show", "mail", "--json"}));
+    CHECK(shown["chain"].empty());
+    CHECK(shown["origin"] == "ca-signed");
+    // The intermediate supplied later completes the chain.
+    const RunResult fixed = ct({"import-signed", "mail", "--cert", path("signed.pem"), "--intermediate",
+                                path("inter.pem"), "--trust", path("root.pem"), "--json"});
+    CHECK(fixed.exit_code == 0);
+    CHECK(json::parse(fixed.out)["findings"].empty());
+}
