@@ -19,8 +19,12 @@ constexpr const char* k_exit_codes =
     "  4 malformed input   5 wrong password   6 key mismatch / no key\n"
     "  7 no such entry   8 already exists (use --force)\n";
 
-void print_error(std::ostream& out, std::ostream& err, bool json, std::string_view code,
-                 const std::string& message, ExitCode exit) {
+void print_error(std::ostream& out,
+                 std::ostream& err,
+                 bool json,
+                 std::string_view code,
+                 const std::string& message,
+                 ExitCode exit) {
     if (json) {
         out << nlohmann::json{{"error", {{"code", code}, {"message", message}}},
                               {"exit_code", static_cast<int>(exit)}}
@@ -33,7 +37,8 @@ void print_error(std::ostream& out, std::ostream& err, bool json, std::string_vi
 
 bool wants_json(int argc, const char* const* argv) {
     for (int i = 1; i < argc; ++i) {
-        if (std::strcmp(argv[i], "--json") == 0) {  // NOLINT(cppcoreguidelines-pro-bounds-pointer-arithmetic)
+        if (std::strcmp(argv[i], "--json") ==
+            0) {  // NOLINT(cppcoreguidelines-pro-bounds-pointer-arithmetic)
             return true;
         }
     }
@@ -48,17 +53,24 @@ std::string version_text() {
 
 ExitCode exit_code_for(Errc code) noexcept {
     switch (code) {
-        case Errc::invalid_argument: return ExitCode::usage;
-        case Errc::parse: return ExitCode::malformed_input;
-        case Errc::bad_password: return ExitCode::bad_password;
-        case Errc::key_mismatch: return ExitCode::key_mismatch;
-        case Errc::not_found: return ExitCode::not_found;
-        case Errc::already_exists: return ExitCode::already_exists;
+        case Errc::invalid_argument:
+            return ExitCode::usage;
+        case Errc::parse:
+            return ExitCode::malformed_input;
+        case Errc::bad_password:
+            return ExitCode::bad_password;
+        case Errc::key_mismatch:
+            return ExitCode::key_mismatch;
+        case Errc::not_found:
+            return ExitCode::not_found;
+        case Errc::already_exists:
+            return ExitCode::already_exists;
         case Errc::io:
         case Errc::crypto:
         case Errc::unsupported:
         case Errc::network:
-        case Errc::locked: return ExitCode::failed;
+        case Errc::locked:
+            return ExitCode::failed;
     }
     return ExitCode::failed;
 }
@@ -87,7 +99,8 @@ void Output::flush() {
 }
 
 void add_common(CLI::App& sub, Common& common) {
-    sub.add_option("--store", common.store,
+    sub.add_option("--store",
+                   common.store,
                    "store directory (default: $CERTTOOL_HOME, else "
                    "${XDG_DATA_HOME:-~/.local/share}/certtool)")
         ->type_name("DIR");
@@ -125,10 +138,12 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
                            "--password-env CERTTOOL_P12_PASS"}));
         app.require_subcommand(1);
         app.add_flag_callback(
-            "--version", [&out] {
+            "--version",
+            [&out] {
                 out << version_text() << '\n';
                 throw CLI::Success{};
-            }, "print the version and exit");
+            },
+            "print the version and exit");
         Dispatch dispatch;
         add_common(app, dispatch.common);
         add_create_selfsigned(app, dispatch);

@@ -4,6 +4,7 @@
 
 #include <certtool/error.hpp>
 #include <certtool/store.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include <functional>
@@ -26,9 +27,9 @@ enum class ExitCode : int {
     failed = 3,           // the operation failed (I/O, crypto, unsupported, lock timeout)
     malformed_input = 4,  // an input file is not what it should be
     bad_password = 5,
-    key_mismatch = 6,     // no certificate matches the key, or no key at all
-    not_found = 7,        // no such store entry
-    already_exists = 8,   // entry or output file exists and --force was not given
+    key_mismatch = 6,    // no certificate matches the key, or no key at all
+    not_found = 7,       // no such store entry
+    already_exists = 8,  // entry or output file exists and --force was not given
 };
 
 [[nodiscard]] ExitCode exit_code_for(Errc code) noexcept;
@@ -44,14 +45,18 @@ struct Common {
 // result["warnings"] (JSON).
 class Output {
 public:
-    Output(bool json, std::ostream& out, std::ostream& err) : m_json(json), m_out(out), m_err(err) {}
+    Output(bool json, std::ostream& out, std::ostream& err)
+        : m_json(json), m_out(out), m_err(err) {}
 
     [[nodiscard]] bool json() const noexcept { return m_json; }
+
     [[nodiscard]] std::ostream& text() noexcept { return m_out; }
+
     [[nodiscard]] nlohmann::json& result() noexcept { return m_result; }
+
     void warn(const std::string& message);
     void note(const std::string& message);  // informational, stderr in text mode
-    void flush();                            // prints the JSON object, if any
+    void flush();                           // prints the JSON object, if any
 
 private:
     bool m_json;

@@ -1,11 +1,12 @@
-#include <CLI/CLI.hpp>
+#include "cli.hpp"
+#include "render.hpp"
+
 #include <certtool/lifecycle.hpp>
+
+#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
 #include <chrono>
-
-#include "cli.hpp"
-#include "render.hpp"
 
 namespace certtool::cli {
 
@@ -23,8 +24,10 @@ ExitCode run_create_selfsigned(CreateOptions& opt, const Common& common, Output&
     if (out.json()) {
         out.result() = entry_json(entry);
     } else {
-        out.text() << fmt::format("created '{}': {} key, self-signed for {} until {}\n", entry.name,
-                                  entry.key.describe(), entry.certificate.subject(),
+        out.text() << fmt::format("created '{}': {} key, self-signed for {} until {}\n",
+                                  entry.name,
+                                  entry.key.describe(),
+                                  entry.certificate.subject(),
                                   format_time(entry.certificate.not_after()));
     }
     return ExitCode::ok;
@@ -48,7 +51,8 @@ void add_create_selfsigned(CLI::App& app, Dispatch& dispatch) {
     sub->add_option("--locality", r.subject.locality, "city (L)");
     sub->add_option("--state", r.subject.state, "state or province (ST)");
     sub->add_option("--country", r.subject.country, "two-letter country code (C)")->type_name("CC");
-    sub->add_option("--key-type", opt->key_type,
+    sub->add_option("--key-type",
+                    opt->key_type,
                     fmt::format("key type (default {})", key_type_name(k_default_key_type)))
         ->check(CLI::IsMember(key_type_names()));
     sub->add_option("--days", r.days, fmt::format("validity in days (default {})", k_default_days))

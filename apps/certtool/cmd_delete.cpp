@@ -1,7 +1,7 @@
+#include "cli.hpp"
+
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
-
-#include "cli.hpp"
 
 namespace certtool::cli {
 

@@ -1,8 +1,9 @@
-#include <CLI/CLI.hpp>
-#include <certtool/lifecycle.hpp>
-#include <fmt/core.h>
-
 #include "cli.hpp"
+
+#include <certtool/lifecycle.hpp>
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
 
 namespace certtool::cli {
 
@@ -43,8 +44,9 @@ void add_export(CLI::App& app, Dispatch& dispatch) {
         ->type_name("FILE");
     sub->add_flag("--force", r.force, "overwrite existing files");
     add_common(*sub, dispatch.common);
-    sub->footer(footer({"certtool export mail --fullchain-out /etc/postfix/mail.crt --key-out "
-                        "/etc/postfix/mail.key"}));
+    sub->footer(
+        footer({"certtool export mail --fullchain-out /etc/postfix/mail.crt --key-out "
+                "/etc/postfix/mail.key"}));
     dispatch.runners[sub] = [opt, &common = dispatch.common](Output& out) {
         return run_export(*opt, common, out);
     };

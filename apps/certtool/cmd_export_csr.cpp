@@ -1,9 +1,10 @@
-#include <CLI/CLI.hpp>
+#include "cli.hpp"
+
 #include <certtool/files.hpp>
 #include <certtool/lifecycle.hpp>
-#include <fmt/core.h>
 
-#include "cli.hpp"
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
 
 namespace certtool::cli {
 
@@ -46,12 +47,13 @@ void add_export_csr(CLI::App& app, Dispatch& dispatch) {
     auto opt = std::make_shared<ExportCsrOptions>();
     auto* sub = app.add_subcommand("export-csr", "print or write the CSR for an entry's key");
     sub->add_option("NAME", opt->name, "entry name")->required();
-    sub->add_option("-o,--output", opt->output, "write to FILE instead of stdout")->type_name("FILE");
+    sub->add_option("-o,--output", opt->output, "write to FILE instead of stdout")
+        ->type_name("FILE");
     sub->add_flag("--der", opt->der, "DER instead of PEM (needs -o)");
     sub->add_flag("--force", opt->force, "overwrite FILE");
     add_common(*sub, dispatch.common);
-    sub->footer(footer({"certtool export-csr mail > mail.csr",
-                        "certtool export-csr mail -o mail.der --der"}));
+    sub->footer(footer(
+        {"certtool export-csr mail > mail.csr", "certtool export-csr mail -o mail.der --der"}));
     dispatch.runners[sub] = [opt, &common = dispatch.common](Output& out) {
         return run_export_csr(*opt, common, out);
     };

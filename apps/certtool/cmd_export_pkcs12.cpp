@@ -1,9 +1,10 @@
-#include <CLI/CLI.hpp>
-#include <certtool/lifecycle.hpp>
-#include <fmt/core.h>
-
 #include "cli.hpp"
 #include "password.hpp"
+
+#include <certtool/lifecycle.hpp>
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
 
 namespace certtool::cli {
 
@@ -31,7 +32,9 @@ ExitCode run_export_pkcs12(ExportPkcs12Options& opt, const Common& common, Outpu
                         {"iterations", iterations}};
     } else {
         out.text() << fmt::format("wrote '{}' to {} (profile {}, {} iterations)\n",
-                                  opt.request.name, opt.request.output.string(), opt.profile,
+                                  opt.request.name,
+                                  opt.request.output.string(),
+                                  opt.profile,
                                   iterations);
     }
     return ExitCode::ok;
@@ -48,11 +51,13 @@ void add_export_pkcs12(CLI::App& app, Dispatch& dispatch) {
     sub->add_option("-o,--output", r.output, "output file (created 0600)")
         ->required()
         ->type_name("FILE");
-    sub->add_option("--profile", opt->profile,
+    sub->add_option("--profile",
+                    opt->profile,
                     "modern (AES-256, PBKDF2-SHA256), compat (3DES, SHA-1 MAC: macOS, Windows "
                     "Server 2016, Java 8) or legacy (RC2-40 certificates)")
         ->check(CLI::IsMember({"modern", "compat", "legacy"}));
-    sub->add_option("--iterations", r.options.iterations,
+    sub->add_option("--iterations",
+                    r.options.iterations,
                     "PBKDF/MAC iterations (default 600000 modern, 10000 compat/legacy)")
         ->check(CLI::Range(1, k_max_pkcs12_iterations));
     sub->add_option("--friendly-name", r.options.friendly_name, "bag name (default: NAME)");

@@ -1,12 +1,13 @@
-#include <CLI/CLI.hpp>
-#include <certtool/lifecycle.hpp>
-#include <fmt/core.h>
-
-#include <chrono>
-
 #include "cli.hpp"
 #include "password.hpp"
 #include "render.hpp"
+
+#include <certtool/lifecycle.hpp>
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include <chrono>
 
 namespace certtool::cli {
 
@@ -36,12 +37,15 @@ ExitCode run_import_pkcs12(const ImportPkcs12Options& opt, const Common& common,
     if (out.json()) {
         out.result() = entry_json(result.entry);
     } else {
-        out.text() << fmt::format("imported '{}' from {}: {} key, {}, until {}, {} "
-                                  "intermediate(s)\n",
-                                  result.entry.name, opt.file, result.entry.key.describe(),
-                                  result.entry.certificate.subject(),
-                                  format_time(result.entry.certificate.not_after()),
-                                  result.entry.chain.size());
+        out.text() << fmt::format(
+            "imported '{}' from {}: {} key, {}, until {}, {} "
+            "intermediate(s)\n",
+            result.entry.name,
+            opt.file,
+            result.entry.key.describe(),
+            result.entry.certificate.subject(),
+            format_time(result.entry.certificate.not_after()),
+            result.entry.chain.size());
     }
     report_findings(out, result.findings);
     return ExitCode::ok;

@@ -1,11 +1,12 @@
-#include <CLI/CLI.hpp>
+#include "cli.hpp"
+#include "render.hpp"
+
 #include <certtool/lifecycle.hpp>
+
+#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
 #include <chrono>
-
-#include "cli.hpp"
-#include "render.hpp"
 
 namespace certtool::cli {
 
@@ -30,12 +31,14 @@ ExitCode run_import_signed(const ImportSignedOptions& opt, const Common& common,
     if (out.json()) {
         out.result() = entry_json(result.entry);
     } else {
-        out.text() << fmt::format("imported CA-signed certificate into '{}': {} issued by {}, "
-                                  "until {}, {} intermediate(s)\n",
-                                  result.entry.name, result.entry.certificate.subject(),
-                                  result.entry.certificate.issuer(),
-                                  format_time(result.entry.certificate.not_after()),
-                                  result.entry.chain.size());
+        out.text() << fmt::format(
+            "imported CA-signed certificate into '{}': {} issued by {}, "
+            "until {}, {} intermediate(s)\n",
+            result.entry.name,
+            result.entry.certificate.subject(),
+            result.entry.certificate.issuer(),
+            format_time(result.entry.certificate.not_after()),
+            result.entry.chain.size());
     }
     report_findings(out, result.findings);
     return ExitCode::ok;
@@ -48,20 +51,24 @@ void add_import_signed(CLI::App& app, Dispatch& dispatch) {
     auto* sub = app.add_subcommand(
         "import-signed", "replace an entry's certificate with the CA-signed one (and its chain)");
     sub->add_option("NAME", opt->name, "entry name")->required();
-    sub->add_option("--cert", opt->certs, "the CA's certificate: PEM, DER or PKCS#7, may be a bundle")
+    sub->add_option(
+           "--cert", opt->certs, "the CA's certificate: PEM, DER or PKCS#7, may be a bundle")
         ->required()
         ->type_name("FILE")
         ->check(CLI::ExistingFile);
-    sub->add_option("--intermediate", opt->intermediates, "intermediate certificate(s) (repeatable)")
+    sub->add_option(
+           "--intermediate", opt->intermediates, "intermediate certificate(s) (repeatable)")
         ->type_name("FILE")
         ->check(CLI::ExistingFile);
-    sub->add_option("--trust", opt->trust,
+    sub->add_option("--trust",
+                    opt->trust,
                     "trust anchors to check the chain against (default: system store)")
         ->type_name("FILE|DIR")
         ->check(CLI::ExistingPath);
     add_common(*sub, dispatch.common);
-    sub->footer(footer({"certtool import-signed mail --cert signed.pem --intermediate issuing-ca.pem",
-                        "certtool import-signed mail --cert bundle.p7b --trust root.pem"}));
+    sub->footer(
+        footer({"certtool import-signed mail --cert signed.pem --intermediate issuing-ca.pem",
+                "certtool import-signed mail --cert bundle.p7b --trust root.pem"}));
     dispatch.runners[sub] = [opt, &common = dispatch.common](Output& out) {
         return run_import_signed(*opt, common, out);
     };

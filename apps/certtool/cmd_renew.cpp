@@ -1,11 +1,12 @@
-#include <CLI/CLI.hpp>
+#include "cli.hpp"
+#include "render.hpp"
+
 #include <certtool/lifecycle.hpp>
+
+#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
 #include <chrono>
-
-#include "cli.hpp"
-#include "render.hpp"
 
 namespace certtool::cli {
 
@@ -26,7 +27,8 @@ ExitCode run_renew(const RenewOptions& opt, const Common& common, Output& out) {
     if (out.json()) {
         out.result() = entry_json(entry);
     } else {
-        out.text() << fmt::format("renewed '{}': new serial {}, valid until {}\n", entry.name,
+        out.text() << fmt::format("renewed '{}': new serial {}, valid until {}\n",
+                                  entry.name,
                                   entry.certificate.serial_hex(),
                                   format_time(entry.certificate.not_after()));
     }

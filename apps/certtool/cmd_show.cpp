@@ -1,7 +1,7 @@
-#include <CLI/CLI.hpp>
-
 #include "cli.hpp"
 #include "render.hpp"
+
+#include <CLI/CLI.hpp>
 
 namespace certtool::cli {
 

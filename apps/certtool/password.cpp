@@ -1,7 +1,8 @@
 #include "password.hpp"
 
-#include <CLI/CLI.hpp>
 #include <certtool/error.hpp>
+
+#include <CLI/CLI.hpp>
 
 #include <termios.h>
 #include <unistd.h>
@@ -42,14 +43,17 @@ Secret prompt(const char* text) {
 }  // namespace
 
 void add_password_options(CLI::App& sub, PasswordOptions& options) {
-    auto* file = sub.add_option("--password-file", options.file,
-                                "read the password from the first line of FILE")
-                     ->type_name("FILE")
-                     ->check(CLI::ExistingFile);
-    auto* env = sub.add_option("--password-env", options.env,
-                               "read the password from environment variable VAR")
-                    ->type_name("VAR");
-    auto* fd = sub.add_option("--password-fd", options.fd,
+    auto* file =
+        sub.add_option(
+               "--password-file", options.file, "read the password from the first line of FILE")
+            ->type_name("FILE")
+            ->check(CLI::ExistingFile);
+    auto* env =
+        sub.add_option(
+               "--password-env", options.env, "read the password from environment variable VAR")
+            ->type_name("VAR");
+    auto* fd = sub.add_option("--password-fd",
+                              options.fd,
                               "read the password from open file descriptor N (e.g. 3<pass.txt)")
                    ->type_name("N")
                    ->check(CLI::NonNegativeNumber);

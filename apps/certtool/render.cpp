@@ -78,16 +78,18 @@ void print_entry(std::ostream& out, const Entry& entry) {
         << fmt::format("Origin:       {}\n", origin_name(entry.origin))
         << fmt::format("Key:          {}\n", entry.key.describe())
         << fmt::format("Subject:      {}\n", c.subject())
-        << fmt::format("Issuer:       {}\n", c.issuer())
-        << fmt::format("SANs:         {}\n", sans)
+        << fmt::format("Issuer:       {}\n", c.issuer()) << fmt::format("SANs:         {}\n", sans)
         << fmt::format("Serial:       {}\n", c.serial_hex())
         << fmt::format("Valid from:   {}\n", format_time(c.not_before()))
-        << fmt::format("Valid until:  {} ({} days left)\n", format_time(c.not_after()),
+        << fmt::format("Valid until:  {} ({} days left)\n",
+                       format_time(c.not_after()),
                        days_left(c.not_after()))
         << fmt::format("SHA-256:      {}\n", c.sha256_fingerprint())
         << fmt::format("Chain:        {} intermediate(s)\n", entry.chain.size());
     for (std::size_t i = 0; i < entry.chain.size(); ++i) {
-        out << fmt::format("  [{}] {} (until {})\n", i + 1, entry.chain[i].subject(),
+        out << fmt::format("  [{}] {} (until {})\n",
+                           i + 1,
+                           entry.chain[i].subject(),
                            format_time(entry.chain[i].not_after()));
     }
     out << fmt::format("Created:      {}\n", format_time(entry.created))

@@ -1,14 +1,15 @@
 // Text and JSON views of library values. No decisions here, only presentation.
 #pragma once
 
+#include "cli.hpp"
+
 #include <certtool/chain.hpp>
 #include <certtool/store.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include <iosfwd>
 #include <vector>
-
-#include "cli.hpp"
 
 namespace certtool::cli {
 

@@ -1,5 +1,9 @@
+#include "ossl/ossl.hpp"
+#include "x509_build.hpp"
+
 #include <certtool/certificate.hpp>
 #include <certtool/error.hpp>
+
 #include <fmt/core.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -11,9 +15,6 @@
 #include <cctype>
 #include <ctime>
 
-#include "ossl/ossl.hpp"
-#include "x509_build.hpp"
-
 namespace certtool {
 
 namespace {
@@ -24,8 +25,9 @@ std::shared_ptr<X509> share(X509* x) {
 
 std::string to_lower(std::string_view s) {
     std::string out{s};
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
+        return static_cast<char>(std::tolower(c));
+    });
     return out;
 }
 
@@ -151,12 +153,12 @@ std::vector<Certificate> parse_pem(std::string_view data, std::string_view sourc
         if (label == "CERTIFICATE" || label == "X509 CERTIFICATE" ||
             label == "TRUSTED CERTIFICATE") {
             X509* x = label == "TRUSTED CERTIFICATE" ? d2i_X509_AUX(nullptr, &p, len)
-                                                       : d2i_X509(nullptr, &p, len);
+                                                     : d2i_X509(nullptr, &p, len);
             if (x == nullptr || p != body.get() + len) {
                 X509_free(x);
-                ossl::throw_error(Errc::parse,
-                                  fmt::format("cannot read certificate #{} in '{}'",
-                                              out.size() + 1, source));
+                ossl::throw_error(
+                    Errc::parse,
+                    fmt::format("cannot read certificate #{} in '{}'", out.size() + 1, source));
             }
             out.push_back(Certificate::adopt(x));
             X509_free(x);
@@ -215,18 +217,21 @@ TimePoint parse_time(std::string_view text) {
         }
     }
     if (!ok || *rest != '\0') {
-        throw Error(Errc::invalid_argument,
-                    fmt::format("'{}' is not an RFC 3339 time: write e.g. 2026-06-01T00:00:00Z",
-                                text));
+        throw Error(
+            Errc::invalid_argument,
+            fmt::format("'{}' is not an RFC 3339 time: write e.g. 2026-06-01T00:00:00Z", text));
     }
     return std::chrono::system_clock::from_time_t(timegm(&tm) - offset_seconds);
 }
 
 std::string SubjectAltName::to_string() const {
     switch (kind) {
-        case Kind::dns: return "DNS:" + value;
-        case Kind::ip: return "IP:" + value;
-        case Kind::email: return "email:" + value;
+        case Kind::dns:
+            return "DNS:" + value;
+        case Kind::ip:
+            return "IP:" + value;
+        case Kind::email:
+            return "email:" + value;
     }
     return value;
 }
@@ -295,7 +300,9 @@ SubjectRequest SubjectRequest::make(DistinguishedName subject, std::vector<Subje
         if (value.size() > max) {
             throw Error(Errc::invalid_argument,
                         fmt::format("{} is {} characters long; the limit is {}: shorten it",
-                                    option, value.size(), max));
+                                    option,
+                                    value.size(),
+                                    max));
         }
     };
     if (subject.common_name.empty()) {
@@ -308,14 +315,17 @@ SubjectRequest SubjectRequest::make(DistinguishedName subject, std::vector<Subje
     check_len(subject.locality, 128, "--locality");
     check_len(subject.state, 128, "--state");
     if (!subject.country.empty()) {
-        if (subject.country.size() != 2 || std::isalpha(static_cast<unsigned char>(subject.country[0])) == 0 ||
+        if (subject.country.size() != 2 ||
+            std::isalpha(static_cast<unsigned char>(subject.country[0])) == 0 ||
             std::isalpha(static_cast<unsigned char>(subject.country[1])) == 0) {
             throw Error(Errc::invalid_argument,
                         fmt::format("--country '{}' is not a two-letter ISO 3166 code: write e.g. "
                                     "--country US",
                                     subject.country));
         }
-        std::transform(subject.country.begin(), subject.country.end(), subject.country.begin(),
+        std::transform(subject.country.begin(),
+                       subject.country.end(),
+                       subject.country.begin(),
                        [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
     }
     SubjectAltName cn_san;
@@ -343,9 +353,10 @@ SubjectRequest SubjectRequest::make(DistinguishedName subject, std::vector<Subje
 
 std::vector<Certificate> Certificate::parse_all(std::string_view data, std::string_view source) {
     if (data.empty()) {
-        throw Error(Errc::parse, fmt::format("'{}' is empty: give the certificate file the CA "
-                                             "sent (PEM, DER or PKCS#7)",
-                                             source));
+        throw Error(Errc::parse,
+                    fmt::format("'{}' is empty: give the certificate file the CA "
+                                "sent (PEM, DER or PKCS#7)",
+                                source));
     }
     std::vector<Certificate> out;
     if (data.find("-----BEGIN ") != std::string_view::npos) {
@@ -359,9 +370,11 @@ std::vector<Certificate> Certificate::parse_all(std::string_view data, std::stri
             out.push_back(Certificate::adopt(x));
             X509_free(x);
             if (!complete) {
-                throw Error(Errc::parse, fmt::format("'{}' has {} unexpected bytes after the "
-                                                     "DER certificate: the file is corrupt",
-                                                     source, begin + len - p));
+                throw Error(Errc::parse,
+                            fmt::format("'{}' has {} unexpected bytes after the "
+                                        "DER certificate: the file is corrupt",
+                                        source,
+                                        begin + len - p));
             }
         } else {
             ossl::clear_errors();
@@ -418,9 +431,12 @@ std::string Certificate::issuer() const {
 
 DistinguishedName Certificate::subject_name() const {
     const X509_NAME* n = X509_get_subject_name(m_x509.get());
-    return {name_entry(n, NID_commonName),         name_entry(n, NID_organizationName),
-            name_entry(n, NID_organizationalUnitName), name_entry(n, NID_localityName),
-            name_entry(n, NID_stateOrProvinceName), name_entry(n, NID_countryName)};
+    return {name_entry(n, NID_commonName),
+            name_entry(n, NID_organizationName),
+            name_entry(n, NID_organizationalUnitName),
+            name_entry(n, NID_localityName),
+            name_entry(n, NID_stateOrProvinceName),
+            name_entry(n, NID_countryName)};
 }
 
 std::vector<SubjectAltName> Certificate::subject_alt_names() const {
@@ -433,9 +449,9 @@ std::vector<SubjectAltName> Certificate::subject_alt_names() const {
             const ASN1_IA5STRING* s = gn->d.ia5;
             std::string value{reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
                               static_cast<std::size_t>(ASN1_STRING_length(s))};
-            out.push_back({gn->type == GEN_DNS ? SubjectAltName::Kind::dns
-                                               : SubjectAltName::Kind::email,
-                           std::move(value)});
+            out.push_back(
+                {gn->type == GEN_DNS ? SubjectAltName::Kind::dns : SubjectAltName::Kind::email,
+                 std::move(value)});
         } else if (gn->type == GEN_IPADD) {
             const ASN1_OCTET_STRING* s = gn->d.ip;
             std::array<char, INET6_ADDRSTRLEN> buf{};
@@ -490,8 +506,8 @@ std::string Certificate::signature_algorithm() const {
 }
 
 bool Certificate::is_self_issued() const {
-    return X509_NAME_cmp(X509_get_subject_name(m_x509.get()),
-                         X509_get_issuer_name(m_x509.get())) == 0;
+    return X509_NAME_cmp(X509_get_subject_name(m_x509.get()), X509_get_issuer_name(m_x509.get())) ==
+           0;
 }
 
 bool Certificate::is_self_signed() const {
@@ -534,7 +550,8 @@ Validity validity_for_days(int days, TimePoint now) {
     return {start, start + std::chrono::hours(24) * days};
 }
 
-Certificate create_self_signed(const PrivateKey& key, const SubjectRequest& request,
+Certificate create_self_signed(const PrivateKey& key,
+                               const SubjectRequest& request,
                                const Validity& validity) {
     ossl::X509Ptr cert{ossl::check_ptr(X509_new(), "X509_new")};
     ossl::check1(X509_set_version(cert.get(), X509_VERSION_3), "X509_set_version");
@@ -568,9 +585,9 @@ Certificate create_self_signed(const PrivateKey& key, const SubjectRequest& requ
     add_ext(cert.get(), &ctx, NID_subject_key_identifier, "hash");
     add_ext(cert.get(), &ctx, NID_authority_key_identifier, "keyid:always");
     auto gens = detail::make_general_names(request.sans);
-    ossl::check1(X509_add1_ext_i2d(cert.get(), NID_subject_alt_name, gens.get(), 0,
-                                   X509V3_ADD_DEFAULT),
-                 "adding subjectAltName");
+    ossl::check1(
+        X509_add1_ext_i2d(cert.get(), NID_subject_alt_name, gens.get(), 0, X509V3_ADD_DEFAULT),
+        "adding subjectAltName");
 
     if (X509_sign(cert.get(), key.native(), detail::signing_digest(key)) <= 0) {
         ossl::throw_error(Errc::crypto, "signing certificate");
@@ -586,10 +603,16 @@ ossl::X509NamePtr make_name(const DistinguishedName& dn) {
         if (value.empty()) {
             return;
         }
-        ossl::check1(X509_NAME_add_entry_by_txt(name.get(), field, MBSTRING_UTF8,
-                                                reinterpret_cast<const unsigned char*>(value.data()),
-                                                static_cast<int>(value.size()), -1, 0),
-                     fmt::format("setting subject {}", field), Errc::invalid_argument);
+        ossl::check1(
+            X509_NAME_add_entry_by_txt(name.get(),
+                                       field,
+                                       MBSTRING_UTF8,
+                                       reinterpret_cast<const unsigned char*>(value.data()),
+                                       static_cast<int>(value.size()),
+                                       -1,
+                                       0),
+            fmt::format("setting subject {}", field),
+            Errc::invalid_argument);
     };
     add("C", dn.country);
     add("ST", dn.state);
@@ -605,9 +628,9 @@ ossl::GeneralNamesPtr make_general_names(const std::vector<SubjectAltName>& sans
     for (const auto& san : sans) {
         ossl::GeneralNamePtr gn;
         if (san.kind == SubjectAltName::Kind::ip) {
-            gn.reset(ossl::check_ptr(a2i_GENERAL_NAME(nullptr, nullptr, nullptr, GEN_IPADD,
-                                                      san.value.c_str(), 0),
-                                     "encoding IP SAN"));
+            gn.reset(ossl::check_ptr(
+                a2i_GENERAL_NAME(nullptr, nullptr, nullptr, GEN_IPADD, san.value.c_str(), 0),
+                "encoding IP SAN"));
         } else {
             gn.reset(ossl::check_ptr(GENERAL_NAME_new(), "GENERAL_NAME_new"));
             ASN1_IA5STRING* s = ossl::check_ptr(ASN1_IA5STRING_new(), "ASN1_IA5STRING_new");
@@ -615,8 +638,8 @@ ossl::GeneralNamesPtr make_general_names(const std::vector<SubjectAltName>& sans
                 ASN1_IA5STRING_free(s);
                 ossl::throw_error(Errc::crypto, "encoding SAN");
             }
-            GENERAL_NAME_set0_value(gn.get(),
-                                    san.kind == SubjectAltName::Kind::dns ? GEN_DNS : GEN_EMAIL, s);
+            GENERAL_NAME_set0_value(
+                gn.get(), san.kind == SubjectAltName::Kind::dns ? GEN_DNS : GEN_EMAIL, s);
         }
         if (sk_GENERAL_NAME_push(gens.get(), gn.get()) <= 0) {
             ossl::throw_error(Errc::crypto, "sk_GENERAL_NAME_push");
@@ -639,7 +662,7 @@ const EVP_MD* signing_digest(const PrivateKey& key) {
 
 const char* tls_key_usage(const PrivateKey& key) {
     return EVP_PKEY_is_a(key.native(), "RSA") ? "critical,digitalSignature,keyEncipherment"
-                                               : "critical,digitalSignature";
+                                              : "critical,digitalSignature";
 }
 
 }  // namespace detail

@@ -1,11 +1,12 @@
+#include "fs.hpp"
+#include "ossl/ossl.hpp"
+
 #include <certtool/chain.hpp>
 #include <certtool/error.hpp>
+
 #include <fmt/core.h>
 
 #include <algorithm>
-
-#include "fs.hpp"
-#include "ossl/ossl.hpp"
 
 namespace certtool {
 
@@ -14,7 +15,8 @@ namespace {
 constexpr std::size_t k_max_depth = 10;
 
 bool contains(const std::vector<Certificate>& certs, const Certificate& c) {
-    return std::any_of(certs.begin(), certs.end(), [&](const Certificate& x) { return x.same_as(c); });
+    return std::any_of(
+        certs.begin(), certs.end(), [&](const Certificate& x) { return x.same_as(c); });
 }
 
 std::string quoted(const Certificate& c) {
@@ -25,14 +27,18 @@ std::string quoted(const Certificate& c) {
 
 std::string_view severity_name(Severity s) noexcept {
     switch (s) {
-        case Severity::info: return "info";
-        case Severity::warning: return "warning";
-        case Severity::error: return "error";
+        case Severity::info:
+            return "info";
+        case Severity::warning:
+            return "warning";
+        case Severity::error:
+            return "error";
     }
     return "warning";
 }
 
-AssembledChain assemble_chain(const PrivateKey& key, const std::vector<Certificate>& pool,
+AssembledChain assemble_chain(const PrivateKey& key,
+                              const std::vector<Certificate>& pool,
                               TimePoint now) {
     std::optional<Certificate> leaf;
     for (const auto& c : pool) {
@@ -49,7 +55,8 @@ AssembledChain assemble_chain(const PrivateKey& key, const std::vector<Certifica
     return assemble_chain(*leaf, pool, now);
 }
 
-AssembledChain assemble_chain(const Certificate& leaf, const std::vector<Certificate>& pool,
+AssembledChain assemble_chain(const Certificate& leaf,
+                              const std::vector<Certificate>& pool,
                               TimePoint now) {
     AssembledChain out{leaf, {}, std::nullopt, {}, {}};
 
@@ -60,10 +67,11 @@ AssembledChain assemble_chain(const Certificate& leaf, const std::vector<Certifi
             continue;
         }
         if (contains(unique, c)) {
-            out.findings.push_back({"duplicate-certificate", Severity::info,
-                                    fmt::format("{} was given more than once: stored once",
-                                                quoted(c)),
-                                    c.subject()});
+            out.findings.push_back(
+                {"duplicate-certificate",
+                 Severity::info,
+                 fmt::format("{} was given more than once: stored once", quoted(c)),
+                 c.subject()});
             continue;
         }
         unique.push_back(c);
@@ -95,7 +103,8 @@ AssembledChain assemble_chain(const Certificate& leaf, const std::vector<Certifi
     for (const auto& c : unique) {
         if (!contains(path, c)) {
             out.unrelated.push_back(c);
-            out.findings.push_back({"unrelated-certificate", Severity::warning,
+            out.findings.push_back({"unrelated-certificate",
+                                    Severity::warning,
                                     fmt::format("{} is not part of this certificate's chain: "
                                                 "dropped",
                                                 quoted(c)),
@@ -110,9 +119,13 @@ AssembledChain assemble_chain(const Certificate& leaf, const std::vector<Certifi
             input_order.push_back(c);
         }
     }
-    if (!std::equal(input_order.begin(), input_order.end(), path.begin(), path.end(),
+    if (!std::equal(input_order.begin(),
+                    input_order.end(),
+                    path.begin(),
+                    path.end(),
                     [](const Certificate& a, const Certificate& b) { return a.same_as(b); })) {
-        out.findings.push_back({"wrong-order", Severity::info,
+        out.findings.push_back({"wrong-order",
+                                Severity::info,
                                 "the certificates were not in leaf-to-root order: stored in the "
                                 "right order",
                                 {}});
@@ -121,7 +134,8 @@ AssembledChain assemble_chain(const Certificate& leaf, const std::vector<Certifi
     for (const auto& c : path) {
         if (c.is_self_signed()) {
             out.root = c;
-            out.findings.push_back({"root-not-stored", Severity::info,
+            out.findings.push_back({"root-not-stored",
+                                    Severity::info,
                                     fmt::format("root {} is a trust anchor: not stored in the "
                                                 "chain servers send",
                                                 quoted(c)),
@@ -130,17 +144,21 @@ AssembledChain assemble_chain(const Certificate& leaf, const std::vector<Certifi
         }
         out.intermediates.push_back(c);
         if (c.not_after() < now) {
-            out.findings.push_back({"expired", Severity::warning,
+            out.findings.push_back({"expired",
+                                    Severity::warning,
                                     fmt::format("intermediate {} expired on {}: get the current "
                                                 "intermediate from the CA",
-                                                quoted(c), format_time(c.not_after())),
+                                                quoted(c),
+                                                format_time(c.not_after())),
                                     c.subject()});
         } else if (c.not_after() < leaf.not_after()) {
-            out.findings.push_back({"expires-before-leaf", Severity::warning,
+            out.findings.push_back({"expires-before-leaf",
+                                    Severity::warning,
                                     fmt::format("intermediate {} expires on {}, before the "
                                                 "certificate ({}): the chain breaks then; get the "
                                                 "newer intermediate from the CA",
-                                                quoted(c), format_time(c.not_after()),
+                                                quoted(c),
+                                                format_time(c.not_after()),
                                                 format_time(leaf.not_after())),
                                     c.subject()});
         }
@@ -188,8 +206,8 @@ TrustStore TrustStore::from_path(const std::filesystem::path& path) {
         }
     }
     if (count == 0) {
-        throw Error(Errc::parse, fmt::format("no certificate found in trust path '{}'",
-                                             path.string()));
+        throw Error(Errc::parse,
+                    fmt::format("no certificate found in trust path '{}'", path.string()));
     }
     return {std::move(store), fmt::format("'{}'", path.string())};
 }
@@ -205,8 +223,9 @@ std::vector<ChainFinding> check_trust(const AssembledChain& chain, const TrustSt
                      "X509_add_cert");
     }
     ossl::X509StoreCtxPtr ctx{ossl::check_ptr(X509_STORE_CTX_new(), "X509_STORE_CTX_new")};
-    ossl::check1(X509_STORE_CTX_init(ctx.get(), trust.native(), chain.leaf.native(), untrusted.get()),
-                 "X509_STORE_CTX_init");
+    ossl::check1(
+        X509_STORE_CTX_init(ctx.get(), trust.native(), chain.leaf.native(), untrusted.get()),
+        "X509_STORE_CTX_init");
     X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
     X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_NO_CHECK_TIME);
     const int rc = X509_verify_cert(ctx.get());
@@ -219,28 +238,39 @@ std::vector<ChainFinding> check_trust(const AssembledChain& chain, const TrustSt
     if (err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
         err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT) {
         if (chain.root) {
-            return {{"untrusted-root", Severity::warning,
-                     fmt::format("the chain ends at root '{}', which is not in {}: clients will not "
-                                 "trust it unless they have that root",
-                                 chain.root->subject(), trust.description()),
-                     chain.root->subject()}};
-        }
-        return {{"missing-intermediate", Severity::warning,
-                 fmt::format("the chain does not reach a trust anchor in {}: the issuer '{}' of "
-                             "'{}' is missing; get it from the CA and pass it with --intermediate",
-                             trust.description(), top.issuer(), top.subject()),
-                 top.issuer()}};
-    }
-    if (err == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN || err == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT) {
-        const std::string root = chain.root ? chain.root->subject() : top.subject();
-        return {{"untrusted-root", Severity::warning,
+            return {
+                {"untrusted-root",
+                 Severity::warning,
                  fmt::format("the chain ends at root '{}', which is not in {}: clients will not "
                              "trust it unless they have that root",
-                             root, trust.description()),
+                             chain.root->subject(),
+                             trust.description()),
+                 chain.root->subject()}};
+        }
+        return {{"missing-intermediate",
+                 Severity::warning,
+                 fmt::format("the chain does not reach a trust anchor in {}: the issuer '{}' of "
+                             "'{}' is missing; get it from the CA and pass it with --intermediate",
+                             trust.description(),
+                             top.issuer(),
+                             top.subject()),
+                 top.issuer()}};
+    }
+    if (err == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
+        err == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT) {
+        const std::string root = chain.root ? chain.root->subject() : top.subject();
+        return {{"untrusted-root",
+                 Severity::warning,
+                 fmt::format("the chain ends at root '{}', which is not in {}: clients will not "
+                             "trust it unless they have that root",
+                             root,
+                             trust.description()),
                  root}};
     }
-    return {{"chain-invalid", Severity::warning,
-             fmt::format("the chain does not verify against {}: {}", trust.description(),
+    return {{"chain-invalid",
+             Severity::warning,
+             fmt::format("the chain does not verify against {}: {}",
+                         trust.description(),
                          X509_verify_cert_error_string(err)),
              {}}};
 }

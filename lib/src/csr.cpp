@@ -1,9 +1,10 @@
-#include <certtool/csr.hpp>
-#include <certtool/error.hpp>
-#include <openssl/pem.h>
-
 #include "ossl/ossl.hpp"
 #include "x509_build.hpp"
+
+#include <certtool/csr.hpp>
+#include <certtool/error.hpp>
+
+#include <openssl/pem.h>
 
 namespace certtool {
 

@@ -1,6 +1,7 @@
 #include "fs.hpp"
 
 #include <certtool/error.hpp>
+
 #include <fmt/core.h>
 
 #include <fcntl.h>
@@ -31,15 +32,18 @@ std::string errno_text(int err) {
 class Fd {
 public:
     explicit Fd(int fd) noexcept : m_fd(fd) {}
+
     Fd(const Fd&) = delete;
     Fd& operator=(const Fd&) = delete;
     Fd(Fd&&) = delete;
     Fd& operator=(Fd&&) = delete;
+
     ~Fd() {
         if (m_fd >= 0) {
             ::close(m_fd);
         }
     }
+
     [[nodiscard]] int get() const noexcept { return m_fd; }
 
 private:
@@ -63,10 +67,12 @@ std::string read_file(const fs::path& path, std::string_view what, std::size_t m
     Fd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
     if (fd.get() < 0) {
         const int err = errno;
-        throw Error(Errc::io, fmt::format("cannot read {} '{}': {}", what, path.string(),
-                                          errno_text(err)));
+        throw Error(Errc::io,
+                    fmt::format("cannot read {} '{}': {}", what, path.string(), errno_text(err)));
     }
+
     struct stat st {};
+
     if (::fstat(fd.get(), &st) == 0 && S_ISDIR(st.st_mode)) {
         throw Error(Errc::io,
                     fmt::format("cannot read {} '{}': it is a directory", what, path.string()));
@@ -83,16 +89,18 @@ std::string read_file(const fs::path& path, std::string_view what, std::size_t m
         }
         if (n < 0) {
             const int err = errno;
-            throw Error(Errc::io, fmt::format("cannot read {} '{}': {}", what, path.string(),
-                                              errno_text(err)));
+            throw Error(
+                Errc::io,
+                fmt::format("cannot read {} '{}': {}", what, path.string(), errno_text(err)));
         }
         if (n == 0) {
             break;
         }
         out.append(buf.data(), static_cast<std::size_t>(n));
         if (out.size() > max_bytes) {
-            throw Error(Errc::parse, fmt::format("{} '{}' is larger than {} bytes", what,
-                                                 path.string(), max_bytes));
+            throw Error(
+                Errc::parse,
+                fmt::format("{} '{}' is larger than {} bytes", what, path.string(), max_bytes));
         }
     }
     return out;
@@ -105,14 +113,16 @@ AtomicFile::AtomicFile(fs::path target, unsigned mode, Overwrite overwrite)
     for (int attempt = 0; attempt < 16 && m_fd < 0; ++attempt) {
         m_temp = dir / fmt::format(".{}.tmp-{}", m_target.filename().string(), random_suffix());
         // O_EXCL + mode at creation: the file is never visible with wider permissions.
-        m_fd = ::open(m_temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-                      static_cast<mode_t>(mode));
+        m_fd = ::open(
+            m_temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, static_cast<mode_t>(mode));
         if (m_fd < 0 && errno != EEXIST) {
             const int err = errno;
             throw Error(Errc::io,
                         fmt::format("cannot write '{}': {}: check that the directory '{}' exists "
                                     "and is writable",
-                                    m_target.string(), errno_text(err), dir.string()));
+                                    m_target.string(),
+                                    errno_text(err),
+                                    dir.string()));
         }
     }
     if (m_fd < 0) {
@@ -179,19 +189,21 @@ void AtomicFile::commit() {
     if (rc != 0) {
         const int err = errno;
         if (err == EEXIST) {
-            throw Error(Errc::already_exists,
-                        fmt::format("'{}' already exists: use --force to replace it",
-                                    m_target.string()));
+            throw Error(
+                Errc::already_exists,
+                fmt::format("'{}' already exists: use --force to replace it", m_target.string()));
         }
-        throw Error(Errc::io, fmt::format("cannot rename into '{}': {}", m_target.string(),
-                                          errno_text(err)));
+        throw Error(Errc::io,
+                    fmt::format("cannot rename into '{}': {}", m_target.string(), errno_text(err)));
     }
     m_committed = true;
     crash_point("atomic:after-rename");
     sync_directory(parent_or_dot(m_target));
 }
 
-void write_file_atomic(const fs::path& path, std::string_view data, unsigned mode,
+void write_file_atomic(const fs::path& path,
+                       std::string_view data,
+                       unsigned mode,
                        Overwrite overwrite) {
     AtomicFile file{path, mode, overwrite};
     file.write(data);
@@ -202,8 +214,9 @@ void check_output_path(const fs::path& path, Overwrite overwrite) {
     std::error_code ec;
     const auto status = fs::symlink_status(path, ec);
     if (fs::is_directory(status)) {
-        throw Error(Errc::io,
-                    fmt::format("cannot write '{}': it is a directory: name a file", path.string()));
+        throw Error(
+            Errc::io,
+            fmt::format("cannot write '{}': it is a directory: name a file", path.string()));
     }
     if (overwrite == Overwrite::refuse && fs::exists(status)) {
         throw Error(Errc::already_exists,
@@ -211,8 +224,10 @@ void check_output_path(const fs::path& path, Overwrite overwrite) {
     }
     const fs::path dir = parent_or_dot(path);
     if (!fs::is_directory(dir, ec)) {
-        throw Error(Errc::io, fmt::format("cannot write '{}': directory '{}' does not exist",
-                                          path.string(), dir.string()));
+        throw Error(
+            Errc::io,
+            fmt::format(
+                "cannot write '{}': directory '{}' does not exist", path.string(), dir.string()));
     }
 }
 
@@ -236,15 +251,18 @@ void create_private_directories(const fs::path& dir) {
         }
         if (::mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST) {
             const int err = errno;
-            throw Error(Errc::io, fmt::format("cannot create directory '{}': {}: choose another "
-                                              "location with --store or CERTTOOL_HOME",
-                                              partial.string(), errno_text(err)));
+            throw Error(Errc::io,
+                        fmt::format("cannot create directory '{}': {}: choose another "
+                                    "location with --store or CERTTOOL_HOME",
+                                    partial.string(),
+                                    errno_text(err)));
         }
     }
     if (!fs::is_directory(dir, ec)) {
-        throw Error(Errc::io, fmt::format("'{}' is not a directory: choose another location "
-                                          "with --store or CERTTOOL_HOME",
-                                          dir.string()));
+        throw Error(Errc::io,
+                    fmt::format("'{}' is not a directory: choose another location "
+                                "with --store or CERTTOOL_HOME",
+                                dir.string()));
     }
 }
 
@@ -252,9 +270,11 @@ FileLock::FileLock(const fs::path& path, int timeout_ms) {
     m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (m_fd < 0) {
         const int err = errno;
-        throw Error(Errc::io, fmt::format("cannot open lock file '{}': {}: check that the store "
-                                          "directory is writable",
-                                          path.string(), errno_text(err)));
+        throw Error(Errc::io,
+                    fmt::format("cannot open lock file '{}': {}: check that the store "
+                                "directory is writable",
+                                path.string(),
+                                errno_text(err)));
     }
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     auto pause = std::chrono::microseconds(200);
@@ -262,8 +282,8 @@ FileLock::FileLock(const fs::path& path, int timeout_ms) {
         if (errno != EWOULDBLOCK && errno != EINTR) {
             const int err = errno;
             ::close(m_fd);
-            throw Error(Errc::io, fmt::format("cannot lock '{}': {}", path.string(),
-                                              errno_text(err)));
+            throw Error(Errc::io,
+                        fmt::format("cannot lock '{}': {}", path.string(), errno_text(err)));
         }
         if (std::chrono::steady_clock::now() >= deadline) {
             ::close(m_fd);

@@ -10,7 +10,8 @@
 namespace certtool::detail {
 
 // Reads a whole file (at most max_bytes). Throws Error{io} naming `what` and the path.
-[[nodiscard]] std::string read_file(const std::filesystem::path& path, std::string_view what,
+[[nodiscard]] std::string read_file(const std::filesystem::path& path,
+                                    std::string_view what,
                                     std::size_t max_bytes = 64U * 1024U * 1024U);
 
 enum class Overwrite { refuse, replace };
@@ -42,7 +43,9 @@ private:
 };
 
 // Convenience: write data to path atomically.
-void write_file_atomic(const std::filesystem::path& path, std::string_view data, unsigned mode,
+void write_file_atomic(const std::filesystem::path& path,
+                       std::string_view data,
+                       unsigned mode,
                        Overwrite overwrite);
 
 // Throws Error{already_exists} if path exists and overwrite is refused; Error{io} if its

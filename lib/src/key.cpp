@@ -1,13 +1,14 @@
+#include "ossl/ossl.hpp"
+
 #include <certtool/error.hpp>
 #include <certtool/key.hpp>
+
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/pem.h>
 
 #include <array>
 #include <utility>
-
-#include "ossl/ossl.hpp"
 
 namespace certtool {
 
@@ -62,12 +63,24 @@ std::vector<std::string> key_type_names() {
 PrivateKey PrivateKey::generate(KeyType type) {
     EVP_PKEY* raw = nullptr;
     switch (type) {
-        case KeyType::rsa2048: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", std::size_t{2048}); break;
-        case KeyType::rsa3072: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", std::size_t{3072}); break;
-        case KeyType::rsa4096: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", std::size_t{4096}); break;
-        case KeyType::ec_p256: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"); break;
-        case KeyType::ec_p384: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384"); break;
-        case KeyType::ed25519: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"); break;
+        case KeyType::rsa2048:
+            raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", std::size_t{2048});
+            break;
+        case KeyType::rsa3072:
+            raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", std::size_t{3072});
+            break;
+        case KeyType::rsa4096:
+            raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", std::size_t{4096});
+            break;
+        case KeyType::ec_p256:
+            raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+            break;
+        case KeyType::ec_p384:
+            raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384");
+            break;
+        case KeyType::ed25519:
+            raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+            break;
     }
     ossl::check_ptr(raw, "generating a private key");
     return PrivateKey{share(raw)};
@@ -79,8 +92,8 @@ PrivateKey PrivateKey::from_pem(std::string_view pem, std::string_view source) {
     EVP_PKEY* raw = PEM_read_bio_PrivateKey(
         bio.get(), nullptr, [](char*, int, int, void*) { return 0; }, nullptr);
     if (raw == nullptr) {
-        ossl::throw_error(Errc::parse, std::string{"cannot read private key from "} +
-                                           std::string{source});
+        ossl::throw_error(Errc::parse,
+                          std::string{"cannot read private key from "} + std::string{source});
     }
     return PrivateKey{share(raw)};
 }
@@ -93,13 +106,14 @@ PrivateKey PrivateKey::parse(std::string_view data, std::string_view source) {
     const unsigned char* p = begin;
     EVP_PKEY* raw = d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(data.size()));
     if (raw == nullptr) {
-        ossl::throw_error(Errc::parse, std::string{"cannot read private key from "} +
-                                           std::string{source});
+        ossl::throw_error(Errc::parse,
+                          std::string{"cannot read private key from "} + std::string{source});
     }
     PrivateKey key{share(raw)};
     if (p != begin + data.size()) {
-        throw Error(Errc::parse, std::string{"unexpected bytes after the private key in "} +
-                                     std::string{source});
+        throw Error(
+            Errc::parse,
+            std::string{"unexpected bytes after the private key in "} + std::string{source});
     }
     return key;
 }
@@ -111,9 +125,9 @@ PrivateKey PrivateKey::adopt(EVP_PKEY* pkey) {
 
 Secret PrivateKey::to_pem() const {
     auto bio = ossl::mem_bio();
-    ossl::check1(PEM_write_bio_PrivateKey(bio.get(), m_pkey.get(), nullptr, nullptr, 0, nullptr,
-                                          nullptr),
-                 "writing private key");
+    ossl::check1(
+        PEM_write_bio_PrivateKey(bio.get(), m_pkey.get(), nullptr, nullptr, 0, nullptr, nullptr),
+        "writing private key");
     Secret out{ossl::bio_to_string(bio.get())};
     // The memory BIO's buffer is freed by BIO_free; wipe it first.
     char* data = nullptr;
@@ -171,8 +185,8 @@ std::string describe_key(const EVP_PKEY* pkey) {
     if (EVP_PKEY_is_a(pkey, "EC")) {
         std::array<char, 64> group{};
         std::size_t len = 0;
-        if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group.data(),
-                                           group.size(), &len) == 1) {
+        if (EVP_PKEY_get_utf8_string_param(
+                pkey, OSSL_PKEY_PARAM_GROUP_NAME, group.data(), group.size(), &len) == 1) {
             std::string name{group.data(), len};
             if (name == "prime256v1") {
                 name = "P-256";

@@ -1,7 +1,8 @@
-#include <certtool/library.hpp>
-#include <openssl/rand.h>
-
 #include "ossl/ossl.hpp"
+
+#include <certtool/library.hpp>
+
+#include <openssl/rand.h>
 
 namespace certtool {
 

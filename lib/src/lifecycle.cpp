@@ -1,11 +1,12 @@
+#include "fs.hpp"
+
 #include <certtool/error.hpp>
 #include <certtool/files.hpp>
 #include <certtool/lifecycle.hpp>
+
 #include <fmt/core.h>
 
 #include <chrono>
-
-#include "fs.hpp"
 
 namespace certtool {
 
@@ -13,9 +14,13 @@ std::string read_input_file(const std::filesystem::path& path, std::string_view 
     return detail::read_file(path, what);
 }
 
-void write_output_file(const std::filesystem::path& path, std::string_view data, FileMode mode,
+void write_output_file(const std::filesystem::path& path,
+                       std::string_view data,
+                       FileMode mode,
                        bool overwrite) {
-    detail::write_file_atomic(path, data, static_cast<unsigned>(mode),
+    detail::write_file_atomic(path,
+                              data,
+                              static_cast<unsigned>(mode),
                               overwrite ? detail::Overwrite::replace : detail::Overwrite::refuse);
 }
 
@@ -57,8 +62,14 @@ Entry create_selfsigned(Store& store, const CreateSelfSignedRequest& request, Ti
     const Validity validity = validity_for_days(request.days, now);
     PrivateKey key = PrivateKey::generate(request.key_type);
     Certificate cert = create_self_signed(key, subject, validity);
-    Entry entry{request.name, std::move(key), std::move(cert), {}, std::move(subject),
-                Origin::self_signed, validity.not_before, validity.not_before};
+    Entry entry{request.name,
+                std::move(key),
+                std::move(cert),
+                {},
+                std::move(subject),
+                Origin::self_signed,
+                validity.not_before,
+                validity.not_before};
     store.create(entry, request.force);
     return entry;
 }
@@ -86,10 +97,12 @@ ImportResult import_signed(Store& store, const ImportSignedRequest& request, Tim
         auto trust_findings = check_trust(chain, trust);
         findings.insert(findings.end(), trust_findings.begin(), trust_findings.end());
         if (chain.leaf.not_after() < now) {
-            findings.push_back({"expired", Severity::warning,
+            findings.push_back({"expired",
+                                Severity::warning,
                                 fmt::format("the certificate expired on {}: ask the CA for a new "
                                             "one (certtool export-csr {})",
-                                            format_time(chain.leaf.not_after()), current.name),
+                                            format_time(chain.leaf.not_after()),
+                                            current.name),
                                 chain.leaf.subject()});
         }
         current.certificate = chain.leaf;
@@ -101,8 +114,10 @@ ImportResult import_signed(Store& store, const ImportSignedRequest& request, Tim
     return {std::move(entry), std::move(findings)};
 }
 
-ImportResult import_pkcs12(Store& store, const ImportPkcs12Request& request,
-                           const Secret& password, TimePoint now) {
+ImportResult import_pkcs12(Store& store,
+                           const ImportPkcs12Request& request,
+                           const Secret& password,
+                           TimePoint now) {
     refuse_existing(store, request.name, request.force);
     const std::string data = read_input_file(request.file, "PKCS#12 file");
     Pkcs12Contents contents = read_pkcs12(data, password, request.file.string());
@@ -110,7 +125,8 @@ ImportResult import_pkcs12(Store& store, const ImportPkcs12Request& request,
         throw Error(Errc::key_mismatch,
                     fmt::format("'{}' holds no private key (only {} certificate(s)): export it "
                                 "again with its private key",
-                                request.file.string(), contents.certs.size()));
+                                request.file.string(),
+                                contents.certs.size()));
     }
     if (contents.certs.empty()) {
         throw Error(Errc::key_mismatch,
@@ -158,14 +174,15 @@ ImportResult import_pkcs12(Store& store, const ImportPkcs12Request& request,
 }
 
 void export_pkcs12(const Store& store, const ExportPkcs12Request& request, const Secret& password) {
-    detail::check_output_path(request.output, request.force ? detail::Overwrite::replace
-                                                            : detail::Overwrite::refuse);
+    detail::check_output_path(
+        request.output, request.force ? detail::Overwrite::replace : detail::Overwrite::refuse);
     const Entry entry = store.get(request.name);
     Pkcs12ExportOptions options = request.options;
     if (options.friendly_name.empty()) {
         options.friendly_name = entry.name;
     }
-    const std::string der = write_pkcs12(entry.key, entry.certificate, entry.chain, password, options);
+    const std::string der =
+        write_pkcs12(entry.key, entry.certificate, entry.chain, password, options);
     write_output_file(request.output, der, FileMode::secret, request.force);
 }
 
@@ -176,15 +193,19 @@ Entry renew(Store& store, const RenewRequest& request, TimePoint now) {
                         fmt::format("entry '{}' is {}: a CA renews it; run 'certtool export-csr {} "
                                     "-o {}.csr', send the CSR to the CA, then 'certtool "
                                     "import-signed {} --cert NEW.pem'",
-                                    current.name, origin_name(current.origin), current.name,
-                                    current.name, current.name));
+                                    current.name,
+                                    origin_name(current.origin),
+                                    current.name,
+                                    current.name,
+                                    current.name));
         }
         int days = 0;
         if (request.days) {
             days = *request.days;
         } else {
             const auto span = current.certificate.not_after() - current.certificate.not_before();
-            days = static_cast<int>(std::chrono::duration_cast<std::chrono::hours>(span).count() / 24);
+            days =
+                static_cast<int>(std::chrono::duration_cast<std::chrono::hours>(span).count() / 24);
             days = std::max(days, 1);
         }
         const Validity validity = validity_for_days(days, now);
@@ -210,6 +231,7 @@ std::vector<std::filesystem::path> export_files(const Store& store,
         std::string data;
         FileMode mode;
     };
+
     std::vector<Output> outputs;
     if (request.cert_out) {
         outputs.push_back({*request.cert_out, cert_pem, FileMode::shared});
@@ -221,8 +243,9 @@ std::vector<std::filesystem::path> export_files(const Store& store,
         outputs.push_back({*request.fullchain_out, cert_pem + chain_pem, FileMode::shared});
     }
     if (outputs.empty() && !request.key_out) {
-        throw Error(Errc::invalid_argument, "nothing to export: give --cert-out, --key-out, "
-                                            "--chain-out and/or --fullchain-out");
+        throw Error(Errc::invalid_argument,
+                    "nothing to export: give --cert-out, --key-out, "
+                    "--chain-out and/or --fullchain-out");
     }
     // Write every file under a temporary name first, then rename them all: a failure leaves
     // no new file behind.

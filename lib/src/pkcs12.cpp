@@ -1,11 +1,12 @@
+#include "ossl/ossl.hpp"
+
 #include <certtool/error.hpp>
 #include <certtool/pkcs12.hpp>
+
 #include <fmt/core.h>
 #include <openssl/err.h>
 
 #include <array>
-
-#include "ossl/ossl.hpp"
 
 namespace certtool {
 
@@ -55,9 +56,10 @@ public:
         Pkcs12Contents out;
         ossl::Pkcs7StackPtr safes{PKCS12_unpack_authsafes(m_p12)};
         if (!safes) {
-            ossl::throw_error(Errc::parse, fmt::format("'{}' is not a valid PKCS#12 file "
-                                                       "(unreadable contents)",
-                                                       m_source));
+            ossl::throw_error(Errc::parse,
+                              fmt::format("'{}' is not a valid PKCS#12 file "
+                                          "(unreadable contents)",
+                                          m_source));
         }
         for (int i = 0; i < sk_PKCS7_num(safes.get()); ++i) {
             PKCS7* p7 = sk_PKCS7_value(safes.get(), i);
@@ -87,8 +89,9 @@ public:
 private:
     [[noreturn]] void decrypt_failed(std::string_view what) {
         // Unsupported algorithm or wrong password: the caller knows which (it has the MAC).
-        throw Error(Errc::unsupported, fmt::format("cannot decrypt the {} in '{}': {}", what,
-                                                   m_source, ossl::drain_errors()));
+        throw Error(
+            Errc::unsupported,
+            fmt::format("cannot decrypt the {} in '{}': {}", what, m_source, ossl::drain_errors()));
     }
 
     void walk(const STACK_OF(PKCS12_SAFEBAG) * bags, Pkcs12Contents& out, int depth) {
@@ -98,7 +101,9 @@ private:
         for (int i = 0; i < sk_PKCS12_SAFEBAG_num(bags); ++i) {
             const PKCS12_SAFEBAG* bag = sk_PKCS12_SAFEBAG_value(bags, i);
             switch (PKCS12_SAFEBAG_get_nid(bag)) {
-                case NID_keyBag: add_key(PKCS12_SAFEBAG_get0_p8inf(bag), bag, out); break;
+                case NID_keyBag:
+                    add_key(PKCS12_SAFEBAG_get0_p8inf(bag), bag, out);
+                    break;
                 case NID_pkcs8ShroudedKeyBag: {
                     ossl::Pkcs8InfoPtr p8;
                     for (const auto& form : m_forms) {
@@ -120,14 +125,18 @@ private:
                     }
                     ossl::X509Ptr x{PKCS12_SAFEBAG_get1_cert(bag)};
                     if (!x) {
-                        ossl::throw_error(Errc::parse,
-                                          fmt::format("cannot read a certificate in '{}'", m_source));
+                        ossl::throw_error(
+                            Errc::parse,
+                            fmt::format("cannot read a certificate in '{}'", m_source));
                     }
                     out.certs.push_back(Certificate::adopt(x.get()));
                     break;
                 }
-                case NID_safeContentsBag: walk(PKCS12_SAFEBAG_get0_safes(bag), out, depth + 1); break;
-                default: break;  // CRL and secret bags carry nothing we store
+                case NID_safeContentsBag:
+                    walk(PKCS12_SAFEBAG_get0_safes(bag), out, depth + 1);
+                    break;
+                default:
+                    break;  // CRL and secret bags carry nothing we store
             }
         }
     }
@@ -231,14 +240,17 @@ Pkcs12Contents read_pkcs12(std::string_view der, const Secret& password, std::st
     ossl::Pkcs12Ptr p12{d2i_PKCS12(nullptr, &p, static_cast<long>(der.size()))};
     if (!p12) {
         ossl::clear_errors();
-        throw Error(Errc::parse, fmt::format("'{}' is not a PKCS#12 file (or it is truncated or "
-                                             "corrupt): give a DER .p12/.pfx file",
-                                             source));
+        throw Error(Errc::parse,
+                    fmt::format("'{}' is not a PKCS#12 file (or it is truncated or "
+                                "corrupt): give a DER .p12/.pfx file",
+                                source));
     }
     if (p != begin + der.size()) {
-        throw Error(Errc::parse, fmt::format("'{}' has {} unexpected bytes after the PKCS#12 "
-                                             "structure: the file is corrupt",
-                                             source, begin + der.size() - p));
+        throw Error(Errc::parse,
+                    fmt::format("'{}' has {} unexpected bytes after the PKCS#12 "
+                                "structure: the file is corrupt",
+                                source,
+                                begin + der.size() - p));
     }
     try {
         return read_with_password(p12.get(), password, source);
@@ -257,9 +269,12 @@ Pkcs12Contents read_pkcs12(std::string_view der, const Secret& password, std::st
 
 std::string_view pkcs12_profile_name(Pkcs12Profile profile) noexcept {
     switch (profile) {
-        case Pkcs12Profile::modern: return "modern";
-        case Pkcs12Profile::compat: return "compat";
-        case Pkcs12Profile::legacy: return "legacy";
+        case Pkcs12Profile::modern:
+            return "modern";
+        case Pkcs12Profile::compat:
+            return "compat";
+        case Pkcs12Profile::legacy:
+            return "legacy";
     }
     return "modern";
 }
@@ -277,8 +292,10 @@ int default_pkcs12_iterations(Pkcs12Profile profile) noexcept {
     return profile == Pkcs12Profile::modern ? 600000 : 10000;
 }
 
-std::string write_pkcs12(const PrivateKey& key, const Certificate& leaf,
-                         const std::vector<Certificate>& chain, const Secret& password,
+std::string write_pkcs12(const PrivateKey& key,
+                         const Certificate& leaf,
+                         const std::vector<Certificate>& chain,
+                         const Secret& password,
                          const Pkcs12ExportOptions& options) {
     if (password.empty()) {
         throw Error(Errc::invalid_argument,
@@ -291,7 +308,8 @@ std::string write_pkcs12(const PrivateKey& key, const Certificate& leaf,
         throw Error(Errc::invalid_argument,
                     fmt::format("--iterations {} is out of range: give 1 to {} (Windows refuses "
                                 "more)",
-                                iterations, k_max_pkcs12_iterations));
+                                iterations,
+                                k_max_pkcs12_iterations));
     }
     int nid_key = NID_aes_256_cbc;
     int nid_cert = NID_aes_256_cbc;
@@ -315,14 +333,28 @@ std::string write_pkcs12(const PrivateKey& key, const Certificate& leaf,
     }
     const std::string name = options.friendly_name;
     // mac_iter -1: no MAC from PKCS12_create; PKCS12_set_mac adds it with the digest we chose.
-    ossl::Pkcs12Ptr p12{PKCS12_create_ex(password.c_str(), name.empty() ? nullptr : name.c_str(),
-                                         key.native(), leaf.native(), ca.get(), nid_key, nid_cert,
-                                         iterations, -1, 0, nullptr, nullptr)};
+    ossl::Pkcs12Ptr p12{PKCS12_create_ex(password.c_str(),
+                                         name.empty() ? nullptr : name.c_str(),
+                                         key.native(),
+                                         leaf.native(),
+                                         ca.get(),
+                                         nid_key,
+                                         nid_cert,
+                                         iterations,
+                                         -1,
+                                         0,
+                                         nullptr,
+                                         nullptr)};
     if (!p12) {
         ossl::throw_error(Errc::crypto, "building the PKCS#12 file");
     }
-    ossl::check1(PKCS12_set_mac(p12.get(), password.c_str(), static_cast<int>(password.size()),
-                                nullptr, 0, iterations, mac_md),
+    ossl::check1(PKCS12_set_mac(p12.get(),
+                                password.c_str(),
+                                static_cast<int>(password.size()),
+                                nullptr,
+                                0,
+                                iterations,
+                                mac_md),
                  "adding the PKCS#12 MAC");
     unsigned char* der = nullptr;
     const int len = i2d_PKCS12(p12.get(), &der);

@@ -1,5 +1,8 @@
+#include "fs.hpp"
+
 #include <certtool/error.hpp>
 #include <certtool/secret.hpp>
+
 #include <openssl/crypto.h>
 
 #include <fcntl.h>
@@ -8,8 +11,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-
-#include "fs.hpp"
 
 namespace certtool {
 
@@ -93,16 +94,17 @@ Secret read_password_fd(int fd) {
             continue;
         }
         if (n < 0) {
-            throw Error(Errc::io, "cannot read password from file descriptor " +
-                                      std::to_string(fd) + ": " + std::strerror(errno) +
-                                      ": open it for reading, e.g. 3<password.txt");
+            throw Error(Errc::io,
+                        "cannot read password from file descriptor " + std::to_string(fd) + ": " +
+                            std::strerror(errno) + ": open it for reading, e.g. 3<password.txt");
         }
         if (n == 0 || c == '\n') {
             break;
         }
         if (s.size() >= k_max_password) {
-            throw Error(Errc::invalid_argument, "password on file descriptor " +
-                                                    std::to_string(fd) + " is longer than 4096 bytes");
+            throw Error(
+                Errc::invalid_argument,
+                "password on file descriptor " + std::to_string(fd) + " is longer than 4096 bytes");
         }
         s.push_back(c);
     }

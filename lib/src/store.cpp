@@ -1,13 +1,14 @@
+#include "fs.hpp"
+
 #include <certtool/error.hpp>
 #include <certtool/store.hpp>
+
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
-
-#include "fs.hpp"
 
 namespace certtool {
 
@@ -61,14 +62,18 @@ json to_json(const Entry& e, const Secret& key_pem) {
 
 Entry from_json(const json& j, const std::string& source) {
     if (j.value("format", 0) != k_format_version) {
-        throw Error(Errc::parse, fmt::format("'{}' has an unknown format version: it was written "
-                                             "by a newer certtool",
-                                             source));
+        throw Error(Errc::parse,
+                    fmt::format("'{}' has an unknown format version: it was written "
+                                "by a newer certtool",
+                                source));
     }
     const auto& subject = j.at("request").at("subject");
-    SubjectRequest request{{subject.at("cn").get<std::string>(), subject.at("o").get<std::string>(),
-                            subject.at("ou").get<std::string>(), subject.at("l").get<std::string>(),
-                            subject.at("st").get<std::string>(), subject.at("c").get<std::string>()},
+    SubjectRequest request{{subject.at("cn").get<std::string>(),
+                            subject.at("o").get<std::string>(),
+                            subject.at("ou").get<std::string>(),
+                            subject.at("l").get<std::string>(),
+                            subject.at("st").get<std::string>(),
+                            subject.at("c").get<std::string>()},
                            {}};
     for (const auto& s : j.at("request").at("sans")) {
         request.sans.push_back(SubjectAltName::parse(s.get<std::string>()));
@@ -96,9 +101,12 @@ Entry from_json(const json& j, const std::string& source) {
 
 std::string_view origin_name(Origin origin) noexcept {
     switch (origin) {
-        case Origin::self_signed: return "self-signed";
-        case Origin::ca_signed: return "ca-signed";
-        case Origin::pkcs12: return "pkcs12";
+        case Origin::self_signed:
+            return "self-signed";
+        case Origin::ca_signed:
+            return "ca-signed";
+        case Origin::pkcs12:
+            return "pkcs12";
     }
     return "self-signed";
 }
@@ -123,12 +131,12 @@ fs::path Store::default_location() {
 Store::Store(fs::path dir) : m_dir(std::move(dir)) {}
 
 void Store::validate_name(std::string_view name) {
-    const bool ok =
-        !name.empty() && name.size() <= 64 && std::isalnum(static_cast<unsigned char>(name[0])) != 0 &&
-        std::all_of(name.begin(), name.end(), [](char c) {
-            return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' ||
-                   c == '-';
-        });
+    const bool ok = !name.empty() && name.size() <= 64 &&
+                    std::isalnum(static_cast<unsigned char>(name[0])) != 0 &&
+                    std::all_of(name.begin(), name.end(), [](char c) {
+                        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' ||
+                               c == '_' || c == '-';
+                    });
     if (!ok) {
         throw Error(Errc::invalid_argument,
                     fmt::format("'{}' is not a valid entry name: use 1-64 letters, digits, '.', "
@@ -161,8 +169,8 @@ std::vector<std::string> Store::names() const {
         out.push_back(file.substr(0, file.size() - k_suffix.size()));
     }
     if (ec) {
-        throw Error(Errc::io, fmt::format("cannot list store '{}': {}", m_dir.string(),
-                                          ec.message()));
+        throw Error(Errc::io,
+                    fmt::format("cannot list store '{}': {}", m_dir.string(), ec.message()));
     }
     std::sort(out.begin(), out.end());
     return out;
@@ -177,16 +185,19 @@ Entry Store::get(std::string_view name) const {
     const fs::path path = entry_path(name);
     std::error_code ec;
     if (!fs::exists(path, ec)) {
-        throw Error(Errc::not_found, fmt::format("no entry '{}' in store '{}': see 'certtool list'",
-                                                 name, m_dir.string()));
+        throw Error(
+            Errc::not_found,
+            fmt::format("no entry '{}' in store '{}': see 'certtool list'", name, m_dir.string()));
     }
     const Secret text{detail::read_file(path, "store entry")};
     try {
         return from_json(json::parse(text.view()), path.string());
     } catch (const json::exception& e) {
-        throw Error(Errc::parse, fmt::format("store entry '{}' is damaged ({}): restore it from a "
-                                             "backup or delete it",
-                                             path.string(), e.what()));
+        throw Error(Errc::parse,
+                    fmt::format("store entry '{}' is damaged ({}): restore it from a "
+                                "backup or delete it",
+                                path.string(),
+                                e.what()));
     }
 }
 
@@ -210,9 +221,10 @@ void Store::remove_stale_temporaries() const {
 void Store::write_entry(const Entry& entry, bool replace_existing) const {
     const Secret key_pem = entry.key.to_pem();
     const Secret text{to_json(entry, key_pem).dump(2) + "\n"};
-    detail::AtomicFile file{entry_path(entry.name), 0600,
-                            replace_existing ? detail::Overwrite::replace
-                                             : detail::Overwrite::refuse};
+    detail::AtomicFile file{
+        entry_path(entry.name),
+        0600,
+        replace_existing ? detail::Overwrite::replace : detail::Overwrite::refuse};
     detail::crash_point("store:temp-created");
     file.write(text.view().substr(0, text.size() / 2));
     detail::crash_point("store:temp-half-written");
@@ -254,13 +266,15 @@ void Store::remove(std::string_view name) {
     const fs::path path = entry_path(name);
     std::error_code ec;
     if (!fs::is_directory(entries_dir(), ec)) {
-        throw Error(Errc::not_found, fmt::format("no entry '{}' in store '{}': see 'certtool list'",
-                                                 name, m_dir.string()));
+        throw Error(
+            Errc::not_found,
+            fmt::format("no entry '{}' in store '{}': see 'certtool list'", name, m_dir.string()));
     }
     detail::FileLock lock{m_dir / ".lock", k_lock_timeout_ms};
     if (!fs::exists(path, ec)) {
-        throw Error(Errc::not_found, fmt::format("no entry '{}' in store '{}': see 'certtool list'",
-                                                 name, m_dir.string()));
+        throw Error(
+            Errc::not_found,
+            fmt::format("no entry '{}' in store '{}': see 'certtool list'", name, m_dir.string()));
     }
     if (!fs::remove(path, ec) || ec) {
         throw Error(Errc::io, fmt::format("cannot delete '{}': {}", path.string(), ec.message()));

@@ -1,9 +1,9 @@
 // Pieces shared by the certificate and CSR builders.
 #pragma once
 
-#include <certtool/certificate.hpp>
-
 #include "ossl/ossl.hpp"
+
+#include <certtool/certificate.hpp>
 
 namespace certtool::detail {
 

@@ -1,12 +1,12 @@
 // A temporary store plus a throwaway CA made with the openssl CLI, for tests of the binary.
 #pragma once
 
+#include "support.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <string>
 #include <vector>
-
-#include "support.hpp"
 
 namespace certtool::test {
 
@@ -32,26 +32,80 @@ public:
 
     // root.pem/root.key and inter.pem/inter.key (P-256) in dir.
     void make_ca() const {
-        openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                 "-keyout", path("root.key"), "-out", path("root.pem"), "-days", "3650", "-subj",
-                 "/CN=CLI Test Root", "-addext", "basicConstraints=critical,CA:TRUE", "-addext",
+        openssl({"req",
+                 "-x509",
+                 "-newkey",
+                 "ec",
+                 "-pkeyopt",
+                 "ec_paramgen_curve:P-256",
+                 "-nodes",
+                 "-keyout",
+                 path("root.key"),
+                 "-out",
+                 path("root.pem"),
+                 "-days",
+                 "3650",
+                 "-subj",
+                 "/CN=CLI Test Root",
+                 "-addext",
+                 "basicConstraints=critical,CA:TRUE",
+                 "-addext",
                  "keyUsage=critical,keyCertSign,cRLSign"});
-        openssl({"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
-                 path("inter.key"), "-out", path("inter.csr"), "-subj", "/CN=CLI Test Issuing CA"});
+        openssl({"req",
+                 "-newkey",
+                 "ec",
+                 "-pkeyopt",
+                 "ec_paramgen_curve:P-256",
+                 "-nodes",
+                 "-keyout",
+                 path("inter.key"),
+                 "-out",
+                 path("inter.csr"),
+                 "-subj",
+                 "/CN=CLI Test Issuing CA"});
         write_file(dir / "ca.ext",
                    "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n"
                    "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n");
-        openssl({"x509", "-req", "-in", path("inter.csr"), "-CA", path("root.pem"), "-CAkey",
-                 path("root.key"), "-CAcreateserial", "-days", "1825", "-extfile", path("ca.ext"),
-                 "-out", path("inter.pem")});
+        openssl({"x509",
+                 "-req",
+                 "-in",
+                 path("inter.csr"),
+                 "-CA",
+                 path("root.pem"),
+                 "-CAkey",
+                 path("root.key"),
+                 "-CAcreateserial",
+                 "-days",
+                 "1825",
+                 "-extfile",
+                 path("ca.ext"),
+                 "-out",
+                 path("inter.pem")});
     }
 
     // The CA signs a CSR (keeping its requested extensions) into `out`.
-    void sign_csr(const std::string& csr, const std::string& out, const std::string& days = "397") const {
-        write_file(dir / "leaf.ext", "basicConstraints=critical,CA:FALSE\nauthorityKeyIdentifier=keyid\n");
-        openssl({"x509", "-req", "-in", csr, "-CA", path("inter.pem"), "-CAkey", path("inter.key"),
-                 "-CAcreateserial", "-days", days, "-copy_extensions", "copy", "-extfile",
-                 path("leaf.ext"), "-out", out});
+    void sign_csr(const std::string& csr,
+                  const std::string& out,
+                  const std::string& days = "397") const {
+        write_file(dir / "leaf.ext",
+                   "basicConstraints=critical,CA:FALSE\nauthorityKeyIdentifier=keyid\n");
+        openssl({"x509",
+                 "-req",
+                 "-in",
+                 csr,
+                 "-CA",
+                 path("inter.pem"),
+                 "-CAkey",
+                 path("inter.key"),
+                 "-CAcreateserial",
+                 "-days",
+                 days,
+                 "-copy_extensions",
+                 "copy",
+                 "-extfile",
+                 path("leaf.ext"),
+                 "-out",
+                 out});
     }
 };
 

@@ -1,12 +1,12 @@
 // Crash safety and concurrency of store changes, with real processes.
+#include "cli_fixture.hpp"
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include <random>
 #include <set>
 #include <thread>
-
-#include "cli_fixture.hpp"
 
 using namespace certtool::test;
 using nlohmann::json;
@@ -25,12 +25,17 @@ void check_consistent(const CliFixture& f) {
 
 }  // namespace
 
-TEST_CASE_METHOD(CliFixture, "crash at each step of a store change leaves old or new state",
+TEST_CASE_METHOD(CliFixture,
+                 "crash at each step of a store change leaves old or new state",
                  "[cli][store][crash]") {
     ok({"create-selfsigned", "mail", "--cn", "mail.example.com", "--key-type", "ec-p256"});
-    for (const std::string point : {"store:locked", "store:temp-created", "store:temp-half-written",
-                                    "store:temp-written", "atomic:before-rename",
-                                    "atomic:after-rename", "store:committed"}) {
+    for (const std::string point : {"store:locked",
+                                    "store:temp-created",
+                                    "store:temp-half-written",
+                                    "store:temp-written",
+                                    "atomic:before-rename",
+                                    "atomic:after-rename",
+                                    "store:committed"}) {
         INFO(point);
         const std::string old_entry = snapshot(store).at("entries/mail.json");
         const RunResult r = ct({"renew", "mail", "--days", "99"}, {{{"CERTTOOL_CRASH_AT", point}}});
@@ -49,14 +54,21 @@ TEST_CASE_METHOD(CliFixture, "crash at each step of a store change leaves old or
     }
 }
 
-TEST_CASE_METHOD(CliFixture, "SIGKILL at random moments never leaves a torn entry", "[cli][store][crash]") {
+TEST_CASE_METHOD(CliFixture,
+                 "SIGKILL at random moments never leaves a torn entry",
+                 "[cli][store][crash]") {
     ok({"create-selfsigned", "mail", "--cn", "mail.example.com", "--key-type", "ec-p256"});
     std::mt19937 rng{12345};
     std::uniform_int_distribution<int> delay{0, 8000};
     int killed = 0;
     for (int i = 0; i < 40; ++i) {
-        const RunResult r = ct({"create-selfsigned", "mail", "--cn", "mail.example.com",
-                                "--key-type", "ec-p256", "--force"},
+        const RunResult r = ct({"create-selfsigned",
+                                "mail",
+                                "--cn",
+                                "mail.example.com",
+                                "--key-type",
+                                "ec-p256",
+                                "--force"},
                                {{}, std::nullopt, std::nullopt, {}, delay(rng)});
         killed += r.exit_code == 128 + 9 ? 1 : 0;
         const json shown = json::parse(ok({"show", "mail", "--json"}));
@@ -67,7 +79,8 @@ TEST_CASE_METHOD(CliFixture, "SIGKILL at random moments never leaves a torn entr
     check_consistent(*this);
 }
 
-TEST_CASE_METHOD(CliFixture, "8 processes x 25 creates into one store lose nothing",
+TEST_CASE_METHOD(CliFixture,
+                 "8 processes x 25 creates into one store lose nothing",
                  "[cli][store][concurrency]") {
     std::vector<std::thread> workers;
     std::vector<int> failures(8, 0);
@@ -75,8 +88,12 @@ TEST_CASE_METHOD(CliFixture, "8 processes x 25 creates into one store lose nothi
         workers.emplace_back([&, w] {
             for (int i = 0; i < 25; ++i) {
                 const std::string name = "w" + std::to_string(w) + "-" + std::to_string(i);
-                const RunResult r = ct({"create-selfsigned", name, "--cn", name + ".example.com",
-                                        "--key-type", "ec-p256"});
+                const RunResult r = ct({"create-selfsigned",
+                                        name,
+                                        "--cn",
+                                        name + ".example.com",
+                                        "--key-type",
+                                        "ec-p256"});
                 failures[static_cast<std::size_t>(w)] += r.exit_code == 0 ? 0 : 1;
             }
         });

@@ -1,15 +1,16 @@
 // Runs PKCS#12 import over every file of the shared corpora and compares with each manifest.
 // Prints a per-suite summary, writes it to pkcs12-conformance.json in the working directory,
 // and fails if a suite drops below tests/conformance/floors.json.
-#include <catch2/catch.hpp>
+#include "support.hpp"
+
 #include <certtool/error.hpp>
 #include <certtool/pkcs12.hpp>
+
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include <fstream>
 #include <iostream>
-
-#include "support.hpp"
 
 using namespace certtool;
 using nlohmann::json;
@@ -36,13 +37,15 @@ Outcome try_read(const fs::path& file, const std::string& password) {
 
 bool has_cert(const Pkcs12Contents& c, const fs::path& reference) {
     const Certificate ref = Certificate::parse(test::read_file(reference), reference.string());
-    return std::any_of(c.certs.begin(), c.certs.end(), [&](const Certificate& x) { return x.same_as(ref); });
+    return std::any_of(
+        c.certs.begin(), c.certs.end(), [&](const Certificate& x) { return x.same_as(ref); });
 }
 
 bool has_key(const Pkcs12Contents& c, const fs::path& reference) {
     const PrivateKey ref = PrivateKey::parse(test::read_file(reference), reference.string());
-    return std::any_of(c.keys.begin(), c.keys.end(),
-                       [&](const PrivateKey& k) { return k.matches_public(ref.native()); });
+    return std::any_of(c.keys.begin(), c.keys.end(), [&](const PrivateKey& k) {
+        return k.matches_public(ref.native());
+    });
 }
 
 struct Suite {
@@ -50,6 +53,7 @@ struct Suite {
     int passed{0};
     int total{0};
     std::vector<std::string> failures;
+
     void record(bool pass, const std::string& id, const std::string& why) {
         ++total;
         if (pass) {
@@ -116,7 +120,8 @@ TEST_CASE("conformance: PKCS#12 corpora against their manifests", "[conformance]
         for (const auto& c : m["cases"]) {
             const std::string file = c["file"];
             // null: a file without any password; split MAC/cipher passwords: we are given one.
-            const json& pw_file = c.contains("password_file") ? c["password_file"] : c["password_file_mac"];
+            const json& pw_file =
+                c.contains("password_file") ? c["password_file"] : c["password_file_mac"];
             const std::string password =
                 pw_file.is_string() ? test::read_file(dir / pw_file.get<std::string>()) : "";
             const Outcome o = try_read(dir / file, password);
@@ -127,12 +132,14 @@ TEST_CASE("conformance: PKCS#12 corpora against their manifests", "[conformance]
             bool pass = o.ok;
             const bool compare = !c["ber_indefinite"].get<bool>();
             if (pass && c["expected_cert_present"].get<bool>()) {
-                pass = compare && c["reference_cert"].is_string() ? has_cert(o.contents, dir / c["reference_cert"].get<std::string>())
-                               : !o.contents.certs.empty();
+                pass = compare && c["reference_cert"].is_string()
+                           ? has_cert(o.contents, dir / c["reference_cert"].get<std::string>())
+                           : !o.contents.certs.empty();
             }
             if (pass && c["expected_key_present"].get<bool>()) {
-                pass = compare && c["reference_key"].is_string() ? has_key(o.contents, dir / c["reference_key"].get<std::string>())
-                               : !o.contents.keys.empty();
+                pass = compare && c["reference_key"].is_string()
+                           ? has_key(o.contents, dir / c["reference_key"].get<std::string>())
+                           : !o.contents.keys.empty();
             }
             wellformed.record(pass, file, o.error);
         }

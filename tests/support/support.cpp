@@ -1,7 +1,10 @@
 #include "support.hpp"
 
-#include <catch2/catch.hpp>
+#include "ossl/ossl.hpp"
+
 #include <certtool/error.hpp>
+
+#include <catch2/catch.hpp>
 #include <openssl/rand.h>
 
 #include <fcntl.h>
@@ -17,8 +20,6 @@
 #include <fstream>
 #include <random>
 #include <sstream>
-
-#include "ossl/ossl.hpp"
 
 extern char** environ;  // NOLINT
 
@@ -46,7 +47,6 @@ TempDir::~TempDir() {
     fs::permissions(m_path, fs::perms::owner_all, fs::perm_options::add, ec);
     fs::remove_all(m_path, ec);
 }
-
 
 RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
     std::array<int, 2> out_pipe{};
@@ -141,7 +141,8 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
                 std::array<char, 65536> buf{};
                 const ssize_t n = ::read(fds[i].fd, buf.data(), buf.size());
                 if (n > 0) {
-                    (i == 0 ? result.out : result.err).append(buf.data(), static_cast<std::size_t>(n));
+                    (i == 0 ? result.out : result.err)
+                        .append(buf.data(), static_cast<std::size_t>(n));
                 } else {
                     ::close(fds[i].fd);
                     fds[i].fd = -1;
@@ -237,7 +238,9 @@ void add_ext(X509* cert, X509* issuer, int nid, const std::string& value) {
     REQUIRE(X509_add_ext(cert, ext.get(), -1) == 1);
 }
 
-Issued sign(const CertSpec& spec, const PrivateKey& key, X509* issuer_cert,
+Issued sign(const CertSpec& spec,
+            const PrivateKey& key,
+            X509* issuer_cert,
             const PrivateKey& issuer_key) {
     ossl::X509Ptr cert{X509_new()};
     REQUIRE(X509_set_version(cert.get(), X509_VERSION_3) == 1);
@@ -247,14 +250,20 @@ Issued sign(const CertSpec& spec, const PrivateKey& key, X509* issuer_cert,
     ossl::BignumPtr bn{BN_bin2bn(serial.data(), static_cast<int>(serial.size()), nullptr)};
     REQUIRE(BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(cert.get())) != nullptr);
     ossl::X509NamePtr name{X509_NAME_new()};
-    REQUIRE(X509_NAME_add_entry_by_txt(name.get(), "CN", MBSTRING_UTF8,
-                                       reinterpret_cast<const unsigned char*>(spec.cn.c_str()), -1,
-                                       -1, 0) == 1);
+    REQUIRE(X509_NAME_add_entry_by_txt(name.get(),
+                                       "CN",
+                                       MBSTRING_UTF8,
+                                       reinterpret_cast<const unsigned char*>(spec.cn.c_str()),
+                                       -1,
+                                       -1,
+                                       0) == 1);
     REQUIRE(X509_set_subject_name(cert.get(), name.get()) == 1);
     X509* self_or_issuer = issuer_cert != nullptr ? issuer_cert : cert.get();
     REQUIRE(X509_set_issuer_name(cert.get(), X509_get_subject_name(self_or_issuer)) == 1);
-    ASN1_TIME_set(X509_getm_notBefore(cert.get()), std::chrono::system_clock::to_time_t(spec.not_before));
-    ASN1_TIME_set(X509_getm_notAfter(cert.get()), std::chrono::system_clock::to_time_t(spec.not_after));
+    ASN1_TIME_set(X509_getm_notBefore(cert.get()),
+                  std::chrono::system_clock::to_time_t(spec.not_before));
+    ASN1_TIME_set(X509_getm_notAfter(cert.get()),
+                  std::chrono::system_clock::to_time_t(spec.not_after));
     REQUIRE(X509_set_pubkey(cert.get(), key.native()) == 1);
     add_ext(cert.get(), self_or_issuer, NID_subject_key_identifier, "hash");
     if (issuer_cert != nullptr) {

@@ -21,7 +21,9 @@ public:
     TempDir(TempDir&&) = delete;
     TempDir& operator=(TempDir&&) = delete;
     ~TempDir();
+
     [[nodiscard]] const std::filesystem::path& path() const noexcept { return m_path; }
+
     [[nodiscard]] std::filesystem::path operator/(const std::string& name) const {
         return m_path / name;
     }
@@ -40,8 +42,8 @@ struct RunOptions {
     std::map<std::string, std::string> env;  // added to / overriding the environment
     std::optional<std::string> input;        // stdin (else /dev/null)
     std::optional<std::filesystem::path> cwd;
-    std::map<int, std::string> extra_fds;    // fd -> contents (a pipe), e.g. {3, "secret\n"}
-    int kill_after_us{-1};                   // SIGKILL the child after this many microseconds
+    std::map<int, std::string> extra_fds;  // fd -> contents (a pipe), e.g. {3, "secret\n"}
+    int kill_after_us{-1};                 // SIGKILL the child after this many microseconds
 };
 
 // Runs argv[0] (looked up in PATH) with the given arguments and captures everything.

@@ -1,9 +1,10 @@
-#include <catch2/catch.hpp>
+#include "support.hpp"
+
 #include <certtool/certificate.hpp>
 #include <certtool/csr.hpp>
 #include <certtool/error.hpp>
 
-#include "support.hpp"
+#include <catch2/catch.hpp>
 
 using namespace certtool;
 using certtool::test::at;
@@ -19,8 +20,13 @@ TEST_CASE("san: parses and normalises each kind", "[certificate]") {
 }
 
 TEST_CASE("san: rejects malformed names with the expected form", "[certificate]") {
-    for (const char* bad : {"DNS:f*.example.com", "DNS:*.com", "DNS:-bad.example.com",
-                            "DNS:a..b", "IP:300.1.1.1", "email:nobody", "DNS:under_score.example",
+    for (const char* bad : {"DNS:f*.example.com",
+                            "DNS:*.com",
+                            "DNS:-bad.example.com",
+                            "DNS:a..b",
+                            "IP:300.1.1.1",
+                            "email:nobody",
+                            "DNS:under_score.example",
                             "DNS:"}) {
         INFO(bad);
         CHECK_THROWS_AS(SubjectAltName::parse(bad), Error);
@@ -29,9 +35,9 @@ TEST_CASE("san: rejects malformed names with the expected form", "[certificate]"
 }
 
 TEST_CASE("subject request: CN becomes the first SAN, duplicates dropped", "[certificate]") {
-    auto r = SubjectRequest::make({"Mail.Example.com", "", "", "", "", "us"},
-                                  {SubjectAltName::parse("DNS:mail.example.com"),
-                                   SubjectAltName::parse("IP:192.0.2.1")});
+    auto r = SubjectRequest::make(
+        {"Mail.Example.com", "", "", "", "", "us"},
+        {SubjectAltName::parse("DNS:mail.example.com"), SubjectAltName::parse("IP:192.0.2.1")});
     REQUIRE(r.sans.size() == 2);
     CHECK(r.sans[0].to_string() == "DNS:mail.example.com");
     CHECK(r.subject.country == "US");
@@ -41,8 +47,9 @@ TEST_CASE("subject request: CN becomes the first SAN, duplicates dropped", "[cer
                       Catch::Contains("not a host name"));
     CHECK_THROWS_WITH(SubjectRequest::make({"a.example", "", "", "", "", "USA"}, {}),
                       Catch::Contains("two-letter"));
-    CHECK_THROWS_WITH(SubjectRequest::make({std::string(65, 'a') + ".example", "", "", "", "", ""}, {}),
-                      Catch::Contains("limit is 64"));
+    CHECK_THROWS_WITH(
+        SubjectRequest::make({std::string(65, 'a') + ".example", "", "", "", "", ""}, {}),
+        Catch::Contains("limit is 64"));
 }
 
 TEST_CASE("self-signed: TLS server and client extensions, random 159-bit serial", "[certificate]") {
@@ -63,7 +70,8 @@ TEST_CASE("self-signed: TLS server and client extensions, random 159-bit serial"
     REQUIRE(a.subject_alt_names().size() == 2);
     CHECK(a.subject_alt_names()[1].to_string() == "IP:192.0.2.9");
     const std::string text = test::openssl({"x509", "-noout", "-text"}, {{}, a.to_pem()});
-    CHECK_THAT(text, Catch::Contains("TLS Web Server Authentication, TLS Web Client Authentication"));
+    CHECK_THAT(text,
+               Catch::Contains("TLS Web Server Authentication, TLS Web Client Authentication"));
     CHECK_THAT(text, Catch::Contains("CA:FALSE"));
     CHECK_THROWS_AS(validity_for_days(0, at("2026-01-01T00:00:00Z")), Error);
 }
@@ -75,8 +83,10 @@ TEST_CASE("self-signed: every key type signs", "[certificate]") {
         }
         INFO(name);
         const auto key = PrivateKey::generate(*parse_key_type(name));
-        const auto cert = create_self_signed(key, SubjectRequest::make({"a.example", "", "", "", "", ""}, {}),
-                                             validity_for_days(1, at("2026-01-01T00:00:00Z")));
+        const auto cert =
+            create_self_signed(key,
+                               SubjectRequest::make({"a.example", "", "", "", "", ""}, {}),
+                               validity_for_days(1, at("2026-01-01T00:00:00Z")));
         CHECK(cert.is_self_signed());
         CHECK(key.type() == parse_key_type(name));
         const auto back = PrivateKey::from_pem(key.to_pem().view(), "test");
@@ -86,20 +96,26 @@ TEST_CASE("self-signed: every key type signs", "[certificate]") {
 
 TEST_CASE("parse: PEM bundles, DER, PKCS#7 and garbage", "[certificate]") {
     test::TempDir dir;
-    const auto root = test::make_root({"Root", at("2020-01-01T00:00:00Z"), at("2040-01-01T00:00:00Z"), {}, true});
-    const auto leaf = test::issue(root, {"leaf.example", at("2020-01-01T00:00:00Z"), at("2030-01-01T00:00:00Z"), {"leaf.example"}});
+    const auto root =
+        test::make_root({"Root", at("2020-01-01T00:00:00Z"), at("2040-01-01T00:00:00Z"), {}, true});
+    const auto leaf = test::issue(
+        root,
+        {"leaf.example", at("2020-01-01T00:00:00Z"), at("2030-01-01T00:00:00Z"), {"leaf.example"}});
     const std::string bundle = "junk before\n" + leaf.cert.to_pem() + "text\n" + root.cert.to_pem();
     CHECK(Certificate::parse_all(bundle, "b").size() == 2);
     CHECK(Certificate::parse_all(leaf.cert.to_der(), "d").front().same_as(leaf.cert));
     test::write_file(dir / "b.pem", bundle);
-    const std::string p7 = test::openssl({"crl2pkcs7", "-nocrl", "-certfile", (dir / "b.pem").string(), "-outform", "DER"});
+    const std::string p7 = test::openssl(
+        {"crl2pkcs7", "-nocrl", "-certfile", (dir / "b.pem").string(), "-outform", "DER"});
     const auto from_p7 = Certificate::parse_all(p7, "p7b");
     CHECK(from_p7.size() == 2);
-    const std::string p7pem = test::openssl({"crl2pkcs7", "-nocrl", "-certfile", (dir / "b.pem").string()});
+    const std::string p7pem =
+        test::openssl({"crl2pkcs7", "-nocrl", "-certfile", (dir / "b.pem").string()});
     CHECK(Certificate::parse_all(p7pem, "p7pem").size() == 2);
     CHECK_THROWS_WITH(Certificate::parse_all(leaf.cert.to_der() + "xx", "t.der"),
                       Catch::Contains("2 unexpected bytes"));
-    CHECK_THROWS_WITH(Certificate::parse_all("hello", "g.pem"), Catch::Contains("no certificate found in 'g.pem'"));
+    CHECK_THROWS_WITH(Certificate::parse_all("hello", "g.pem"),
+                      Catch::Contains("no certificate found in 'g.pem'"));
     CHECK_THROWS_WITH(Certificate::parse_all("", "e.pem"), Catch::Contains("is empty"));
     const std::string pem = leaf.cert.to_pem();
     CHECK_THROWS_AS(Certificate::parse_all(pem.substr(0, pem.size() / 2), "half.pem"), Error);

@@ -1,10 +1,11 @@
-#include <catch2/catch.hpp>
+#include "support.hpp"
+
 #include <certtool/error.hpp>
 #include <certtool/lifecycle.hpp>
 
-#include <sys/stat.h>
+#include <catch2/catch.hpp>
 
-#include "support.hpp"
+#include <sys/stat.h>
 
 using namespace certtool;
 using certtool::test::at;
@@ -13,6 +14,7 @@ namespace {
 
 unsigned mode_of(const std::filesystem::path& p) {
     struct stat st {};
+
     REQUIRE(::stat(p.c_str(), &st) == 0);
     return st.st_mode & 07777U;
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <certtool/key.hpp>
+
 #include <openssl/types.h>
 
 #include <chrono>
@@ -100,6 +101,7 @@ public:
 
 private:
     explicit Certificate(std::shared_ptr<X509> x509) : m_x509(std::move(x509)) {}
+
     std::shared_ptr<X509> m_x509;
 };
 
@@ -111,7 +113,8 @@ struct Validity {
 // A self-signed TLS server certificate (v3; serial of 159 random bits; basicConstraints
 // CA:FALSE; keyUsage digitalSignature (+ keyEncipherment for RSA); extendedKeyUsage serverAuth
 // and clientAuth; SKI/AKI; SANs from the request). Throws Error{crypto}.
-[[nodiscard]] Certificate create_self_signed(const PrivateKey& key, const SubjectRequest& request,
+[[nodiscard]] Certificate create_self_signed(const PrivateKey& key,
+                                             const SubjectRequest& request,
                                              const Validity& validity);
 
 // The validity of a new certificate: now .. now + days. Throws Error{invalid_argument} unless

@@ -4,6 +4,7 @@
 
 #include <certtool/certificate.hpp>
 #include <certtool/key.hpp>
+
 #include <openssl/types.h>
 
 #include <filesystem>
@@ -43,7 +44,8 @@ struct AssembledChain {
 
 // The same, for a known leaf.
 [[nodiscard]] AssembledChain assemble_chain(const Certificate& leaf,
-                                            const std::vector<Certificate>& pool, TimePoint now);
+                                            const std::vector<Certificate>& pool,
+                                            TimePoint now);
 
 // A set of trust anchors.
 class TrustStore {
@@ -56,11 +58,13 @@ public:
     [[nodiscard]] static TrustStore from_path(const std::filesystem::path& path);
 
     [[nodiscard]] X509_STORE* native() const noexcept { return m_store.get(); }
+
     [[nodiscard]] const std::string& description() const noexcept { return m_description; }
 
 private:
     TrustStore(std::shared_ptr<X509_STORE> store, std::string description)
         : m_store(std::move(store)), m_description(std::move(description)) {}
+
     std::shared_ptr<X509_STORE> m_store;
     std::string m_description;
 };

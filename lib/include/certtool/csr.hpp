@@ -13,7 +13,8 @@ enum class Encoding { pem, der };
 // A PKCS#10 request signed by `key` with the request's subject, and an extensionRequest for
 // subjectAltName (all SANs) and extendedKeyUsage serverAuth, clientAuth.
 // Throws Error{crypto}.
-[[nodiscard]] std::string create_csr(const PrivateKey& key, const SubjectRequest& request,
+[[nodiscard]] std::string create_csr(const PrivateKey& key,
+                                     const SubjectRequest& request,
                                      Encoding encoding);
 
 }  // namespace certtool

@@ -10,12 +10,12 @@
 namespace certtool {
 
 enum class Errc {
-    io,                // a file or directory could not be read or written
-    parse,             // input is malformed: not PEM/DER/PKCS#7/PKCS#12, truncated, trailing garbage
-    crypto,            // an OpenSSL operation failed unexpectedly
-    bad_password,      // the password does not open the PKCS#12 file
-    unsupported,       // a valid request this build or entry cannot serve (e.g. renew a CA-signed entry)
-    network,           // reserved for probes
+    io,            // a file or directory could not be read or written
+    parse,         // input is malformed: not PEM/DER/PKCS#7/PKCS#12, truncated, trailing garbage
+    crypto,        // an OpenSSL operation failed unexpectedly
+    bad_password,  // the password does not open the PKCS#12 file
+    unsupported,  // a valid request this build or entry cannot serve (e.g. renew a CA-signed entry)
+    network,      // reserved for probes
     invalid_argument,  // the request itself is wrong (bad name, bad SAN, bad country code)
     not_found,         // no store entry of that name
     already_exists,    // entry or output file exists and --force was not given

@@ -16,7 +16,9 @@ enum class FileMode : unsigned { secret = 0600, shared = 0644 };
 
 // Writes `data` to `path` atomically (never a half-written file). Throws Error{already_exists}
 // if it exists and !overwrite, Error{io}.
-void write_output_file(const std::filesystem::path& path, std::string_view data, FileMode mode,
+void write_output_file(const std::filesystem::path& path,
+                       std::string_view data,
+                       FileMode mode,
                        bool overwrite);
 
 }  // namespace certtool

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <certtool/secret.hpp>
+
 #include <openssl/types.h>
 
 #include <memory>
@@ -56,6 +57,7 @@ public:
 
 private:
     explicit PrivateKey(std::shared_ptr<EVP_PKEY> pkey) : m_pkey(std::move(pkey)) {}
+
     std::shared_ptr<EVP_PKEY> m_pkey;
 };
 

@@ -31,7 +31,8 @@ struct CreateSelfSignedRequest {
 Entry create_selfsigned(Store& store, const CreateSelfSignedRequest& request, TimePoint now);
 
 // The CSR for the entry's key, subject and SANs.
-[[nodiscard]] std::string export_csr(const Store& store, const std::string& name,
+[[nodiscard]] std::string export_csr(const Store& store,
+                                     const std::string& name,
                                      Encoding encoding);
 
 struct ImportSignedRequest {
@@ -54,13 +55,16 @@ struct ImportPkcs12Request {
     std::string name;
     std::filesystem::path file;
     bool force{false};
-    std::optional<std::filesystem::path> trust;  // checked only when set, or when a chain is present
+    std::optional<std::filesystem::path>
+        trust;  // checked only when set, or when a chain is present
 };
 
 // Bring-your-own: key, the leaf matching it, and the chain, as a new entry.
 // Throws Error{bad_password}, Error{parse}, Error{key_mismatch} ("no private key in ...").
-ImportResult import_pkcs12(Store& store, const ImportPkcs12Request& request,
-                           const Secret& password, TimePoint now);
+ImportResult import_pkcs12(Store& store,
+                           const ImportPkcs12Request& request,
+                           const Secret& password,
+                           TimePoint now);
 
 struct ExportPkcs12Request {
     std::string name;

@@ -25,7 +25,8 @@ struct Pkcs12Contents {
 // Loads OpenSSL's legacy provider on demand for RC2/RC4/DES/MD4-era files.
 // Throws Error{parse} (not PKCS#12, truncated, trailing bytes), Error{bad_password},
 // Error{unsupported} (an algorithm this OpenSSL build lacks).
-[[nodiscard]] Pkcs12Contents read_pkcs12(std::string_view der, const Secret& password,
+[[nodiscard]] Pkcs12Contents read_pkcs12(std::string_view der,
+                                         const Secret& password,
                                          std::string_view source);
 
 enum class Pkcs12Profile {
@@ -52,8 +53,10 @@ struct Pkcs12ExportOptions {
 // A DER PKCS#12 with the key, the leaf (both named friendly_name, linked by localKeyID) and
 // the chain. Throws Error{invalid_argument} (empty password, iterations out of 1..600000),
 // Error{crypto}.
-[[nodiscard]] std::string write_pkcs12(const PrivateKey& key, const Certificate& leaf,
+[[nodiscard]] std::string write_pkcs12(const PrivateKey& key,
+                                       const Certificate& leaf,
                                        const std::vector<Certificate>& chain,
-                                       const Secret& password, const Pkcs12ExportOptions& options);
+                                       const Secret& password,
+                                       const Pkcs12ExportOptions& options);
 
 }  // namespace certtool

@@ -13,7 +13,9 @@ namespace certtool {
 class Secret {
 public:
     Secret() = default;
+
     explicit Secret(std::string value) noexcept : m_value(std::move(value)) {}
+
     Secret(const Secret&) = delete;
     Secret& operator=(const Secret&) = delete;
     Secret(Secret&& other) noexcept;
@@ -21,9 +23,13 @@ public:
     ~Secret();
 
     [[nodiscard]] std::string_view view() const noexcept { return m_value; }
+
     [[nodiscard]] const char* c_str() const noexcept { return m_value.c_str(); }
+
     [[nodiscard]] std::size_t size() const noexcept { return m_value.size(); }
+
     [[nodiscard]] bool empty() const noexcept { return m_value.empty(); }
+
     [[nodiscard]] bool operator==(const Secret& other) const noexcept;
 
     // Direct access for code that fills the buffer in place (prompts); still wiped on release.

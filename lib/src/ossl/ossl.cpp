@@ -3,7 +3,6 @@
 #include <openssl/err.h>
 #include <openssl/provider.h>
 
-
 namespace certtool::ossl {
 
 void openssl_free(void* p) noexcept {
@@ -38,7 +37,8 @@ std::string drain_errors() {
         if (!out.empty()) {
             out += "; ";
         }
-        // Use the reason text only: "error:0480006C:PEM routines::no start line" -> "no start line".
+        // Use the reason text only: "error:0480006C:PEM routines::no start line" -> "no start
+        // line".
         const char* reason = ERR_reason_error_string(err);
         if (func != nullptr && *func != '\0') {
             out += func;
@@ -72,8 +72,8 @@ BioPtr mem_bio(std::string_view data) {
     if (data.size() > static_cast<std::size_t>(INT32_MAX)) {
         throw Error(Errc::invalid_argument, "input larger than 2 GiB");
     }
-    return BioPtr{check_ptr(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())),
-                            "BIO_new_mem_buf")};
+    return BioPtr{
+        check_ptr(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())), "BIO_new_mem_buf")};
 }
 
 BioPtr mem_bio() {
@@ -102,10 +102,12 @@ public:
           m_legacy(OSSL_PROVIDER_load(nullptr, "legacy")) {
         ERR_clear_error();
     }
+
     LoadedProviders(const LoadedProviders&) = delete;
     LoadedProviders& operator=(const LoadedProviders&) = delete;
     LoadedProviders(LoadedProviders&&) = delete;
     LoadedProviders& operator=(LoadedProviders&&) = delete;
+
     ~LoadedProviders() {
         if (m_legacy != nullptr) {
             OSSL_PROVIDER_unload(m_legacy);
@@ -114,6 +116,7 @@ public:
             OSSL_PROVIDER_unload(m_default);
         }
     }
+
     [[nodiscard]] bool ok() const noexcept { return m_default != nullptr && m_legacy != nullptr; }
 
 private:

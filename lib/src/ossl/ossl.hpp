@@ -4,6 +4,7 @@
 #pragma once
 
 #include <certtool/error.hpp>
+
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -52,21 +53,25 @@ using OpensslBytesPtr = std::unique_ptr<unsigned char, Deleter<openssl_free>>;
 struct X509StackFree {
     void operator()(STACK_OF(X509) * s) const noexcept;
 };
+
 using X509StackPtr = std::unique_ptr<STACK_OF(X509), X509StackFree>;
 
 struct SafebagStackFree {
     void operator()(STACK_OF(PKCS12_SAFEBAG) * s) const noexcept;
 };
+
 using SafebagStackPtr = std::unique_ptr<STACK_OF(PKCS12_SAFEBAG), SafebagStackFree>;
 
 struct Pkcs7StackFree {
     void operator()(STACK_OF(PKCS7) * s) const noexcept;
 };
+
 using Pkcs7StackPtr = std::unique_ptr<STACK_OF(PKCS7), Pkcs7StackFree>;
 
 struct ExtensionStackFree {
     void operator()(STACK_OF(X509_EXTENSION) * s) const noexcept;
 };
+
 using ExtensionStackPtr = std::unique_ptr<STACK_OF(X509_EXTENSION), ExtensionStackFree>;
 
 // Drains OpenSSL's thread error queue into one "; "-joined string (empty if the queue is empty).
