@@ -127,6 +127,7 @@ std::vector<Certificate> from_pkcs7(PKCS7* p7, std::string_view source) {
     } else {
         throw Error(Errc::parse, fmt::format("'{}' is a PKCS#7 file without certificates", source));
     }
+    out.reserve(static_cast<std::size_t>(std::max(sk_X509_num(certs), 0)));
     for (int i = 0; i < sk_X509_num(certs); ++i) {
         out.push_back(Certificate::adopt(sk_X509_value(certs, i)));
     }
@@ -457,7 +458,7 @@ std::vector<SubjectAltName> Certificate::subject_alt_names() const {
             std::array<char, INET6_ADDRSTRLEN> buf{};
             const int len = ASN1_STRING_length(s);
             const int af = len == 4 ? AF_INET : len == 16 ? AF_INET6 : 0;
-            if (af != 0 && inet_ntop(af, ASN1_STRING_get0_data(s), buf.data(), buf.size())) {
+            if (af != 0 && inet_ntop(af, ASN1_STRING_get0_data(s), buf.data(), buf.size()) != nullptr) {
                 out.push_back({SubjectAltName::Kind::ip, buf.data()});
             }
         }
@@ -489,8 +490,8 @@ std::string Certificate::sha256_fingerprint() const {
     unsigned int len = 0;
     ossl::check1(X509_digest(m_x509.get(), EVP_sha256(), md.data(), &len), "X509_digest");
     std::string out;
-    for (unsigned i = 0; i < len; ++i) {
-        out += fmt::format("{}{:02X}", i == 0 ? "" : ":", md[i]);
+    for (const auto* it = md.begin(); it != md.begin() + len; ++it) {
+        out += fmt::format("{}{:02X}", it == md.begin() ? "" : ":", *it);
     }
     return out;
 }
@@ -651,17 +652,17 @@ ossl::GeneralNamesPtr make_general_names(const std::vector<SubjectAltName>& sans
 
 const EVP_MD* signing_digest(const PrivateKey& key) {
     EVP_PKEY* pkey = key.native();
-    if (EVP_PKEY_is_a(pkey, "ED25519") || EVP_PKEY_is_a(pkey, "ED448")) {
+    if (ossl::is_a(pkey, "ED25519") || ossl::is_a(pkey, "ED448")) {
         return nullptr;
     }
-    if (EVP_PKEY_is_a(pkey, "EC") && EVP_PKEY_get_bits(pkey) >= 384) {
+    if (ossl::is_a(pkey, "EC") && EVP_PKEY_get_bits(pkey) >= 384) {
         return EVP_sha384();
     }
     return EVP_sha256();
 }
 
 const char* tls_key_usage(const PrivateKey& key) {
-    return EVP_PKEY_is_a(key.native(), "RSA") ? "critical,digitalSignature,keyEncipherment"
+    return ossl::is_a(key.native(), "RSA") ? "critical,digitalSignature,keyEncipherment"
                                               : "critical,digitalSignature";
 }
 

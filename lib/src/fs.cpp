@@ -5,7 +5,7 @@
 #include <fmt/core.h>
 
 #include <fcntl.h>
-#include <stdio.h>  // renameat2 (glibc >= 2.28)
+#include <stdio.h>  // NOLINT(modernize-deprecated-headers): renameat2 is only in the C header
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -266,8 +266,8 @@ void create_private_directories(const fs::path& dir) {
     }
 }
 
-FileLock::FileLock(const fs::path& path, int timeout_ms) {
-    m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+FileLock::FileLock(const fs::path& path, int timeout_ms)
+    : m_fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
     if (m_fd < 0) {
         const int err = errno;
         throw Error(Errc::io,
@@ -306,7 +306,7 @@ FileLock::~FileLock() {
 void crash_point(std::string_view point) {
     static const char* const target = std::getenv("CERTTOOL_CRASH_AT");  // NOLINT
     if (target != nullptr && point == target) {
-        ::raise(SIGKILL);
+        static_cast<void>(::raise(SIGKILL));
     }
 }
 

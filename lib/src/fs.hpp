@@ -12,7 +12,7 @@ namespace certtool::detail {
 // Reads a whole file (at most max_bytes). Throws Error{io} naming `what` and the path.
 [[nodiscard]] std::string read_file(const std::filesystem::path& path,
                                     std::string_view what,
-                                    std::size_t max_bytes = 64U * 1024U * 1024U);
+                                    std::size_t max_bytes = std::size_t{64} * 1024 * 1024);
 
 enum class Overwrite { refuse, replace };
 

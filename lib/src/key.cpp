@@ -54,6 +54,7 @@ std::optional<KeyType> parse_key_type(std::string_view name) noexcept {
 
 std::vector<std::string> key_type_names() {
     std::vector<std::string> out;
+    out.reserve(k_key_types.size());
     for (const auto& info : k_key_types) {
         out.emplace_back(info.name);
     }
@@ -179,10 +180,10 @@ std::string describe_key(const EVP_PKEY* pkey) {
         return "none";
     }
     const int bits = EVP_PKEY_get_bits(pkey);
-    if (EVP_PKEY_is_a(pkey, "RSA") || EVP_PKEY_is_a(pkey, "RSA-PSS")) {
-        return (EVP_PKEY_is_a(pkey, "RSA-PSS") ? "RSA-PSS " : "RSA ") + std::to_string(bits);
+    if (ossl::is_a(pkey, "RSA") || ossl::is_a(pkey, "RSA-PSS")) {
+        return (ossl::is_a(pkey, "RSA-PSS") ? "RSA-PSS " : "RSA ") + std::to_string(bits);
     }
-    if (EVP_PKEY_is_a(pkey, "EC")) {
+    if (ossl::is_a(pkey, "EC")) {
         std::array<char, 64> group{};
         std::size_t len = 0;
         if (EVP_PKEY_get_utf8_string_param(
@@ -200,13 +201,13 @@ std::string describe_key(const EVP_PKEY* pkey) {
         ossl::clear_errors();
         return "EC " + std::to_string(bits);
     }
-    if (EVP_PKEY_is_a(pkey, "ED25519")) {
+    if (ossl::is_a(pkey, "ED25519")) {
         return "Ed25519";
     }
-    if (EVP_PKEY_is_a(pkey, "ED448")) {
+    if (ossl::is_a(pkey, "ED448")) {
         return "Ed448";
     }
-    if (EVP_PKEY_is_a(pkey, "DSA")) {
+    if (ossl::is_a(pkey, "DSA")) {
         return "DSA " + std::to_string(bits);
     }
     const char* name = EVP_PKEY_get0_type_name(pkey);

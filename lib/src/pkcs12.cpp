@@ -6,6 +6,7 @@
 #include <fmt/core.h>
 #include <openssl/err.h>
 
+#include <algorithm>
 #include <array>
 
 namespace certtool {
@@ -36,12 +37,8 @@ std::string latin1_as_utf8(std::string_view bytes) {
 }
 
 bool has_non_ascii(std::string_view s) {
-    for (const char c : s) {
-        if (static_cast<unsigned char>(c) >= 0x80) {
-            return true;
-        }
-    }
-    return false;
+    return std::any_of(
+        s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
 }
 
 class Reader {
@@ -94,6 +91,7 @@ private:
             fmt::format("cannot decrypt the {} in '{}': {}", what, m_source, ossl::drain_errors()));
     }
 
+    // NOLINTNEXTLINE(misc-no-recursion): nested SafeContents, bounded by depth
     void walk(const STACK_OF(PKCS12_SAFEBAG) * bags, Pkcs12Contents& out, int depth) {
         if (depth > 4) {
             throw Error(Errc::parse, fmt::format("'{}' nests safe contents too deeply", m_source));
@@ -152,6 +150,8 @@ private:
         }
         out.keys.push_back(PrivateKey::adopt(pkey.get()));
         if (!out.friendly_name) {
+            // PKCS12_get_friendlyname takes a non-const bag in OpenSSL 3.0 but only reads it.
+            // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast)
             if (char* name = PKCS12_get_friendlyname(const_cast<PKCS12_SAFEBAG*>(bag))) {
                 ossl::OpensslStringPtr owner{name};
                 out.friendly_name = std::string{name};

@@ -98,6 +98,11 @@ T* check_ptr(T* p, std::string_view what, Errc code = Errc::crypto) {
     return p;
 }
 
+// EVP_PKEY_is_a() as a bool.
+[[nodiscard]] inline bool is_a(const EVP_PKEY* pkey, const char* name) {
+    return EVP_PKEY_is_a(pkey, name) == 1;
+}
+
 // A read-only memory BIO over data (which must outlive the BIO).
 [[nodiscard]] BioPtr mem_bio(std::string_view data);
 [[nodiscard]] BioPtr mem_bio();
