@@ -6,6 +6,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <unistd.h>
+
 namespace certtool::cli {
 
 namespace {
@@ -18,8 +20,9 @@ struct ExportCsrOptions {
 };
 
 ExitCode run_export_csr(const ExportCsrOptions& opt, const Common& common, Output& out) {
-    if (opt.der && opt.output.empty() && !out.json()) {
-        throw Error(Errc::invalid_argument, "--der writes binary: give -o FILE as well");
+    if (opt.der && opt.output.empty() && !out.json() && ::isatty(STDOUT_FILENO) == 1) {
+        throw Error(Errc::invalid_argument,
+                    "--der writes binary: redirect stdout to a file or give -o FILE");
     }
     const Store store = open_store(common);
     const std::string csr = export_csr(store, opt.name, opt.der ? Encoding::der : Encoding::pem);
@@ -49,7 +52,7 @@ void add_export_csr(CLI::App& app, Dispatch& dispatch) {
     sub->add_option("NAME", opt->name, "entry name")->required();
     sub->add_option("-o,--output", opt->output, "write to FILE instead of stdout")
         ->type_name("FILE");
-    sub->add_flag("--der", opt->der, "DER instead of PEM (needs -o)");
+    sub->add_flag("--der", opt->der, "DER instead of PEM (to -o FILE or a redirected stdout)");
     sub->add_flag("--force", opt->force, "overwrite FILE");
     add_common(*sub, dispatch.common);
     sub->footer(footer(

@@ -243,3 +243,36 @@ TEST_CASE_METHOD(CliFixture, "cli: self-signed renewal and show/list JSON", "[cl
     CHECK(list["entries"][0]["name"] == "gw");
     CHECK(list["entries"][0]["days_left"] == 20);
 }
+
+TEST_CASE_METHOD(CliFixture, "cli: CSR as PEM or DER, to stdout or a file", "[cli][csr]") {
+    ok({"create-selfsigned", "m", "--cn", "m.example.com", "--key-type", "ec-p256", "--san",
+        "email:postmaster@example.com"});
+    const std::string der = ok({"export-csr", "m", "--der"});
+    write_file(dir / "m.der", der);
+    const std::string text =
+        openssl({"req", "-inform", "DER", "-in", path("m.der"), "-noout", "-text", "-verify"});
+    CHECK_THAT(text, Catch::Contains("email:postmaster@example.com"));
+    ok({"export-csr", "m", "-o", path("m.csr")});
+    CHECK(ct({"export-csr", "m", "-o", path("m.csr")}).exit_code == 8);
+    ok({"export-csr", "m", "-o", path("m.csr"), "--force"});
+    const json j = json::parse(ok({"export-csr", "m", "--json"}));
+    CHECK_THAT(j["csr"].get<std::string>(), Catch::StartsWith("-----BEGIN CERTIFICATE REQUEST-----"));
+}
+
+TEST_CASE_METHOD(CliFixture, "cli: PKCS#12 without a key or with only a key is refused cleanly",
+                 "[cli][pkcs12]") {
+    openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+             "-keyout", path("k.pem"), "-out", path("c.pem"), "-days", "30", "-subj", "/CN=x.example"});
+    write_file(dir / "pw", "pw");
+    openssl({"pkcs12", "-export", "-nokeys", "-in", path("c.pem"), "-out", path("certonly.p12"),
+             "-passout", "file:" + path("pw")});
+    openssl({"pkcs12", "-export", "-nocerts", "-inkey", path("k.pem"), "-out", path("keyonly.p12"),
+             "-passout", "file:" + path("pw")});
+    const RunResult a = ct({"import-pkcs12", "a", path("certonly.p12"), "--password-file", path("pw")});
+    CHECK(a.exit_code == 6);
+    CHECK_THAT(a.err, Catch::Contains("holds no private key"));
+    const RunResult b = ct({"import-pkcs12", "b", path("keyonly.p12"), "--password-file", path("pw")});
+    CHECK(b.exit_code == 6);
+    CHECK_THAT(b.err, Catch::Contains("no certificate"));
+    CHECK(json::parse(ok({"list", "--json"}))["entries"].empty());
+}
