@@ -30,27 +30,41 @@ public:
 
     std::string path(const std::string& name) const { return (dir / name).string(); }
 
+    // A self-signed certificate made by the openssl CLI: `key` and `cert` in dir. `alg` is
+    // "ec" (P-256) or an openssl -newkey spec such as "rsa:2048".
+    void self_signed(const std::string& alg,
+                     const std::string& key,
+                     const std::string& cert,
+                     const std::string& subject,
+                     const std::vector<std::string>& extra = {}) const {
+        std::vector<std::string> args{"req", "-x509", "-newkey", alg};
+        if (alg == "ec") {
+            args.insert(args.end(), {"-pkeyopt", "ec_paramgen_curve:P-256"});
+        }
+        args.insert(args.end(),
+                    {"-nodes",
+                     "-keyout",
+                     path(key),
+                     "-out",
+                     path(cert),
+                     "-days",
+                     "3650",
+                     "-subj",
+                     subject});
+        args.insert(args.end(), extra.begin(), extra.end());
+        openssl(args);
+    }
+
     // root.pem/root.key and inter.pem/inter.key (P-256) in dir.
     void make_ca() const {
-        openssl({"req",
-                 "-x509",
-                 "-newkey",
-                 "ec",
-                 "-pkeyopt",
-                 "ec_paramgen_curve:P-256",
-                 "-nodes",
-                 "-keyout",
-                 path("root.key"),
-                 "-out",
-                 path("root.pem"),
-                 "-days",
-                 "3650",
-                 "-subj",
-                 "/CN=CLI Test Root",
-                 "-addext",
-                 "basicConstraints=critical,CA:TRUE",
-                 "-addext",
-                 "keyUsage=critical,keyCertSign,cRLSign"});
+        self_signed("ec",
+                    "root.key",
+                    "root.pem",
+                    "/CN=CLI Test Root",
+                    {"-addext",
+                     "basicConstraints=critical,CA:TRUE",
+                     "-addext",
+                     "keyUsage=critical,keyCertSign,cRLSign"});
         openssl({"req",
                  "-newkey",
                  "ec",

@@ -209,21 +209,7 @@ TEST_CASE_METHOD(CliFixture,
     ok({"create-selfsigned", "mail", "--cn", "mail.example.com", "--key-type", "ec-p256"});
     ok({"export-csr", "mail", "-o", path("mail.csr")});
     sign_csr(path("mail.csr"), path("signed.pem"));
-    openssl({"req",
-             "-x509",
-             "-newkey",
-             "ec",
-             "-pkeyopt",
-             "ec_paramgen_curve:P-256",
-             "-nodes",
-             "-keyout",
-             path("x.key"),
-             "-out",
-             path("stranger.pem"),
-             "-days",
-             "30",
-             "-subj",
-             "/CN=Stranger"});
+    self_signed("ec", "x.key", "stranger.pem", "/CN=Stranger");
     const RunResult r = ct({"import-signed",
                             "mail",
                             "--cert",

@@ -155,19 +155,7 @@ TEST_CASE_METHOD(CliFixture,
 TEST_CASE_METHOD(CliFixture,
                  "cli: imports PKCS#12 made by openssl (default, legacy) and GnuTLS",
                  "[cli][interop][pkcs12]") {
-    openssl({"req",
-             "-x509",
-             "-newkey",
-             "rsa:2048",
-             "-nodes",
-             "-keyout",
-             path("k.pem"),
-             "-out",
-             path("c.pem"),
-             "-days",
-             "30",
-             "-subj",
-             "/CN=byo.example.com"});
+    self_signed("rsa:2048", "k.pem", "c.pem", "/CN=byo.example.com");
     write_file(dir / "pw", "Pässwörd 1");
     openssl({"pkcs12",
              "-export",
@@ -245,7 +233,13 @@ TEST_CASE_METHOD(CliFixture, "cli: self-signed renewal and show/list JSON", "[cl
 }
 
 TEST_CASE_METHOD(CliFixture, "cli: CSR as PEM or DER, to stdout or a file", "[cli][csr]") {
-    ok({"create-selfsigned", "m", "--cn", "m.example.com", "--key-type", "ec-p256", "--san",
+    ok({"create-selfsigned",
+        "m",
+        "--cn",
+        "m.example.com",
+        "--key-type",
+        "ec-p256",
+        "--san",
         "email:postmaster@example.com"});
     const std::string der = ok({"export-csr", "m", "--der"});
     write_file(dir / "m.der", der);
@@ -256,22 +250,39 @@ TEST_CASE_METHOD(CliFixture, "cli: CSR as PEM or DER, to stdout or a file", "[cl
     CHECK(ct({"export-csr", "m", "-o", path("m.csr")}).exit_code == 8);
     ok({"export-csr", "m", "-o", path("m.csr"), "--force"});
     const json j = json::parse(ok({"export-csr", "m", "--json"}));
-    CHECK_THAT(j["csr"].get<std::string>(), Catch::StartsWith("-----BEGIN CERTIFICATE REQUEST-----"));
+    CHECK_THAT(j["csr"].get<std::string>(),
+               Catch::StartsWith("-----BEGIN CERTIFICATE REQUEST-----"));
 }
 
-TEST_CASE_METHOD(CliFixture, "cli: PKCS#12 without a key or with only a key is refused cleanly",
+TEST_CASE_METHOD(CliFixture,
+                 "cli: PKCS#12 without a key or with only a key is refused cleanly",
                  "[cli][pkcs12]") {
-    openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-             "-keyout", path("k.pem"), "-out", path("c.pem"), "-days", "30", "-subj", "/CN=x.example"});
+    self_signed("ec", "k.pem", "c.pem", "/CN=x.example");
     write_file(dir / "pw", "pw");
-    openssl({"pkcs12", "-export", "-nokeys", "-in", path("c.pem"), "-out", path("certonly.p12"),
-             "-passout", "file:" + path("pw")});
-    openssl({"pkcs12", "-export", "-nocerts", "-inkey", path("k.pem"), "-out", path("keyonly.p12"),
-             "-passout", "file:" + path("pw")});
-    const RunResult a = ct({"import-pkcs12", "a", path("certonly.p12"), "--password-file", path("pw")});
+    openssl({"pkcs12",
+             "-export",
+             "-nokeys",
+             "-in",
+             path("c.pem"),
+             "-out",
+             path("certonly.p12"),
+             "-passout",
+             "file:" + path("pw")});
+    openssl({"pkcs12",
+             "-export",
+             "-nocerts",
+             "-inkey",
+             path("k.pem"),
+             "-out",
+             path("keyonly.p12"),
+             "-passout",
+             "file:" + path("pw")});
+    const RunResult a =
+        ct({"import-pkcs12", "a", path("certonly.p12"), "--password-file", path("pw")});
     CHECK(a.exit_code == 6);
     CHECK_THAT(a.err, Catch::Contains("holds no private key"));
-    const RunResult b = ct({"import-pkcs12", "b", path("keyonly.p12"), "--password-file", path("pw")});
+    const RunResult b =
+        ct({"import-pkcs12", "b", path("keyonly.p12"), "--password-file", path("pw")});
     CHECK(b.exit_code == 6);
     CHECK_THAT(b.err, Catch::Contains("no certificate"));
     CHECK(json::parse(ok({"list", "--json"}))["entries"].empty());
