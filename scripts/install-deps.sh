@@ -9,7 +9,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   build-essential cmake ninja-build pkg-config \
-  libssl-dev openssl libcli11-dev libfmt-dev nlohmann-json3-dev catch2 \
+  libssl-dev openssl libcli11-dev libfmt-dev nlohmann-json3-dev catch2 zlib1g-dev \
   gnutls-bin default-jre-headless ca-certificates \
   hyperfine >/dev/null
 echo "dependencies installed"

@@ -156,6 +156,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
         add_show(app, dispatch);
         add_delete(app, dispatch);
         add_export(app, dispatch);
+        add_mail_log(app, dispatch);
 
         try {
             app.parse(argc, argv);

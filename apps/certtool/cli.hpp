@@ -96,5 +96,6 @@ void add_list(CLI::App& app, Dispatch& dispatch);
 void add_show(CLI::App& app, Dispatch& dispatch);
 void add_delete(CLI::App& app, Dispatch& dispatch);
 void add_export(CLI::App& app, Dispatch& dispatch);
+void add_mail_log(CLI::App& app, Dispatch& dispatch);
 
 }  // namespace certtool::cli

@@ -27,3 +27,20 @@ void report_findings(Output& output, const std::vector<ChainFinding>& findings);
 [[nodiscard]] long days_left(TimePoint t);
 
 }  // namespace certtool::cli
+
+namespace certtool::maillog {
+struct Report;
+}  // namespace certtool::maillog
+
+namespace certtool::cli {
+
+// The mail-log report: `top` limits each distribution; `verbose` adds malformed line examples.
+[[nodiscard]] nlohmann::json mail_log_json(const maillog::Report& report,
+                                           std::size_t top,
+                                           bool verbose);
+void print_mail_log(std::ostream& out,
+                    const maillog::Report& report,
+                    std::size_t top,
+                    bool verbose);
+
+}  // namespace certtool::cli

@@ -1,0 +1,71 @@
+#include "cli.hpp"
+#include "render.hpp"
+
+#include <certtool/mail_log.hpp>
+
+#include <CLI/CLI.hpp>
+
+namespace certtool::cli {
+
+namespace {
+
+struct MailLogOptions {
+    std::vector<std::string> files;
+    std::string format;
+    std::string since;
+    std::string until;
+    std::string domain;
+    std::size_t top{10};
+    bool fail_on_tls_failure{false};
+    bool verbose{false};
+};
+
+ExitCode run_mail_log(const MailLogOptions& opt, Output& out) {
+    maillog::Options options;
+    if (!opt.since.empty()) {
+        options.since = parse_time(opt.since);
+    }
+    if (!opt.until.empty()) {
+        options.until = parse_time(opt.until);
+    }
+    if (!opt.domain.empty()) {
+        options.domain = opt.domain;
+    }
+    const auto format = opt.format.empty() ? std::nullopt : maillog::parse_format(opt.format);
+    const maillog::Report report = maillog::analyze_files(opt.files, format, options);
+    if (out.json()) {
+        out.result() = mail_log_json(report, opt.top, opt.verbose);
+    } else {
+        print_mail_log(out.text(), report, opt.top, opt.verbose);
+    }
+    const auto failures = report.inbound.counts.tls_failed + report.outbound.counts.tls_failed +
+                          report.required_tls_failures;
+    return opt.fail_on_tls_failure && failures > 0 ? ExitCode::check_failed : ExitCode::ok;
+}
+
+}  // namespace
+
+void add_mail_log(CLI::App& app, Dispatch& dispatch) {
+    auto opt = std::make_shared<MailLogOptions>();
+    auto* sub = app.add_subcommand("mail-log", "TLS report from appliance or Postfix mail logs");
+    sub->add_option("FILE", opt->files, "log files ('-' = stdin; .gz read directly)")->required();
+    sub->add_option("--format", opt->format, "force the format (default: detected per file)")
+        ->check(CLI::IsMember({"esa", "postfix"}));
+    sub->add_option("--since", opt->since, "only lines at or after TIME (RFC 3339)")
+        ->type_name("TIME");
+    sub->add_option("--until", opt->until, "only lines before TIME (RFC 3339)")->type_name("TIME");
+    sub->add_option("--domain", opt->domain, "only outbound traffic to this domain");
+    sub->add_option("--top", opt->top, "rows per distribution (default 10)")
+        ->check(CLI::PositiveNumber);
+    sub->add_flag("--fail-on-tls-failure",
+                  opt->fail_on_tls_failure,
+                  "exit 1 if any TLS failure or required-TLS failure is in the log");
+    sub->add_flag("-v,--verbose", opt->verbose, "show malformed lines with their numbers");
+    add_common(*sub, dispatch.common);
+    sub->footer(footer({"certtool mail-log /var/log/mail_logs.current mail_logs.*.gz",
+                        "certtool mail-log --json --since 2026-11-01T00:00:00Z /var/log/mail.log",
+                        "certtool mail-log --fail-on-tls-failure --domain example.com mail.log"}));
+    dispatch.runners[sub] = [opt](Output& out) { return run_mail_log(*opt, out); };
+}
+
+}  // namespace certtool::cli

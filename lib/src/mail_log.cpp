@@ -1,0 +1,743 @@
+#include <certtool/error.hpp>
+#include <certtool/mail_log.hpp>
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <ctime>
+#include <deque>
+#include <unordered_map>
+
+namespace certtool::maillog {
+
+namespace {
+
+using Id = std::uint64_t;
+
+bool starts_with(std::string_view s, std::string_view p) {
+    return s.substr(0, p.size()) == p;
+}
+
+// Reads a decimal id at the start of s, advancing s past it.
+std::optional<Id> take_id(std::string_view& s) {
+    Id v = 0;
+    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc{} || ptr == s.data()) {
+        return std::nullopt;
+    }
+    s.remove_prefix(static_cast<std::size_t>(ptr - s.data()));
+    return v;
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())) != 0) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) {
+        s.remove_suffix(1);
+    }
+    return s;
+}
+
+std::string_view next_word(std::string_view s) {
+    return s.substr(0, s.find(' '));
+}
+
+std::string lower(std::string_view s) {
+    std::string out{s};
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
+        return static_cast<char>(std::tolower(c));
+    });
+    return out;
+}
+
+std::string domain_of(std::string_view address) {
+    address = trim(address);
+    if (!address.empty() && address.front() == '<') {
+        address.remove_prefix(1);
+    }
+    address = address.substr(0, address.find('>'));
+    const auto at = address.rfind('@');
+    return at == std::string_view::npos ? std::string{} : lower(address.substr(at + 1));
+}
+
+// "(336109761, 'error:1408A0C1:SSL routines:ssl3_get_client_hello:no shared cipher')"
+//   -> "no shared cipher"; text cut off by the log keeps what is there.
+std::string failure_reason(std::string_view raw) {
+    std::string_view s = trim(raw);
+    if (!s.empty() && s.front() == '(') {
+        const auto quote = s.find('\'');
+        s = quote == std::string_view::npos ? s.substr(1) : s.substr(quote + 1);
+        while (!s.empty() && (s.back() == ')' || s.back() == '\'')) {
+            s.remove_suffix(1);
+        }
+    }
+    if (starts_with(s, "error:")) {
+        // error:CODE:LIB:FUNC:REASON -> REASON (or what is left of it)
+        std::size_t colons = 0;
+        std::size_t pos = 0;
+        while (colons < 4 && (pos = s.find(':', pos)) != std::string_view::npos) {
+            ++colons;
+            ++pos;
+            if (colons == 4) {
+                s.remove_prefix(pos);
+            }
+        }
+        if (colons < 4) {
+            s = s.substr(std::min(s.size(), s.find(':', 6) + 1));
+        }
+    }
+    s = trim(s);
+    return s.empty() ? std::string{"unknown"} : std::string{s};
+}
+
+enum class Tls { none, success, failed };
+
+struct Conn {
+    bool outbound{false};
+    Tls tls{Tls::none};
+    std::string protocol;
+    std::string cipher;
+    std::string reason;
+    std::string domain;
+    std::string relay;                  // Postfix outbound sessions
+    std::vector<std::string> messages;  // outbound: MIDs/queue ids handed to this connection
+    std::uint64_t seq{0};
+};
+
+constexpr std::array<std::string_view, 12> k_months{
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+int month_index(std::string_view m) {
+    for (std::size_t i = 0; i < k_months.size(); ++i) {
+        if (k_months[i] == m) {
+            return static_cast<int>(i);
+        }
+    }
+    return -1;
+}
+
+}  // namespace
+
+std::string_view format_name(Format f) noexcept {
+    return f == Format::esa ? "esa" : "postfix";
+}
+
+std::optional<Format> parse_format(std::string_view name) noexcept {
+    if (name == "esa") {
+        return Format::esa;
+    }
+    if (name == "postfix") {
+        return Format::postfix;
+    }
+    return std::nullopt;
+}
+
+std::optional<Format> detect_format(std::string_view sample) {
+    std::size_t esa = 0;
+    std::size_t postfix = 0;
+    std::size_t start = 0;
+    while (start < sample.size()) {
+        std::size_t end = sample.find('\n', start);
+        if (end == std::string_view::npos) {
+            end = sample.size();
+        }
+        const std::string_view line = sample.substr(start, end - start);
+        if (line.find(" Info: ") != std::string_view::npos ||
+            line.find(" Warning: ") != std::string_view::npos) {
+            ++esa;
+        }
+        if (line.find("postfix") != std::string_view::npos &&
+            line.find("]: ") != std::string_view::npos) {
+            ++postfix;
+        }
+        start = end + 1;
+    }
+    if (esa == 0 && postfix == 0) {
+        return std::nullopt;
+    }
+    return esa >= postfix ? Format::esa : Format::postfix;
+}
+
+bool is_legacy_protocol(std::string_view protocol) {
+    return protocol == "TLSv1" || protocol == "TLSv1.0" || protocol == "TLSv1.1" ||
+           starts_with(protocol, "SSL");
+}
+
+bool is_weak_cipher(std::string_view cipher) {
+    const std::string c = lower(cipher);
+    for (const char* weak : {"rc4",
+                             "des-cbc",
+                             "des-cbc3",
+                             "3des",
+                             "_des_",
+                             "null",
+                             "exp",
+                             "adh",
+                             "aecdh",
+                             "anon",
+                             "md5",
+                             "rc2"}) {
+        if (c.find(weak) != std::string::npos) {
+            return true;
+        }
+    }
+    return false;
+}
+
+struct Analyzer::State {
+    Options options;
+    Report report;
+    std::unordered_map<Id, Conn> icids;  // ESA inbound
+    std::unordered_map<Id, Conn> dcids;  // ESA outbound
+    std::unordered_map<Id, Conn> smtpd;  // Postfix inbound, by smtpd pid
+    std::unordered_map<Id, Conn> smtp;   // Postfix outbound sessions, by smtp pid
+    std::unordered_map<Id, std::unordered_map<std::string, std::string>>
+        rcpt_domains;  // MID -> RID -> domain
+    std::deque<std::pair<std::unordered_map<Id, Conn>*, std::pair<Id, std::uint64_t>>> open_order;
+    std::deque<Id> message_order;
+    std::uint64_t seq{0};
+    int year_hint{0};
+
+    Conn& open(std::unordered_map<Id, Conn>& table, Id id, bool outbound) {
+        auto [it, inserted] = table.try_emplace(id);
+        if (!inserted) {
+            finish_conn(it->second);  // an id reused without a close: the old one ended
+            it->second = Conn{};
+        }
+        it->second.outbound = outbound;
+        it->second.seq = ++seq;
+        open_order.emplace_back(&table, std::make_pair(id, it->second.seq));
+        evict_if_needed();
+        return it->second;
+    }
+
+    Conn& get(std::unordered_map<Id, Conn>& table, Id id, bool outbound) {
+        auto it = table.find(id);
+        if (it != table.end()) {
+            return it->second;
+        }
+        return open(table, id, outbound);  // first seen mid-stream (log began after the open)
+    }
+
+    void close(std::unordered_map<Id, Conn>& table, Id id, bool outbound) {
+        auto it = table.find(id);
+        if (it == table.end()) {
+            Conn c;
+            c.outbound = outbound;
+            finish_conn(c);  // a close for a connection opened before the log began
+            return;
+        }
+        finish_conn(it->second);
+        table.erase(it);
+    }
+
+    void evict_if_needed() {
+        std::size_t open_count = icids.size() + dcids.size() + smtpd.size() + smtp.size();
+        while (open_count > options.max_open && !open_order.empty()) {
+            auto [table, key] = open_order.front();
+            open_order.pop_front();
+            auto it = table->find(key.first);
+            if (it != table->end() && it->second.seq == key.second) {
+                finish_conn(it->second);
+                table->erase(it);
+                ++report.evicted;
+                --open_count;
+            }
+        }
+        // Keep the order queue from growing with entries already closed.
+        if (open_order.size() > 4 * options.max_open + 1024) {
+            std::erase_if(open_order, [](const auto& e) {
+                auto it = e.first->find(e.second.first);
+                return it == e.first->end() || it->second.seq != e.second.second;
+            });
+        }
+    }
+
+    bool domain_selected(const Conn& c) const {
+        return !options.domain || !c.outbound || c.domain == *options.domain;
+    }
+
+    void finish_conn(const Conn& c) {
+        if (!domain_selected(c)) {
+            return;
+        }
+        DirectionReport& d = c.outbound ? report.outbound : report.inbound;
+        DomainStats* ds = nullptr;
+        if (c.outbound) {
+            ds = &d.domains[c.domain.empty() ? std::string{"(unknown)"} : c.domain];
+            ++ds->counts.connections;
+        }
+        ++d.counts.connections;
+        switch (c.tls) {
+            case Tls::success:
+                ++d.counts.tls_success;
+                if (ds != nullptr) {
+                    ++ds->counts.tls_success;
+                }
+                if (!c.protocol.empty()) {
+                    ++d.protocols[c.protocol];
+                    d.legacy_protocol += is_legacy_protocol(c.protocol) ? 1U : 0U;
+                }
+                if (!c.cipher.empty()) {
+                    ++d.ciphers[c.cipher];
+                    d.weak_cipher += is_weak_cipher(c.cipher) ? 1U : 0U;
+                }
+                break;
+            case Tls::failed:
+                ++d.counts.tls_failed;
+                ++d.failures[c.reason];
+                if (ds != nullptr) {
+                    ++ds->counts.tls_failed;
+                    ++ds->failures[c.reason];
+                }
+                break;
+            case Tls::none:
+                ++d.counts.no_tls;
+                if (ds != nullptr) {
+                    ++ds->counts.no_tls;
+                }
+                break;
+        }
+        if (c.tls != Tls::success) {
+            for (const auto& m : c.messages) {
+                note_clear_message(d, m);
+            }
+        }
+    }
+
+    void note_clear_message(DirectionReport& d, const std::string& id) {
+        ++d.messages_without_tls;
+        if (d.messages_without_tls_ids.size() < options.max_examples) {
+            d.messages_without_tls_ids.push_back(id);
+        }
+    }
+
+    void malformed(std::string_view line, std::uint64_t number) {
+        ++report.malformed;
+        if (report.malformed_examples.size() < options.max_examples) {
+            report.malformed_examples.push_back({number, std::string{line.substr(0, 300)}});
+        }
+    }
+
+    bool in_window(std::optional<TimePoint> t) const {
+        if (!t || (!options.since && !options.until)) {
+            return true;
+        }
+        return (!options.since || *t >= *options.since) && (!options.until || *t < *options.until);
+    }
+
+    static std::optional<TimePoint> esa_time(std::string_view line) {
+        // "Tue Apr 17 00:57:53 2018 Info: ..."
+        if (line.size() < 24) {
+            return std::nullopt;
+        }
+        std::tm tm{};
+        const int mon = month_index(line.substr(4, 3));
+        int day = 0;
+        int h = 0;
+        int mi = 0;
+        int s = 0;
+        int y = 0;
+        const std::string head{line.substr(8, 16)};
+        if (mon < 0 ||
+            std::sscanf(head.c_str(), "%d %d:%d:%d %d", &day, &h, &mi, &s, &y) != 5) {  // NOLINT
+            return std::nullopt;
+        }
+        tm.tm_year = y - 1900;
+        tm.tm_mon = mon;
+        tm.tm_mday = day;
+        tm.tm_hour = h;
+        tm.tm_min = mi;
+        tm.tm_sec = s;
+        return std::chrono::system_clock::from_time_t(timegm(&tm));
+    }
+
+    void feed_esa(std::string_view line, std::uint64_t number) {
+        // The message follows the level: "... 2018 Info: " (also Warning/Debug/Critical).
+        const auto colon = line.find(": ", 20);
+        if (line.size() < 26 || colon == std::string_view::npos ||
+            month_index(line.substr(4, 3)) < 0) {
+            malformed(line, number);
+            return;
+        }
+        if ((options.since || options.until) && !in_window(esa_time(line))) {
+            return;
+        }
+        std::string_view msg = line.substr(colon + 2);
+        if (starts_with(msg, "New SMTP ICID ")) {
+            msg.remove_prefix(14);
+            if (auto id = take_id(msg)) {
+                open(icids, *id, false);
+                return;
+            }
+        } else if (starts_with(msg, "New SMTP DCID ")) {
+            msg.remove_prefix(14);
+            if (auto id = take_id(msg)) {
+                open(dcids, *id, true);
+                return;
+            }
+        } else if (starts_with(msg, "ICID ") || starts_with(msg, "DCID ")) {
+            const bool outbound = msg[0] == 'D';
+            msg.remove_prefix(5);
+            if (auto id = take_id(msg)) {
+                conn_event(outbound ? dcids : icids, *id, outbound, trim(msg));
+                return;
+            }
+        } else if (starts_with(msg, "Start MID ")) {
+            msg.remove_prefix(10);
+            auto mid = take_id(msg);
+            if (mid && starts_with(msg, " ICID ")) {
+                msg.remove_prefix(6);
+                if (auto icid = take_id(msg)) {
+                    Conn& c = get(icids, *icid, false);
+                    if (c.tls != Tls::success) {
+                        note_clear_message(report.inbound, std::to_string(*mid));
+                    }
+                    return;
+                }
+            }
+        } else if (starts_with(msg, "MID ")) {
+            msg.remove_prefix(4);
+            if (auto mid = take_id(msg)) {
+                mid_event(*mid, msg);
+                return;
+            }
+        } else if (starts_with(msg, "Delivery start DCID ")) {
+            msg.remove_prefix(20);
+            auto dcid = take_id(msg);
+            if (dcid && starts_with(msg, " MID ")) {
+                msg.remove_prefix(5);
+                if (auto mid = take_id(msg)) {
+                    Conn& c = get(dcids, *dcid, true);
+                    c.messages.push_back(std::to_string(*mid));
+                    if (c.domain.empty()) {
+                        c.domain = recipient_domain(*mid, msg);
+                    }
+                    return;
+                }
+            }
+        } else if (starts_with(msg, "Connection Error: DCID ")) {
+            msg.remove_prefix(23);
+            if (auto dcid = take_id(msg)) {
+                Conn& c = get(dcids, *dcid, true);
+                const auto dom = msg.find("domain: ");
+                if (dom != std::string_view::npos && c.domain.empty()) {
+                    c.domain = lower(next_word(msg.substr(dom + 8)));
+                }
+                return;
+            }
+        } else if (starts_with(msg, "Message finished MID ")) {
+            msg.remove_prefix(21);
+            if (auto mid = take_id(msg)) {
+                rcpt_domains.erase(*mid);
+            }
+            return;
+        }
+        if (lower(msg).find("tls required") != std::string::npos) {
+            ++report.required_tls_failures;
+        }
+        // Any other event (ACCEPT, Subject, antivirus, status lines ...) carries no TLS fact.
+    }
+
+    void conn_event(std::unordered_map<Id, Conn>& table,
+                    Id id,
+                    bool outbound,
+                    std::string_view rest) {
+        if (starts_with(rest, "TLS success")) {
+            Conn& c = get(table, id, outbound);
+            c.tls = Tls::success;
+            const auto p = rest.find("protocol ");
+            if (p != std::string_view::npos) {
+                c.protocol = std::string{next_word(rest.substr(p + 9))};
+            }
+            const auto ci = rest.find("cipher ");
+            if (ci != std::string_view::npos) {
+                c.cipher = std::string{next_word(rest.substr(ci + 7))};
+            }
+        } else if (starts_with(rest, "TLS failed")) {
+            Conn& c = get(table, id, outbound);
+            c.tls = Tls::failed;
+            const auto colon = rest.find(':');
+            c.reason = failure_reason(colon == std::string_view::npos ? std::string_view{}
+                                                                      : rest.substr(colon + 1));
+        } else if (rest == "close") {
+            close(table, id, outbound);
+        } else {
+            static_cast<void>(get(table, id, outbound));  // "lost", ACCEPT, ...: still open
+        }
+    }
+
+    void mid_event(Id mid, std::string_view rest) {
+        // "MID 6 ICID 5 RID 0 To: <mary@yourdomain.com>"
+        const auto rid = rest.find(" RID ");
+        const auto to = rest.find(" To: ");
+        if (rid == std::string_view::npos || to == std::string_view::npos || to < rid) {
+            return;
+        }
+        std::string_view r = rest.substr(rid + 5);
+        auto rid_value = take_id(r);
+        if (!rid_value) {
+            return;
+        }
+        auto [it, inserted] = rcpt_domains.try_emplace(mid);
+        if (inserted) {
+            message_order.push_back(mid);
+            while (rcpt_domains.size() > options.max_open && !message_order.empty()) {
+                rcpt_domains.erase(message_order.front());
+                message_order.pop_front();
+            }
+        }
+        rcpt_domains[mid][std::to_string(*rid_value)] = domain_of(rest.substr(to + 5));
+    }
+
+    std::string recipient_domain(Id mid, std::string_view rest) {
+        // " to RID [0, 1]" -> the first RID's domain
+        auto it = rcpt_domains.find(mid);
+        if (it == rcpt_domains.end()) {
+            return {};
+        }
+        const auto open_br = rest.find('[');
+        if (open_br == std::string_view::npos) {
+            return {};
+        }
+        std::string_view r = rest.substr(open_br + 1);
+        auto rid = take_id(r);
+        if (!rid) {
+            return {};
+        }
+        auto d = it->second.find(std::to_string(*rid));
+        return d == it->second.end() ? std::string{} : d->second;
+    }
+
+    void feed_postfix(std::string_view line, std::uint64_t number) {
+        // "... host postfix/smtpd[123]: message"  (also "postfix-inst/smtp[9]:")
+        const auto tag_end = line.find("]: ");
+        if (tag_end == std::string_view::npos) {
+            if (line.find("postfix") != std::string_view::npos) {
+                malformed(line, number);
+            }
+            return;  // another program's line in a shared syslog file
+        }
+        const auto bracket = line.rfind('[', tag_end);
+        const auto space = line.rfind(' ', bracket);
+        if (bracket == std::string_view::npos || space == std::string_view::npos) {
+            malformed(line, number);
+            return;
+        }
+        const std::string_view tag = line.substr(space + 1, bracket - space - 1);
+        if (tag.find("postfix") == std::string_view::npos) {
+            return;
+        }
+        std::string_view pid_text = line.substr(bracket + 1, tag_end - bracket - 1);
+        const auto pid = take_id(pid_text);
+        const auto slash = tag.rfind('/');
+        if (!pid || slash == std::string_view::npos) {
+            malformed(line, number);
+            return;
+        }
+        if ((options.since || options.until) && !in_window(syslog_time(line))) {
+            return;
+        }
+        const std::string_view service = tag.substr(slash + 1);
+        const std::string_view msg = line.substr(tag_end + 3);
+        if (service == "smtpd") {
+            postfix_smtpd(*pid, msg);
+        } else if (service == "smtp") {
+            postfix_smtp(*pid, msg);
+        }
+    }
+
+    std::optional<TimePoint> syslog_time(std::string_view line) {
+        if (line.size() > 19 && line[4] == '-' && line[10] == 'T') {  // RFC 3339 (rsyslog)
+            try {
+                const auto end = line.find(' ');
+                std::string_view t = line.substr(0, end);
+                // drop fractional seconds for parse_time's strict grammar: it accepts them
+                return parse_time(t);
+            } catch (const Error&) {
+                return std::nullopt;
+            }
+        }
+        // "Nov 27 20:00:00": no year in classic syslog; assume the year of --since/--until.
+        const int mon = month_index(line.substr(0, 3));
+        int day = 0;
+        int h = 0;
+        int mi = 0;
+        int s = 0;
+        const std::string head{line.substr(4, 11)};
+        if (mon < 0 ||
+            std::sscanf(head.c_str(), "%d %d:%d:%d", &day, &h, &mi, &s) != 4) {  // NOLINT
+            return std::nullopt;
+        }
+        if (year_hint == 0) {
+            const TimePoint ref = options.since ? *options.since : *options.until;
+            const std::time_t tt = std::chrono::system_clock::to_time_t(ref);
+            std::tm ref_tm{};
+            gmtime_r(&tt, &ref_tm);
+            year_hint = ref_tm.tm_year + 1900;
+        }
+        std::tm tm{};
+        tm.tm_year = year_hint - 1900;
+        tm.tm_mon = mon;
+        tm.tm_mday = day;
+        tm.tm_hour = h;
+        tm.tm_min = mi;
+        tm.tm_sec = s;
+        return std::chrono::system_clock::from_time_t(timegm(&tm));
+    }
+
+    static void tls_established(Conn& c, std::string_view msg) {
+        // "...: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)"
+        c.tls = Tls::success;
+        const auto with = msg.find(" with cipher ");
+        if (with != std::string_view::npos) {
+            const auto proto_start = msg.rfind(' ', with - 1);
+            c.protocol = std::string{msg.substr(proto_start + 1, with - proto_start - 1)};
+            c.cipher = std::string{next_word(msg.substr(with + 13))};
+        }
+    }
+
+    void postfix_smtpd(Id pid, std::string_view msg) {
+        if (starts_with(msg, "connect from ")) {
+            open(smtpd, pid, false);
+        } else if (starts_with(msg, "disconnect from ") ||
+                   starts_with(msg, "lost connection after")) {
+            if (starts_with(msg, "disconnect from ")) {
+                close(smtpd, pid, false);
+            }
+        } else if (msg.find("TLS connection established from ") != std::string_view::npos) {
+            tls_established(get(smtpd, pid, false), msg);
+        } else if (starts_with(msg, "SSL_accept error from ")) {
+            Conn& c = get(smtpd, pid, false);
+            c.tls = Tls::failed;
+            const auto colon = msg.find(": ");
+            c.reason = "SSL_accept error" + (colon == std::string_view::npos
+                                                 ? std::string{}
+                                                 : ": " + std::string{msg.substr(colon + 2)});
+        } else if (starts_with(msg, "warning: TLS library problem: ")) {
+            Conn& c = get(smtpd, pid, false);
+            c.tls = Tls::failed;
+            c.reason = failure_reason(msg.substr(msg.rfind(':') + 1));
+        } else if (msg.find(": client=") != std::string_view::npos) {
+            Conn& c = get(smtpd, pid, false);
+            if (c.tls != Tls::success) {
+                note_clear_message(report.inbound, std::string{msg.substr(0, msg.find(':'))});
+            }
+        }
+    }
+
+    Conn& smtp_session(Id pid, std::string_view relay) {
+        auto it = smtp.find(pid);
+        if (it != smtp.end() && it->second.relay == relay) {
+            return it->second;
+        }
+        Conn& c = open(smtp, pid, true);
+        c.relay = std::string{relay};
+        return c;
+    }
+
+    static std::string_view relay_of_tls_line(std::string_view msg, std::string_view marker) {
+        // "Untrusted TLS connection established to mx.example.com[192.0.2.1]:25: TLSv1.2 ..."
+        const auto start = msg.find(marker);
+        std::string_view rest = msg.substr(start + marker.size());
+        const auto end = rest.find(": ");
+        return rest.substr(0, end);
+    }
+
+    void postfix_smtp(Id pid, std::string_view msg) {
+        if (msg.find("TLS connection established to ") != std::string_view::npos) {
+            tls_established(smtp_session(pid, relay_of_tls_line(msg, "established to ")), msg);
+        } else if (starts_with(msg, "SSL_connect error to ")) {
+            Conn& c = smtp_session(pid, relay_of_tls_line(msg, "error to "));
+            c.tls = Tls::failed;
+            c.reason = "SSL_connect error: " + std::string{msg.substr(msg.rfind(": ") + 2)};
+        } else if (msg.find(" to=<") != std::string_view::npos &&
+                   msg.find(" relay=") != std::string_view::npos) {
+            const std::string_view queue_id = msg.substr(0, msg.find(':'));
+            const auto r = msg.find(" relay=");
+            std::string_view relay = msg.substr(r + 7);
+            relay = relay.substr(0, relay.find(','));
+            if (relay == "none" || relay == "local" || starts_with(relay, "private/")) {
+                return;
+            }
+            Conn& c = smtp_session(pid, relay);
+            if (c.domain.empty()) {
+                c.domain = domain_of(msg.substr(msg.find(" to=<") + 4));
+            }
+            if (msg.find("status=sent") != std::string_view::npos) {
+                c.messages.emplace_back(queue_id);
+            }
+        } else if (msg.find("TLS is required, but ") != std::string_view::npos) {
+            ++report.required_tls_failures;
+            const auto by = msg.find(" by host ");
+            std::string host = by == std::string_view::npos
+                                   ? std::string{}
+                                   : std::string{next_word(msg.substr(by + 9))};
+            Conn& c =
+                smtp_session(pid, host.empty() ? std::string_view{"?"} : std::string_view{host});
+            c.tls = Tls::failed;
+            const auto but = msg.find("TLS is required, but ");
+            std::string_view why = msg.substr(but);
+            c.reason = std::string{why.substr(0, why.find(" by host"))};
+            smtp_keep_relay_alias(pid, host);
+        }
+    }
+
+    // "TLS is required" names "host[ip]" without the port that status lines carry: make the
+    // next status line for the same host continue that session.
+    void smtp_keep_relay_alias(Id pid, const std::string& host) {
+        auto it = smtp.find(pid);
+        if (it != smtp.end() && !host.empty()) {
+            it->second.relay = host + ":25";
+        }
+    }
+};
+
+Analyzer::Analyzer(Options options) : m_state(std::make_unique<State>()) {
+    m_state->options = std::move(options);
+}
+
+Analyzer::Analyzer(Analyzer&&) noexcept = default;
+Analyzer& Analyzer::operator=(Analyzer&&) noexcept = default;
+Analyzer::~Analyzer() = default;
+
+void Analyzer::feed(std::string_view line, Format format, std::uint64_t line_number) {
+    ++m_state->report.lines;
+    if (!line.empty() && line.back() == '\r') {
+        line.remove_suffix(1);
+    }
+    if (trim(line).empty()) {
+        return;
+    }
+    if (format == Format::esa) {
+        m_state->feed_esa(line, line_number);
+    } else {
+        m_state->feed_postfix(line, line_number);
+    }
+}
+
+Report Analyzer::finish() {
+    State& s = *m_state;
+    // Connections still open at the end of the log: count them as they stand, oldest first.
+    std::vector<std::pair<std::uint64_t, Conn*>> left;
+    for (auto* table : {&s.icids, &s.dcids, &s.smtpd, &s.smtp}) {
+        for (auto& [id, c] : *table) {
+            left.emplace_back(c.seq, &c);
+        }
+    }
+    std::sort(left.begin(), left.end());
+    for (auto& [seq, c] : left) {
+        s.finish_conn(*c);
+    }
+    s.icids.clear();
+    s.dcids.clear();
+    s.smtpd.clear();
+    s.smtp.clear();
+    return std::move(s.report);
+}
+
+}  // namespace certtool::maillog

@@ -1,0 +1,158 @@
+#include "log_generator.hpp"
+#include "support.hpp"
+
+#include <certtool/mail_log.hpp>
+
+#include <catch2/catch.hpp>
+
+using namespace certtool;
+using namespace certtool::maillog;
+
+namespace {
+
+Report analyze_text(const std::string& text, Format format, Options options = {}) {
+    Analyzer a{std::move(options)};
+    std::uint64_t n = 0;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        auto end = text.find('\n', start);
+        if (end == std::string::npos) {
+            end = text.size();
+        }
+        a.feed(std::string_view{text}.substr(start, end - start), format, ++n);
+        start = end + 1;
+    }
+    return a.finish();
+}
+
+}  // namespace
+
+TEST_CASE("mail-log: the issue's appliance lines, truncated ones included", "[maillog]") {
+    const std::string text = test::read_file(std::filesystem::path{CERTTOOL_SOURCE_DIR} /
+                                             "tests/data/esa-issue-example.log");
+    CHECK(detect_format(text) == Format::esa);
+    const Report r = analyze_text(text, Format::esa);
+    CHECK(r.inbound.counts.connections == 2);
+    CHECK(r.inbound.counts.tls_success == 1);
+    CHECK(r.inbound.counts.tls_failed == 1);
+    CHECK(r.inbound.counts.no_tls == 0);
+    CHECK(r.inbound.protocols.at("TLSv1") == 1);
+    CHECK(r.inbound.legacy_protocol == 1);
+    CHECK(r.inbound.failures.size() == 1);
+    CHECK(r.outbound.counts.connections == 2);
+    CHECK(r.outbound.counts.tls_success == 1);
+    CHECK(r.outbound.counts.tls_failed == 1);
+    CHECK(r.outbound.failures.at("STARTTLS unexpected response") == 1);
+    CHECK(r.outbound.domains.at("domain").counts.tls_failed == 1);
+    CHECK(r.outbound.messages_without_tls == 0);
+    CHECK(r.inbound.messages_without_tls == 0);
+    CHECK(r.malformed == 0);
+}
+
+TEST_CASE("mail-log: a message delivered on a connection without TLS is reported", "[maillog]") {
+    const std::string text =
+        "Tue Apr 17 01:00:00 2018 Info: New SMTP DCID 7 interface 192.168.1.1 address 10.0.0.9 "
+        "port 25\n"
+        "Tue Apr 17 01:00:01 2018 Info: Delivery start DCID 7 MID 99 to RID [0]\n"
+        "Tue Apr 17 01:00:02 2018 Info: Message done DCID 7 MID 99 to RID [0]\n"
+        "Tue Apr 17 01:00:03 2018 Info: DCID 7 close\n";
+    const Report r = analyze_text(text, Format::esa);
+    CHECK(r.outbound.counts.no_tls == 1);
+    CHECK(r.outbound.messages_without_tls == 1);
+    CHECK(r.outbound.messages_without_tls_ids == std::vector<std::string>{"99"});
+}
+
+TEST_CASE("mail-log: weak ciphers and legacy protocols are flagged", "[maillog]") {
+    CHECK(is_weak_cipher("DES-CBC3-SHA"));
+    CHECK(is_weak_cipher("RC4-MD5"));
+    CHECK_FALSE(is_weak_cipher("ECDHE-RSA-AES256-GCM-SHA384"));
+    CHECK(is_legacy_protocol("TLSv1"));
+    CHECK(is_legacy_protocol("TLSv1.1"));
+    CHECK_FALSE(is_legacy_protocol("TLSv1.2"));
+}
+
+TEST_CASE("mail-log: synthetic interleaved logs match the generator's truth", "[maillog]") {
+    for (std::uint64_t seed : {1U, 2U, 3U}) {
+        INFO("seed " << seed);
+        std::string text;
+        const auto truth =
+            test::generate_esa_log({seed, 3000, 150, true}, [&](const std::string& l) {
+                text += l;
+                text += '\n';
+            });
+        const Report r = analyze_text(text, Format::esa);
+        CHECK(r.lines == truth.lines);
+        CHECK(r.malformed == truth.malformed);
+        CHECK(r.inbound.counts.connections == truth.inbound.connections);
+        CHECK(r.inbound.counts.tls_success == truth.inbound.tls_success);
+        CHECK(r.inbound.counts.tls_failed == truth.inbound.tls_failed);
+        CHECK(r.inbound.counts.no_tls == truth.inbound.no_tls);
+        CHECK(r.inbound.messages_without_tls == truth.inbound.messages_without_tls);
+        CHECK(r.outbound.counts.connections == truth.outbound.connections);
+        CHECK(r.outbound.counts.tls_success == truth.outbound.tls_success);
+        CHECK(r.outbound.counts.tls_failed == truth.outbound.tls_failed);
+        CHECK(r.outbound.counts.no_tls == truth.outbound.no_tls);
+        CHECK(r.outbound.messages_without_tls == truth.outbound.messages_without_tls);
+    }
+}
+
+TEST_CASE("mail-log: memory stays bounded when connections never close", "[maillog]") {
+    Options o;
+    o.max_open = 100;
+    Analyzer a{o};
+    for (std::uint64_t i = 0; i < 10000; ++i) {
+        a.feed("Tue Apr 17 01:00:00 2018 Info: New SMTP ICID " + std::to_string(i) +
+                   " interface Data 1 (192.168.1.1) address 10.0.0.1",
+               Format::esa,
+               i + 1);
+    }
+    const Report r = a.finish();
+    CHECK(r.inbound.counts.connections == 10000);
+    CHECK(r.evicted == 9900);
+}
+
+TEST_CASE("mail-log: Postfix TLS lines", "[maillog][postfix]") {
+    const std::string text =
+        "Nov 27 20:00:00 gw postfix/smtpd[100]: connect from client.example[192.0.2.10]\n"
+        "Nov 27 20:00:00 gw postfix/smtpd[100]: Anonymous TLS connection established from "
+        "client.example[192.0.2.10]: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)\n"
+        "Nov 27 20:00:01 gw postfix/smtpd[100]: 4ABC1: client=client.example[192.0.2.10]\n"
+        "Nov 27 20:00:02 gw postfix/smtpd[100]: disconnect from client.example[192.0.2.10] ehlo=2 "
+        "starttls=1 mail=1 rcpt=1 data=1 quit=1 commands=7\n"
+        "Nov 27 20:00:03 gw postfix/smtpd[101]: connect from old.example[192.0.2.11]\n"
+        "Nov 27 20:00:03 gw postfix/smtpd[101]: SSL_accept error from old.example[192.0.2.11]: -1\n"
+        "Nov 27 20:00:03 gw postfix/smtpd[101]: disconnect from old.example[192.0.2.11]\n"
+        "Nov 27 20:00:04 gw postfix/smtpd[102]: connect from plain.example[192.0.2.12]\n"
+        "Nov 27 20:00:04 gw postfix/smtpd[102]: 4ABC2: client=plain.example[192.0.2.12]\n"
+        "Nov 27 20:00:05 gw postfix/smtpd[102]: disconnect from plain.example[192.0.2.12]\n"
+        "Nov 27 20:00:06 gw postfix/smtp[200]: Untrusted TLS connection established to "
+        "mx.example.com[198.51.100.1]:25: TLSv1.2 with cipher ECDHE-RSA-AES256-GCM-SHA384 (256/256 "
+        "bits)\n"
+        "Nov 27 20:00:07 gw postfix/smtp[200]: 4ABC1: to=<a@example.com>, "
+        "relay=mx.example.com[198.51.100.1]:25, "
+        "delay=1, delays=0/0/0.5/0.5, dsn=2.0.0, status=sent (250 2.0.0 Ok)\n"
+        "Nov 27 20:00:08 gw postfix/smtp[201]: 4ABC2: to=<b@clear.example>, "
+        "relay=mx.clear.example[198.51.100.2]:25, "
+        "delay=1, delays=0/0/0.5/0.5, dsn=2.0.0, status=sent (250 2.0.0 Ok)\n"
+        "Nov 27 20:00:09 gw postfix/smtp[202]: TLS is required, but was not offered by host "
+        "mx.strict.example[198.51.100.3]\n"
+        "Nov 27 20:00:09 gw postfix/smtp[202]: 4ABC3: to=<c@strict.example>, "
+        "relay=mx.strict.example[198.51.100.3]:25, "
+        "delay=1, dsn=4.7.4, status=deferred (TLS is required, but was not offered by host "
+        "mx.strict.example[198.51.100.3])\n";
+    CHECK(detect_format(text) == Format::postfix);
+    const Report r = analyze_text(text, Format::postfix);
+    CHECK(r.inbound.counts.connections == 3);
+    CHECK(r.inbound.counts.tls_success == 1);
+    CHECK(r.inbound.counts.tls_failed == 1);
+    CHECK(r.inbound.counts.no_tls == 1);
+    CHECK(r.inbound.messages_without_tls == 1);
+    CHECK(r.outbound.counts.connections == 3);
+    CHECK(r.outbound.counts.tls_success == 1);
+    CHECK(r.outbound.counts.tls_failed == 1);
+    CHECK(r.outbound.counts.no_tls == 1);
+    CHECK(r.outbound.messages_without_tls == 1);
+    CHECK(r.outbound.messages_without_tls_ids == std::vector<std::string>{"4ABC2"});
+    CHECK(r.required_tls_failures == 1);
+    CHECK(r.outbound.domains.at("strict.example").counts.tls_failed == 1);
+}
