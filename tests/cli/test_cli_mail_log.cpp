@@ -66,6 +66,7 @@ TEST_CASE_METHOD(CliFixture,
     const RunResult unknown = ct({"mail-log", path("other.txt")});
     CHECK(unknown.exit_code == 4);
     CHECK_THAT(unknown.err, Catch::Contains("--format"));
-    CHECK(ct({"mail-log", path("missing.log")}).exit_code ==
-          2);  // CLI11 needs no file check; see below
+    const RunResult missing = ct({"mail-log", path("missing.log")});
+    CHECK(missing.exit_code == 3);
+    CHECK_THAT(missing.err, Catch::Contains("cannot read log '" + path("missing.log") + "'"));
 }
