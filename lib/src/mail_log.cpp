@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <charconv>
 #include <ctime>
 #include <deque>
 #include <unordered_map>
@@ -17,18 +16,28 @@ namespace {
 
 using Id = std::uint64_t;
 
-bool starts_with(std::string_view s, std::string_view p) {
-    return s.substr(0, p.size()) == p;
+// Prefix test against a literal: the length is a constant, so the compare is inlined.
+template <std::size_t N>
+inline bool starts_with(std::string_view s, const char (&prefix)[N]) {
+    return s.size() >= N - 1 && __builtin_memcmp(s.data(), prefix, N - 1) == 0;
 }
 
 // Reads a decimal id at the start of s, advancing s past it.
 std::optional<Id> take_id(std::string_view& s) {
+    const std::size_t limit = std::min<std::size_t>(s.size(), 19);
+    std::size_t i = 0;
     Id v = 0;
-    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc{} || ptr == s.data()) {
+    for (; i < limit; ++i) {
+        const auto digit = static_cast<unsigned>(static_cast<unsigned char>(s[i])) - '0';
+        if (digit > 9) {
+            break;
+        }
+        v = v * 10 + digit;
+    }
+    if (i == 0) {
         return std::nullopt;
     }
-    s.remove_prefix(static_cast<std::size_t>(ptr - s.data()));
+    s.remove_prefix(i);
     return v;
 }
 
@@ -103,8 +112,9 @@ struct Conn {
     std::string cipher;
     std::string reason;
     std::string domain;
-    std::string relay;                  // Postfix outbound sessions
-    std::vector<std::string> messages;  // outbound: MIDs/queue ids handed to this connection
+    std::string relay;                   // Postfix outbound sessions
+    std::vector<Id> mids;                // ESA: MIDs handed to this connection
+    std::vector<std::string> queue_ids;  // Postfix: queue ids sent over this session
     std::uint64_t seq{0};
 };
 
@@ -195,8 +205,8 @@ struct Analyzer::State {
     std::unordered_map<Id, Conn> dcids;  // ESA outbound
     std::unordered_map<Id, Conn> smtpd;  // Postfix inbound, by smtpd pid
     std::unordered_map<Id, Conn> smtp;   // Postfix outbound sessions, by smtp pid
-    std::unordered_map<Id, std::unordered_map<std::string, std::string>>
-        rcpt_domains;  // MID -> RID -> domain
+    // MID -> (RID, recipient domain), for naming the destination of a delivery
+    std::unordered_map<Id, std::vector<std::pair<Id, std::string>>> rcpt_domains;
     std::deque<std::pair<std::unordered_map<Id, Conn>*, std::pair<Id, std::uint64_t>>> open_order;
     std::deque<Id> message_order;
     std::uint64_t seq{0};
@@ -278,13 +288,12 @@ struct Analyzer::State {
                 if (ds != nullptr) {
                     ++ds->counts.tls_success;
                 }
+                // legacy/weak are tallied once per distinct value in finish()
                 if (!c.protocol.empty()) {
                     ++d.protocols[c.protocol];
-                    d.legacy_protocol += is_legacy_protocol(c.protocol) ? 1U : 0U;
                 }
                 if (!c.cipher.empty()) {
                     ++d.ciphers[c.cipher];
-                    d.weak_cipher += is_weak_cipher(c.cipher) ? 1U : 0U;
                 }
                 break;
             case Tls::failed:
@@ -303,8 +312,11 @@ struct Analyzer::State {
                 break;
         }
         if (c.tls != Tls::success) {
-            for (const auto& m : c.messages) {
+            for (const Id m : c.mids) {
                 note_clear_message(d, m);
+            }
+            for (const auto& q : c.queue_ids) {
+                note_clear_message(d, q);
             }
         }
     }
@@ -313,6 +325,13 @@ struct Analyzer::State {
         ++d.messages_without_tls;
         if (d.messages_without_tls_ids.size() < options.max_examples) {
             d.messages_without_tls_ids.push_back(id);
+        }
+    }
+
+    void note_clear_message(DirectionReport& d, Id id) {
+        ++d.messages_without_tls;
+        if (d.messages_without_tls_ids.size() < options.max_examples) {
+            d.messages_without_tls_ids.push_back(std::to_string(id));
         }
     }
 
@@ -358,9 +377,17 @@ struct Analyzer::State {
 
     void feed_esa(std::string_view line, std::uint64_t number) {
         // The message follows the level: "... 2018 Info: " (also Warning/Debug/Critical).
-        const auto colon = line.find(": ", 20);
-        if (line.size() < 26 || colon == std::string_view::npos ||
-            month_index(line.substr(4, 3)) < 0) {
+        // "Www Mmm dd hh:mm:ss yyyy Level: " - the level word starts at column 25.
+        std::size_t colon = std::string_view::npos;
+        if (line.size() > 27 && line[24] == ' ' && line[3] == ' ') {
+            for (std::size_t i = 25; i + 1 < line.size() && i < 40; ++i) {
+                if (line[i] == ':' && line[i + 1] == ' ') {
+                    colon = i;
+                    break;
+                }
+            }
+        }
+        if (colon == std::string_view::npos || month_index(line.substr(4, 3)) < 0) {
             malformed(line, number);
             return;
         }
@@ -395,7 +422,7 @@ struct Analyzer::State {
                 if (auto icid = take_id(msg)) {
                     Conn& c = get(icids, *icid, false);
                     if (c.tls != Tls::success) {
-                        note_clear_message(report.inbound, std::to_string(*mid));
+                        note_clear_message(report.inbound, *mid);
                     }
                     return;
                 }
@@ -413,7 +440,7 @@ struct Analyzer::State {
                 msg.remove_prefix(5);
                 if (auto mid = take_id(msg)) {
                     Conn& c = get(dcids, *dcid, true);
-                    c.messages.push_back(std::to_string(*mid));
+                    c.mids.push_back(*mid);
                     if (c.domain.empty()) {
                         c.domain = recipient_domain(*mid, msg);
                     }
@@ -437,7 +464,8 @@ struct Analyzer::State {
             }
             return;
         }
-        if (lower(msg).find("tls required") != std::string::npos) {
+        if (msg.find("equired") != std::string_view::npos &&
+            lower(msg).find("tls required") != std::string::npos) {
             ++report.required_tls_failures;
         }
         // Any other event (ACCEPT, Subject, antivirus, status lines ...) carries no TLS fact.
@@ -472,26 +500,28 @@ struct Analyzer::State {
     }
 
     void mid_event(Id mid, std::string_view rest) {
-        // "MID 6 ICID 5 RID 0 To: <mary@yourdomain.com>"
-        const auto rid = rest.find(" RID ");
-        const auto to = rest.find(" To: ");
-        if (rid == std::string_view::npos || to == std::string_view::npos || to < rid) {
+        // Only "MID 6 ICID 5 RID 0 To: <mary@yourdomain.com>" matters here; decide from the
+        // tokens right after the MID, never scanning long Subject or header lines.
+        if (!starts_with(rest, " ICID ")) {
             return;
         }
-        std::string_view r = rest.substr(rid + 5);
-        auto rid_value = take_id(r);
-        if (!rid_value) {
+        rest.remove_prefix(6);
+        if (!take_id(rest) || !starts_with(rest, " RID ")) {
             return;
         }
-        auto [it, inserted] = rcpt_domains.try_emplace(mid);
-        if (inserted) {
+        rest.remove_prefix(5);
+        auto rid_value = take_id(rest);
+        if (!rid_value || !starts_with(rest, " To: ")) {
+            return;
+        }
+        if (rcpt_domains.find(mid) == rcpt_domains.end()) {
             message_order.push_back(mid);
-            while (rcpt_domains.size() > options.max_open && !message_order.empty()) {
+            while (rcpt_domains.size() >= options.max_open && !message_order.empty()) {
                 rcpt_domains.erase(message_order.front());
                 message_order.pop_front();
             }
         }
-        rcpt_domains[mid][std::to_string(*rid_value)] = domain_of(rest.substr(to + 5));
+        rcpt_domains[mid].emplace_back(*rid_value, domain_of(rest.substr(5)));
     }
 
     std::string recipient_domain(Id mid, std::string_view rest) {
@@ -509,8 +539,12 @@ struct Analyzer::State {
         if (!rid) {
             return {};
         }
-        auto d = it->second.find(std::to_string(*rid));
-        return d == it->second.end() ? std::string{} : d->second;
+        for (const auto& [r_id, domain] : it->second) {
+            if (r_id == *rid) {
+                return domain;
+            }
+        }
+        return {};
     }
 
     void feed_postfix(std::string_view line, std::uint64_t number) {
@@ -669,7 +703,7 @@ struct Analyzer::State {
                 c.domain = domain_of(msg.substr(msg.find(" to=<") + 4));
             }
             if (msg.find("status=sent") != std::string_view::npos) {
-                c.messages.emplace_back(queue_id);
+                c.queue_ids.emplace_back(queue_id);
             }
         } else if (msg.find("TLS is required, but ") != std::string_view::npos) {
             ++report.required_tls_failures;
@@ -710,7 +744,7 @@ void Analyzer::feed(std::string_view line, Format format, std::uint64_t line_num
     if (!line.empty() && line.back() == '\r') {
         line.remove_suffix(1);
     }
-    if (trim(line).empty()) {
+    if (line.empty() || (line.front() == ' ' && trim(line).empty())) {
         return;
     }
     if (format == Format::esa) {
@@ -737,6 +771,14 @@ Report Analyzer::finish() {
     s.dcids.clear();
     s.smtpd.clear();
     s.smtp.clear();
+    for (auto* d : {&s.report.inbound, &s.report.outbound}) {
+        for (const auto& [protocol, n] : d->protocols) {
+            d->legacy_protocol += is_legacy_protocol(protocol) ? n : 0;
+        }
+        for (const auto& [cipher, n] : d->ciphers) {
+            d->weak_cipher += is_weak_cipher(cipher) ? n : 0;
+        }
+    }
     return std::move(s.report);
 }
 

@@ -90,6 +90,9 @@ struct Conn {
 LogTruth generate_esa_log(const LogGeneratorOptions& options,
                           const std::function<void(const std::string&)>& sink) {
     Gen g{std::mt19937_64{options.seed}, sink, {}};
+    g.next_icid += options.id_base;
+    g.next_dcid += options.id_base;
+    g.next_mid += options.id_base;
     std::deque<Conn> open;
     std::uint64_t started = 0;
     const std::uint64_t total = options.connections * 2;

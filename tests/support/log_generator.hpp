@@ -32,6 +32,7 @@ struct LogGeneratorOptions {
     std::uint64_t connections{5000};  // inbound; about as many outbound
     std::uint64_t concurrency{200};   // connections open at once, interleaved
     bool garbage{true};
+    std::uint64_t id_base{0};  // added to ICIDs, DCIDs and MIDs (distinct ids across calls)
 };
 
 // Calls `sink` once per line (without newline). Returns the ground truth.
