@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstring>
 #include <ctime>
 #include <deque>
 #include <unordered_map>
@@ -23,10 +24,34 @@ inline bool starts_with(std::string_view s, const char (&prefix)[N]) {
 }
 
 // Reads a decimal id at the start of s, advancing s past it.
-std::optional<Id> take_id(std::string_view& s) {
-    const std::size_t limit = std::min<std::size_t>(s.size(), 19);
+// Eight ASCII digits at p as a number, or nullopt if any byte is not a digit (SWAR: one load,
+// three multiply-shift steps instead of eight loop iterations).
+inline std::optional<Id> eight_digits(const char* p) {
+    std::uint64_t x = 0;
+    std::memcpy(&x, p, 8);
+    const std::uint64_t lo = x - 0x3030303030303030ULL;
+    const std::uint64_t hi = x + 0x4646464646464646ULL;  // a byte > '9' sets its top bit
+    if (((lo | hi) & 0x8080808080808080ULL) != 0) {
+        return std::nullopt;
+    }
+    x = lo;                                                 // first char in the low byte
+    x = ((x * 10) + (x >> 8)) & 0x00FF00FF00FF00FFULL;      // 4 x 2 digits
+    x = ((x * 100) + (x >> 16)) & 0x0000FFFF0000FFFFULL;    // 2 x 4 digits
+    x = ((x * 10000) + (x >> 32)) & 0x00000000FFFFFFFFULL;  // 8 digits
+    return x;
+}
+
+// Hot: called a few times per line, so kept inline.
+[[gnu::always_inline]] inline std::optional<Id> take_id(std::string_view& s) {
     std::size_t i = 0;
     Id v = 0;
+    if (s.size() >= 8) {
+        if (auto first = eight_digits(s.data())) {
+            v = *first;
+            i = 8;
+        }
+    }
+    const std::size_t limit = std::min<std::size_t>(s.size(), 19);
     for (; i < limit; ++i) {
         const auto digit = static_cast<unsigned>(static_cast<unsigned char>(s[i])) - '0';
         if (digit > 9) {
@@ -39,6 +64,16 @@ std::optional<Id> take_id(std::string_view& s) {
     }
     s.remove_prefix(i);
     return v;
+}
+
+// Skips a run of digits; false if there was none.
+inline bool skip_digits(std::string_view& s) {
+    std::size_t i = 0;
+    while (i < s.size() && static_cast<unsigned>(static_cast<unsigned char>(s[i])) - '0' <= 9) {
+        ++i;
+    }
+    s.remove_prefix(i);
+    return i > 0;
 }
 
 std::string_view trim(std::string_view s) {
@@ -55,11 +90,14 @@ std::string_view next_word(std::string_view s) {
     return s.substr(0, s.find(' '));
 }
 
+// ASCII lower case (domain names and log keywords are ASCII; no locale lookups per byte).
 std::string lower(std::string_view s) {
     std::string out{s};
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-        return static_cast<char>(std::tolower(c));
-    });
+    for (char& c : out) {
+        if (c >= 'A' && c <= 'Z') {
+            c = static_cast<char>(c - 'A' + 'a');
+        }
+    }
     return out;
 }
 
@@ -121,9 +159,20 @@ struct Conn {
 constexpr std::array<std::string_view, 12> k_months{
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
+constexpr std::uint32_t pack3(const char* m) {
+    return (static_cast<std::uint32_t>(static_cast<unsigned char>(m[0])) << 16U) |
+           (static_cast<std::uint32_t>(static_cast<unsigned char>(m[1])) << 8U) |
+           static_cast<std::uint32_t>(static_cast<unsigned char>(m[2]));
+}
+
+// 0..11, or -1. Runs once per line: integer compares, no string compares.
 int month_index(std::string_view m) {
+    if (m.size() < 3) {
+        return -1;
+    }
+    const std::uint32_t key = pack3(m.data());
     for (std::size_t i = 0; i < k_months.size(); ++i) {
-        if (k_months[i] == m) {
+        if (pack3(k_months[i].data()) == key) {
             return static_cast<int>(i);
         }
     }
@@ -259,7 +308,7 @@ struct Analyzer::State {
             }
         }
         // Keep the order queue from growing with entries already closed.
-        if (open_order.size() > 4 * options.max_open + 1024) {
+        if (open_order.size() > 2 * options.max_open + 1024) {
             std::erase_if(open_order, [](const auto& e) {
                 auto it = e.first->find(e.second.first);
                 return it == e.first->end() || it->second.seq != e.second.second;
@@ -387,7 +436,10 @@ struct Analyzer::State {
                 }
             }
         }
-        if (colon == std::string_view::npos || month_index(line.substr(4, 3)) < 0) {
+        // Shape check only ("Www Mmm dd hh:mm:ss"); the month is parsed when a time window
+        // needs it.
+        if (colon == std::string_view::npos || line[7] != ' ' || line[13] != ':' || line[4] < 'A' ||
+            line[4] > 'Z') {
             malformed(line, number);
             return;
         }
@@ -395,7 +447,28 @@ struct Analyzer::State {
             return;
         }
         std::string_view msg = line.substr(colon + 2);
-        if (starts_with(msg, "New SMTP ICID ")) {
+        if (starts_with(msg, "MID ")) {
+            // Only "MID m ICID i RID r To: <addr>" carries a fact (the recipient's domain);
+            // check the shape with cheap skips before parsing any number.
+            msg.remove_prefix(4);
+            std::string_view probe = msg;
+            if (skip_digits(probe) && starts_with(probe, " ICID ")) {
+                probe.remove_prefix(6);
+                if (skip_digits(probe) && starts_with(probe, " RID ")) {
+                    if (auto mid = take_id(msg)) {
+                        mid_event(*mid, msg);
+                    }
+                }
+            }
+            return;
+        } else if (starts_with(msg, "ICID ") || starts_with(msg, "DCID ")) {
+            const bool outbound = msg[0] == 'D';
+            msg.remove_prefix(5);
+            if (auto id = take_id(msg)) {
+                conn_event(outbound ? dcids : icids, *id, outbound, trim(msg));
+                return;
+            }
+        } else if (starts_with(msg, "New SMTP ICID ")) {
             msg.remove_prefix(14);
             if (auto id = take_id(msg)) {
                 open(icids, *id, false);
@@ -405,13 +478,6 @@ struct Analyzer::State {
             msg.remove_prefix(14);
             if (auto id = take_id(msg)) {
                 open(dcids, *id, true);
-                return;
-            }
-        } else if (starts_with(msg, "ICID ") || starts_with(msg, "DCID ")) {
-            const bool outbound = msg[0] == 'D';
-            msg.remove_prefix(5);
-            if (auto id = take_id(msg)) {
-                conn_event(outbound ? dcids : icids, *id, outbound, trim(msg));
                 return;
             }
         } else if (starts_with(msg, "Start MID ")) {
@@ -426,12 +492,6 @@ struct Analyzer::State {
                     }
                     return;
                 }
-            }
-        } else if (starts_with(msg, "MID ")) {
-            msg.remove_prefix(4);
-            if (auto mid = take_id(msg)) {
-                mid_event(*mid, msg);
-                return;
             }
         } else if (starts_with(msg, "Delivery start DCID ")) {
             msg.remove_prefix(20);
@@ -464,7 +524,8 @@ struct Analyzer::State {
             }
             return;
         }
-        if (msg.find("equired") != std::string_view::npos &&
+        // memchr for the rare 'q' first: most lines end here without a second look.
+        if (msg.find("quired") != std::string_view::npos &&
             lower(msg).find("tls required") != std::string::npos) {
             ++report.required_tls_failures;
         }
@@ -514,14 +575,16 @@ struct Analyzer::State {
         if (!rid_value || !starts_with(rest, " To: ")) {
             return;
         }
-        if (rcpt_domains.find(mid) == rcpt_domains.end()) {
+        auto [it, inserted] = rcpt_domains.try_emplace(mid);
+        it->second.emplace_back(*rid_value, domain_of(rest.substr(5)));
+        if (inserted) {
             message_order.push_back(mid);
-            while (rcpt_domains.size() >= options.max_open && !message_order.empty()) {
+            // Bound the messages remembered; never drop the one just added (it is the newest).
+            while (rcpt_domains.size() > options.max_open && message_order.front() != mid) {
                 rcpt_domains.erase(message_order.front());
                 message_order.pop_front();
             }
         }
-        rcpt_domains[mid].emplace_back(*rid_value, domain_of(rest.substr(5)));
     }
 
     std::string recipient_domain(Id mid, std::string_view rest) {

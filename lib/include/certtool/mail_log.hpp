@@ -26,7 +26,7 @@ struct Options {
     std::optional<TimePoint> since;     // lines before are skipped
     std::optional<TimePoint> until;     // lines at or after are skipped
     std::optional<std::string> domain;  // only outbound connections/messages to this domain
-    std::size_t max_open{200000};       // open connections/messages tracked at most
+    std::size_t max_open{50000};  // open connections (and messages awaiting delivery) tracked
     std::size_t max_examples{50};       // malformed lines / MIDs kept as examples
 };
 
