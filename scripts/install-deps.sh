@@ -6,10 +6,13 @@ if [ "$(id -u)" -ne 0 ]; then
   exec sudo "$0" "$@"
 fi
 export DEBIAN_FRONTEND=noninteractive
+# Postfix is only a test peer (private instances on loopback): install it unconfigured.
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   build-essential cmake ninja-build pkg-config \
   libssl-dev openssl libcli11-dev libfmt-dev nlohmann-json3-dev catch2 zlib1g-dev \
   gnutls-bin default-jre-headless ca-certificates \
+  postfix swaks libnet-ssleay-perl iproute2 gzip \
   hyperfine >/dev/null
 echo "dependencies installed"

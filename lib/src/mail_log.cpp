@@ -729,8 +729,18 @@ struct Analyzer::State {
 
     Conn& smtp_session(Id pid, std::string_view relay) {
         auto it = smtp.find(pid);
-        if (it != smtp.end() && it->second.relay == relay) {
-            return it->second;
+        if (it != smtp.end()) {
+            std::string& current = it->second.relay;
+            if (current == relay) {
+                return it->second;
+            }
+            // "TLS is required ... by host H[ip]" names no port; the status line that follows
+            // says "relay=H[ip]:port" for the same session.
+            if (relay.size() > current.size() && relay.starts_with(current) &&
+                relay[current.size()] == ':' && current.find("]:") == std::string::npos) {
+                current = std::string{relay};
+                return it->second;
+            }
         }
         Conn& c = open(smtp, pid, true);
         c.relay = std::string{relay};
@@ -765,8 +775,24 @@ struct Analyzer::State {
             if (c.domain.empty()) {
                 c.domain = domain_of(msg.substr(msg.find(" to=<") + 4));
             }
+            const auto status = msg.find(" status=");
             if (msg.find("status=sent") != std::string_view::npos) {
                 c.queue_ids.emplace_back(queue_id);
+            } else if (status != std::string_view::npos) {
+                // Postfix 3.x puts TLS problems in the deferral reason:
+                // "status=deferred (TLS is required, but was not offered by host H[ip])".
+                std::string_view why = msg.substr(status);
+                why = why.substr(std::min(why.size(), why.find('(') + 1));
+                why = why.substr(0, why.find(" by host"));
+                why = why.substr(
+                    0, why.rfind(')') == std::string_view::npos ? why.size() : why.rfind(')'));
+                if (why.find("TLS") != std::string_view::npos && c.tls == Tls::none) {
+                    c.tls = Tls::failed;
+                    c.reason = std::string{why};
+                    if (why.find("TLS is required") != std::string_view::npos) {
+                        ++report.required_tls_failures;
+                    }
+                }
             }
         } else if (msg.find("TLS is required, but ") != std::string_view::npos) {
             ++report.required_tls_failures;
@@ -780,16 +806,6 @@ struct Analyzer::State {
             const auto but = msg.find("TLS is required, but ");
             std::string_view why = msg.substr(but);
             c.reason = std::string{why.substr(0, why.find(" by host"))};
-            smtp_keep_relay_alias(pid, host);
-        }
-    }
-
-    // "TLS is required" names "host[ip]" without the port that status lines carry: make the
-    // next status line for the same host continue that session.
-    void smtp_keep_relay_alias(Id pid, const std::string& host) {
-        auto it = smtp.find(pid);
-        if (it != smtp.end() && !host.empty()) {
-            it->second.relay = host + ":25";
         }
     }
 };
