@@ -66,6 +66,21 @@ inline std::optional<Id> eight_digits(const char* p) {
     return v;
 }
 
+// Two ids around a literal, e.g. "179701980 ICID 590125205" with " ICID ".
+template <std::size_t N>
+std::optional<std::pair<Id, Id>> take_id_pair(std::string_view& s, const char (&separator)[N]) {
+    const auto first = take_id(s);
+    if (!first || !starts_with(s, separator)) {
+        return std::nullopt;
+    }
+    s.remove_prefix(N - 1);
+    const auto second = take_id(s);
+    if (!second) {
+        return std::nullopt;
+    }
+    return std::pair{*first, *second};
+}
+
 // Skips a run of digits; false if there was none.
 inline bool skip_digits(std::string_view& s) {
     std::size_t i = 0;
@@ -468,44 +483,30 @@ struct Analyzer::State {
                 conn_event(outbound ? dcids : icids, *id, outbound, trim(msg));
                 return;
             }
-        } else if (starts_with(msg, "New SMTP ICID ")) {
+        } else if (starts_with(msg, "New SMTP ICID ") || starts_with(msg, "New SMTP DCID ")) {
+            const bool outbound = msg[9] == 'D';
             msg.remove_prefix(14);
             if (auto id = take_id(msg)) {
-                open(icids, *id, false);
-                return;
-            }
-        } else if (starts_with(msg, "New SMTP DCID ")) {
-            msg.remove_prefix(14);
-            if (auto id = take_id(msg)) {
-                open(dcids, *id, true);
+                open(outbound ? dcids : icids, *id, outbound);
                 return;
             }
         } else if (starts_with(msg, "Start MID ")) {
             msg.remove_prefix(10);
-            auto mid = take_id(msg);
-            if (mid && starts_with(msg, " ICID ")) {
-                msg.remove_prefix(6);
-                if (auto icid = take_id(msg)) {
-                    Conn& c = get(icids, *icid, false);
-                    if (c.tls != Tls::success) {
-                        note_clear_message(report.inbound, *mid);
-                    }
-                    return;
+            if (const auto ids = take_id_pair(msg, " ICID ")) {  // MID, ICID
+                if (get(icids, ids->second, false).tls != Tls::success) {
+                    note_clear_message(report.inbound, ids->first);
                 }
+                return;
             }
         } else if (starts_with(msg, "Delivery start DCID ")) {
             msg.remove_prefix(20);
-            auto dcid = take_id(msg);
-            if (dcid && starts_with(msg, " MID ")) {
-                msg.remove_prefix(5);
-                if (auto mid = take_id(msg)) {
-                    Conn& c = get(dcids, *dcid, true);
-                    c.mids.push_back(*mid);
-                    if (c.domain.empty()) {
-                        c.domain = recipient_domain(*mid, msg);
-                    }
-                    return;
+            if (const auto ids = take_id_pair(msg, " MID ")) {  // DCID, MID
+                Conn& c = get(dcids, ids->first, true);
+                c.mids.push_back(ids->second);
+                if (c.domain.empty()) {
+                    c.domain = recipient_domain(ids->second, msg);
                 }
+                return;
             }
         } else if (starts_with(msg, "Connection Error: DCID ")) {
             msg.remove_prefix(23);
