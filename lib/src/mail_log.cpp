@@ -116,16 +116,6 @@ std::string lower(std::string_view s) {
     return out;
 }
 
-std::string domain_of(std::string_view address) {
-    address = trim(address);
-    if (!address.empty() && address.front() == '<') {
-        address.remove_prefix(1);
-    }
-    address = address.substr(0, address.find('>'));
-    const auto at = address.rfind('@');
-    return at == std::string_view::npos ? std::string{} : lower(address.substr(at + 1));
-}
-
 // "(336109761, 'error:1408A0C1:SSL routines:ssl3_get_client_hello:no shared cipher')"
 //   -> "no shared cipher"; text cut off by the log keeps what is there.
 std::string failure_reason(std::string_view raw) {
@@ -158,13 +148,46 @@ std::string failure_reason(std::string_view raw) {
 
 enum class Tls { none, success, failed };
 
+// Interned strings: a connection refers to protocol, cipher, reason and domain by a 32-bit id, so
+// tracking it allocates nothing and tallies are vector increments. Id 0 is "".
+using Sym = std::uint32_t;
+
+class Interner {
+public:
+    Interner() { m_names.emplace_back(); }
+
+    Sym id(std::string_view text) {
+        if (text.empty()) {
+            return 0;
+        }
+        m_key.assign(text);  // reused buffer: no allocation once it is large enough
+        const auto it = m_index.find(m_key);
+        if (it != m_index.end()) {
+            return it->second;
+        }
+        const auto sym = static_cast<Sym>(m_names.size());
+        m_names.emplace_back(text);
+        m_index.emplace(m_names.back(), sym);
+        return sym;
+    }
+
+    [[nodiscard]] const std::string& name(Sym sym) const { return m_names[sym]; }
+
+    [[nodiscard]] std::size_t size() const { return m_names.size(); }
+
+private:
+    std::vector<std::string> m_names;
+    std::unordered_map<std::string, Sym> m_index;
+    std::string m_key;
+};
+
 struct Conn {
     bool outbound{false};
     Tls tls{Tls::none};
-    std::string protocol;
-    std::string cipher;
-    std::string reason;
-    std::string domain;
+    Sym protocol{0};
+    Sym cipher{0};
+    Sym reason{0};
+    Sym domain{0};
     std::string relay;                   // Postfix outbound sessions
     std::vector<Id> mids;                // ESA: MIDs handed to this connection
     std::vector<std::string> queue_ids;  // Postfix: queue ids sent over this session
@@ -269,8 +292,61 @@ struct Analyzer::State {
     std::unordered_map<Id, Conn> dcids;  // ESA outbound
     std::unordered_map<Id, Conn> smtpd;  // Postfix inbound, by smtpd pid
     std::unordered_map<Id, Conn> smtp;   // Postfix outbound sessions, by smtp pid
-    // MID -> (RID, recipient domain), for naming the destination of a delivery
-    std::unordered_map<Id, std::vector<std::pair<Id, std::string>>> rcpt_domains;
+    Interner names;
+    Sym unknown_domain{names.id("(unknown)")};
+    std::optional<Sym> domain_filter;
+    std::string lower_buffer;
+
+    // Per direction, indexed by Sym; turned into the report's maps by finish().
+    struct Tallies {
+        std::vector<std::uint64_t> protocols;
+        std::vector<std::uint64_t> ciphers;
+        std::vector<std::uint64_t> failures;
+        std::vector<Counts> domains;
+        std::map<std::pair<Sym, Sym>, std::uint64_t> domain_failures;  // (domain, reason)
+    };
+
+    Tallies inbound_tallies;
+    Tallies outbound_tallies;
+
+    // MID -> recipients' (RID, domain), for naming the destination of a delivery. Most messages
+    // have one or two recipients: kept inline.
+    struct Recipients {
+        std::array<std::pair<Id, Sym>, 2> first{};
+        std::uint8_t count{0};
+        std::vector<std::pair<Id, Sym>> more;
+    };
+
+    std::unordered_map<Id, Recipients> rcpt_domains;
+
+    static void bump(std::vector<std::uint64_t>& v, Sym sym) {
+        if (v.size() <= sym) {
+            v.resize(sym + 1U);
+        }
+        ++v[sym];
+    }
+
+    // Lower-cased, interned domain of an address "<user@Example.COM>".
+    Sym domain_sym(std::string_view address) {
+        address = trim(address);
+        if (!address.empty() && address.front() == '<') {
+            address.remove_prefix(1);
+        }
+        address = address.substr(0, address.find('>'));
+        const auto at = address.rfind('@');
+        return at == std::string_view::npos ? 0 : lower_sym(address.substr(at + 1));
+    }
+
+    Sym lower_sym(std::string_view text) {
+        lower_buffer.assign(text);
+        for (char& ch : lower_buffer) {
+            if (ch >= 'A' && ch <= 'Z') {
+                ch = static_cast<char>(ch - 'A' + 'a');
+            }
+        }
+        return names.id(lower_buffer);
+    }
+
     std::deque<std::pair<std::unordered_map<Id, Conn>*, std::pair<Id, std::uint64_t>>> open_order;
     std::deque<Id> message_order;
     std::uint64_t seq{0};
@@ -332,7 +408,7 @@ struct Analyzer::State {
     }
 
     bool domain_selected(const Conn& c) const {
-        return !options.domain || !c.outbound || c.domain == *options.domain;
+        return !domain_filter || !c.outbound || c.domain == *domain_filter;
     }
 
     void finish_conn(const Conn& c) {
@@ -340,38 +416,42 @@ struct Analyzer::State {
             return;
         }
         DirectionReport& d = c.outbound ? report.outbound : report.inbound;
-        DomainStats* ds = nullptr;
+        Tallies& t = c.outbound ? outbound_tallies : inbound_tallies;
+        Counts* dc = nullptr;
+        const Sym domain = c.domain == 0 ? unknown_domain : c.domain;
         if (c.outbound) {
-            ds = &d.domains[c.domain.empty() ? std::string{"(unknown)"} : c.domain];
-            ++ds->counts.connections;
+            if (t.domains.size() <= domain) {
+                t.domains.resize(domain + 1U);
+            }
+            dc = &t.domains[domain];
+            ++dc->connections;
         }
         ++d.counts.connections;
         switch (c.tls) {
             case Tls::success:
                 ++d.counts.tls_success;
-                if (ds != nullptr) {
-                    ++ds->counts.tls_success;
+                if (dc != nullptr) {
+                    ++dc->tls_success;
                 }
-                // legacy/weak are tallied once per distinct value in finish()
-                if (!c.protocol.empty()) {
-                    ++d.protocols[c.protocol];
+                if (c.protocol != 0) {
+                    bump(t.protocols, c.protocol);
                 }
-                if (!c.cipher.empty()) {
-                    ++d.ciphers[c.cipher];
+                if (c.cipher != 0) {
+                    bump(t.ciphers, c.cipher);
                 }
                 break;
             case Tls::failed:
                 ++d.counts.tls_failed;
-                ++d.failures[c.reason];
-                if (ds != nullptr) {
-                    ++ds->counts.tls_failed;
-                    ++ds->failures[c.reason];
+                bump(t.failures, c.reason);
+                if (dc != nullptr) {
+                    ++dc->tls_failed;
+                    ++t.domain_failures[{domain, c.reason}];
                 }
                 break;
             case Tls::none:
                 ++d.counts.no_tls;
-                if (ds != nullptr) {
-                    ++ds->counts.no_tls;
+                if (dc != nullptr) {
+                    ++dc->no_tls;
                 }
                 break;
         }
@@ -503,7 +583,7 @@ struct Analyzer::State {
             if (const auto ids = take_id_pair(msg, " MID ")) {  // DCID, MID
                 Conn& c = get(dcids, ids->first, true);
                 c.mids.push_back(ids->second);
-                if (c.domain.empty()) {
+                if (c.domain == 0) {
                     c.domain = recipient_domain(ids->second, msg);
                 }
                 return;
@@ -513,8 +593,8 @@ struct Analyzer::State {
             if (auto dcid = take_id(msg)) {
                 Conn& c = get(dcids, *dcid, true);
                 const auto dom = msg.find("domain: ");
-                if (dom != std::string_view::npos && c.domain.empty()) {
-                    c.domain = lower(next_word(msg.substr(dom + 8)));
+                if (dom != std::string_view::npos && c.domain == 0) {
+                    c.domain = lower_sym(next_word(msg.substr(dom + 8)));
                 }
                 return;
             }
@@ -542,18 +622,18 @@ struct Analyzer::State {
             c.tls = Tls::success;
             const auto p = rest.find("protocol ");
             if (p != std::string_view::npos) {
-                c.protocol = std::string{next_word(rest.substr(p + 9))};
+                c.protocol = names.id(next_word(rest.substr(p + 9)));
             }
             const auto ci = rest.find("cipher ");
             if (ci != std::string_view::npos) {
-                c.cipher = std::string{next_word(rest.substr(ci + 7))};
+                c.cipher = names.id(next_word(rest.substr(ci + 7)));
             }
         } else if (starts_with(rest, "TLS failed")) {
             Conn& c = get(table, id, outbound);
             c.tls = Tls::failed;
             const auto colon = rest.find(':');
-            c.reason = failure_reason(colon == std::string_view::npos ? std::string_view{}
-                                                                      : rest.substr(colon + 1));
+            c.reason = names.id(failure_reason(
+                colon == std::string_view::npos ? std::string_view{} : rest.substr(colon + 1)));
         } else if (rest == "close") {
             close(table, id, outbound);
         } else {
@@ -577,7 +657,13 @@ struct Analyzer::State {
             return;
         }
         auto [it, inserted] = rcpt_domains.try_emplace(mid);
-        it->second.emplace_back(*rid_value, domain_of(rest.substr(5)));
+        Recipients& rc = it->second;
+        const std::pair<Id, Sym> entry{*rid_value, domain_sym(rest.substr(5))};
+        if (rc.count < rc.first.size()) {
+            rc.first[rc.count++] = entry;
+        } else {
+            rc.more.push_back(entry);
+        }
         if (inserted) {
             message_order.push_back(mid);
             // Bound the messages remembered; never drop the one just added (it is the newest).
@@ -588,27 +674,30 @@ struct Analyzer::State {
         }
     }
 
-    std::string recipient_domain(Id mid, std::string_view rest) {
+    Sym recipient_domain(Id mid, std::string_view rest) {
         // " to RID [0, 1]" -> the first RID's domain
-        auto it = rcpt_domains.find(mid);
-        if (it == rcpt_domains.end()) {
-            return {};
-        }
+        const auto it = rcpt_domains.find(mid);
         const auto open_br = rest.find('[');
-        if (open_br == std::string_view::npos) {
-            return {};
+        if (it == rcpt_domains.end() || open_br == std::string_view::npos) {
+            return 0;
         }
         std::string_view r = rest.substr(open_br + 1);
-        auto rid = take_id(r);
+        const auto rid = take_id(r);
         if (!rid) {
-            return {};
+            return 0;
         }
-        for (const auto& [r_id, domain] : it->second) {
+        const Recipients& rc = it->second;
+        for (std::size_t k = 0; k < rc.count && k < rc.first.size(); ++k) {
+            if (rc.first[k].first == *rid) {
+                return rc.first[k].second;
+            }
+        }
+        for (const auto& [r_id, domain] : rc.more) {
             if (r_id == *rid) {
                 return domain;
             }
         }
-        return {};
+        return 0;
     }
 
     void feed_postfix(std::string_view line, std::uint64_t number) {
@@ -688,14 +777,14 @@ struct Analyzer::State {
         return std::chrono::system_clock::from_time_t(timegm(&tm));
     }
 
-    static void tls_established(Conn& c, std::string_view msg) {
+    void tls_established(Conn& c, std::string_view msg) {
         // "...: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)"
         c.tls = Tls::success;
         const auto with = msg.find(" with cipher ");
         if (with != std::string_view::npos) {
             const auto proto_start = msg.rfind(' ', with - 1);
-            c.protocol = std::string{msg.substr(proto_start + 1, with - proto_start - 1)};
-            c.cipher = std::string{next_word(msg.substr(with + 13))};
+            c.protocol = names.id(msg.substr(proto_start + 1, with - proto_start - 1));
+            c.cipher = names.id(next_word(msg.substr(with + 13)));
         }
     }
 
@@ -713,13 +802,13 @@ struct Analyzer::State {
             Conn& c = get(smtpd, pid, false);
             c.tls = Tls::failed;
             const auto colon = msg.find(": ");
-            c.reason = "SSL_accept error" + (colon == std::string_view::npos
-                                                 ? std::string{}
-                                                 : ": " + std::string{msg.substr(colon + 2)});
+            c.reason = names.id(colon == std::string_view::npos
+                                    ? std::string{"SSL_accept error"}
+                                    : "SSL_accept error: " + std::string{msg.substr(colon + 2)});
         } else if (starts_with(msg, "warning: TLS library problem: ")) {
             Conn& c = get(smtpd, pid, false);
             c.tls = Tls::failed;
-            c.reason = failure_reason(msg.substr(msg.rfind(':') + 1));
+            c.reason = names.id(failure_reason(msg.substr(msg.rfind(':') + 1)));
         } else if (msg.find(": client=") != std::string_view::npos) {
             Conn& c = get(smtpd, pid, false);
             if (c.tls != Tls::success) {
@@ -762,7 +851,8 @@ struct Analyzer::State {
         } else if (starts_with(msg, "SSL_connect error to ")) {
             Conn& c = smtp_session(pid, relay_of_tls_line(msg, "error to "));
             c.tls = Tls::failed;
-            c.reason = "SSL_connect error: " + std::string{msg.substr(msg.rfind(": ") + 2)};
+            c.reason =
+                names.id("SSL_connect error: " + std::string{msg.substr(msg.rfind(": ") + 2)});
         } else if (msg.find(" to=<") != std::string_view::npos &&
                    msg.find(" relay=") != std::string_view::npos) {
             const std::string_view queue_id = msg.substr(0, msg.find(':'));
@@ -773,8 +863,8 @@ struct Analyzer::State {
                 return;
             }
             Conn& c = smtp_session(pid, relay);
-            if (c.domain.empty()) {
-                c.domain = domain_of(msg.substr(msg.find(" to=<") + 4));
+            if (c.domain == 0) {
+                c.domain = domain_sym(msg.substr(msg.find(" to=<") + 4));
             }
             const auto status = msg.find(" status=");
             if (msg.find("status=sent") != std::string_view::npos) {
@@ -789,7 +879,7 @@ struct Analyzer::State {
                     0, why.rfind(')') == std::string_view::npos ? why.size() : why.rfind(')'));
                 if (why.find("TLS") != std::string_view::npos && c.tls == Tls::none) {
                     c.tls = Tls::failed;
-                    c.reason = std::string{why};
+                    c.reason = names.id(why);
                     if (why.find("TLS is required") != std::string_view::npos) {
                         ++report.required_tls_failures;
                     }
@@ -806,13 +896,16 @@ struct Analyzer::State {
             c.tls = Tls::failed;
             const auto but = msg.find("TLS is required, but ");
             std::string_view why = msg.substr(but);
-            c.reason = std::string{why.substr(0, why.find(" by host"))};
+            c.reason = names.id(why.substr(0, why.find(" by host")));
         }
     }
 };
 
 Analyzer::Analyzer(Options options) : m_state(std::make_unique<State>()) {
     m_state->options = std::move(options);
+    if (m_state->options.domain) {
+        m_state->domain_filter = m_state->lower_sym(*m_state->options.domain);
+    }
 }
 
 Analyzer::Analyzer(Analyzer&&) noexcept = default;
@@ -851,7 +944,28 @@ Report Analyzer::finish() {
     s.dcids.clear();
     s.smtpd.clear();
     s.smtp.clear();
-    for (auto* d : {&s.report.inbound, &s.report.outbound}) {
+    for (auto [d, t] : {std::pair{&s.report.inbound, &s.inbound_tallies},
+                        std::pair{&s.report.outbound, &s.outbound_tallies}}) {
+        auto to_map = [&](const std::vector<std::uint64_t>& v,
+                          std::map<std::string, std::uint64_t>& m) {
+            for (std::size_t sym = 0; sym < v.size(); ++sym) {
+                if (v[sym] != 0) {
+                    m[s.names.name(static_cast<Sym>(sym))] += v[sym];
+                }
+            }
+        };
+        to_map(t->protocols, d->protocols);
+        to_map(t->ciphers, d->ciphers);
+        to_map(t->failures, d->failures);
+        for (std::size_t sym = 0; sym < t->domains.size(); ++sym) {
+            const Counts& c = t->domains[sym];
+            if (c.connections != 0) {
+                d->domains[s.names.name(static_cast<Sym>(sym))].counts = c;
+            }
+        }
+        for (const auto& [key, n] : t->domain_failures) {
+            d->domains[s.names.name(key.first)].failures[s.names.name(key.second)] += n;
+        }
         for (const auto& [protocol, n] : d->protocols) {
             d->legacy_protocol += is_legacy_protocol(protocol) ? n : 0;
         }
