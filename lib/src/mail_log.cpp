@@ -217,6 +217,18 @@ int month_index(std::string_view m) {
     return -1;
 }
 
+// A UTC time from calendar fields (month 0-11).
+TimePoint utc_time(int year, int month, int day, int hour, int minute, int second) {
+    std::tm tm{};
+    tm.tm_year = year - 1900;
+    tm.tm_mon = month;
+    tm.tm_mday = day;
+    tm.tm_hour = hour;
+    tm.tm_min = minute;
+    tm.tm_sec = second;
+    return std::chrono::system_clock::from_time_t(timegm(&tm));
+}
+
 }  // namespace
 
 std::string_view format_name(Format f) noexcept {
@@ -498,7 +510,6 @@ struct Analyzer::State {
         if (line.size() < 24) {
             return std::nullopt;
         }
-        std::tm tm{};
         const int mon = month_index(line.substr(4, 3));
         int day = 0;
         int h = 0;
@@ -510,13 +521,7 @@ struct Analyzer::State {
             std::sscanf(head.c_str(), "%d %d:%d:%d %d", &day, &h, &mi, &s, &y) != 5) {  // NOLINT
             return std::nullopt;
         }
-        tm.tm_year = y - 1900;
-        tm.tm_mon = mon;
-        tm.tm_mday = day;
-        tm.tm_hour = h;
-        tm.tm_min = mi;
-        tm.tm_sec = s;
-        return std::chrono::system_clock::from_time_t(timegm(&tm));
+        return utc_time(y, mon, day, h, mi, s);
     }
 
     void feed_esa(std::string_view line, std::uint64_t number) {
@@ -767,14 +772,7 @@ struct Analyzer::State {
             gmtime_r(&tt, &ref_tm);
             year_hint = ref_tm.tm_year + 1900;
         }
-        std::tm tm{};
-        tm.tm_year = year_hint - 1900;
-        tm.tm_mon = mon;
-        tm.tm_mday = day;
-        tm.tm_hour = h;
-        tm.tm_min = mi;
-        tm.tm_sec = s;
-        return std::chrono::system_clock::from_time_t(timegm(&tm));
+        return utc_time(year_hint, mon, day, h, mi, s);
     }
 
     void tls_established(Conn& c, std::string_view msg) {
