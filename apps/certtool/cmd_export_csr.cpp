@@ -25,14 +25,16 @@ ExitCode run_export_csr(const ExportCsrOptions& opt, const Common& common, Outpu
                     "--der writes binary: redirect stdout to a file or give -o FILE");
     }
     const Store store = open_store(common);
-    const std::string csr = export_csr(store, opt.name, opt.der ? Encoding::der : Encoding::pem);
+    // JSON carries text, so a CSR printed inside it is PEM whatever --der says.
+    const bool der = opt.der && !(out.json() && opt.output.empty());
+    const std::string csr = export_csr(store, opt.name, der ? Encoding::der : Encoding::pem);
     if (!opt.output.empty()) {
         write_output_file(opt.output, csr, FileMode::shared, opt.force);
     }
     if (out.json()) {
-        out.result() = {{"name", opt.name}, {"format", opt.der ? "der" : "pem"}};
+        out.result() = {{"name", opt.name}, {"format", der ? "der" : "pem"}};
         if (opt.output.empty()) {
-            out.result()["csr"] = opt.der ? export_csr(store, opt.name, Encoding::pem) : csr;
+            out.result()["csr"] = csr;
         } else {
             out.result()["file"] = opt.output;
         }

@@ -38,9 +38,8 @@ ExitCode run_mail_log(const MailLogOptions& opt, Output& out) {
     } else {
         print_mail_log(out.text(), report, opt.top, opt.verbose);
     }
-    const auto failures = report.inbound.counts.tls_failed + report.outbound.counts.tls_failed +
-                          report.required_tls_failures;
-    return opt.fail_on_tls_failure && failures > 0 ? ExitCode::check_failed : ExitCode::ok;
+    return opt.fail_on_tls_failure && maillog::tls_failure_seen(report) ? ExitCode::check_failed
+                                                                        : ExitCode::ok;
 }
 
 }  // namespace

@@ -163,16 +163,6 @@ nlohmann::json direction_json(const maillog::DirectionReport& d, std::size_t top
     return j;
 }
 
-std::vector<std::string> repeated_failures(const maillog::DirectionReport& out) {
-    std::vector<std::string> domains;
-    for (const auto& [domain, s] : out.domains) {
-        if (s.counts.tls_failed >= 2) {
-            domains.push_back(domain);
-        }
-    }
-    return domains;
-}
-
 void print_direction(std::ostream& out,
                      const char* title,
                      const maillog::DirectionReport& d,
@@ -222,7 +212,7 @@ nlohmann::json mail_log_json(const maillog::Report& report, std::size_t top, boo
     outbound["domains"] = domains;
     nlohmann::json j{{"inbound", inbound},
                      {"outbound", outbound},
-                     {"repeated_failure_domains", repeated_failures(report.outbound)},
+                     {"repeated_failure_domains", maillog::repeated_failure_domains(report)},
                      {"required_tls_failures", report.required_tls_failures},
                      {"lines", report.lines},
                      {"malformed_lines", report.malformed},
@@ -260,7 +250,7 @@ void print_mail_log(std::ostream& out,
                            s.counts.tls_failed,
                            s.counts.no_tls);
     }
-    const auto repeated = repeated_failures(report.outbound);
+    const auto repeated = maillog::repeated_failure_domains(report);
     if (!repeated.empty()) {
         std::string list;
         for (const auto& d : repeated) {

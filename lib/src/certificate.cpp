@@ -153,16 +153,14 @@ std::vector<Certificate> parse_pem(std::string_view data, std::string_view sourc
         const unsigned char* p = body.get();
         if (label == "CERTIFICATE" || label == "X509 CERTIFICATE" ||
             label == "TRUSTED CERTIFICATE") {
-            X509* x = label == "TRUSTED CERTIFICATE" ? d2i_X509_AUX(nullptr, &p, len)
-                                                     : d2i_X509(nullptr, &p, len);
-            if (x == nullptr || p != body.get() + len) {
-                X509_free(x);
+            const ossl::X509Ptr x{label == "TRUSTED CERTIFICATE" ? d2i_X509_AUX(nullptr, &p, len)
+                                                                 : d2i_X509(nullptr, &p, len)};
+            if (!x || p != body.get() + len) {
                 ossl::throw_error(
                     Errc::parse,
                     fmt::format("cannot read certificate #{} in '{}'", out.size() + 1, source));
             }
-            out.push_back(Certificate::adopt(x));
-            X509_free(x);
+            out.push_back(Certificate::adopt(x.get()));
         } else if (label == "PKCS7") {
             ossl::Pkcs7Ptr p7{d2i_PKCS7(nullptr, &p, len)};
             if (!p7) {
@@ -366,10 +364,9 @@ std::vector<Certificate> Certificate::parse_all(std::string_view data, std::stri
         const auto* begin = reinterpret_cast<const unsigned char*>(data.data());
         const long len = static_cast<long>(data.size());
         const unsigned char* p = begin;
-        if (X509* x = d2i_X509(nullptr, &p, len)) {
+        if (const ossl::X509Ptr x{d2i_X509(nullptr, &p, len)}) {
             const bool complete = p == begin + len;
-            out.push_back(Certificate::adopt(x));
-            X509_free(x);
+            out.push_back(Certificate::adopt(x.get()));
             if (!complete) {
                 throw Error(Errc::parse,
                             fmt::format("'{}' has {} unexpected bytes after the "
@@ -458,7 +455,8 @@ std::vector<SubjectAltName> Certificate::subject_alt_names() const {
             std::array<char, INET6_ADDRSTRLEN> buf{};
             const int len = ASN1_STRING_length(s);
             const int af = len == 4 ? AF_INET : len == 16 ? AF_INET6 : 0;
-            if (af != 0 && inet_ntop(af, ASN1_STRING_get0_data(s), buf.data(), buf.size()) != nullptr) {
+            if (af != 0 &&
+                inet_ntop(af, ASN1_STRING_get0_data(s), buf.data(), buf.size()) != nullptr) {
                 out.push_back({SubjectAltName::Kind::ip, buf.data()});
             }
         }
@@ -634,13 +632,13 @@ ossl::GeneralNamesPtr make_general_names(const std::vector<SubjectAltName>& sans
                 "encoding IP SAN"));
         } else {
             gn.reset(ossl::check_ptr(GENERAL_NAME_new(), "GENERAL_NAME_new"));
-            ASN1_IA5STRING* s = ossl::check_ptr(ASN1_IA5STRING_new(), "ASN1_IA5STRING_new");
-            if (ASN1_STRING_set(s, san.value.data(), static_cast<int>(san.value.size())) != 1) {
-                ASN1_IA5STRING_free(s);
-                ossl::throw_error(Errc::crypto, "encoding SAN");
-            }
+            ossl::Asn1StringPtr s{ossl::check_ptr(ASN1_IA5STRING_new(), "ASN1_IA5STRING_new")};
+            ossl::check1(
+                ASN1_STRING_set(s.get(), san.value.data(), static_cast<int>(san.value.size())),
+                "encoding SAN");
+            // set0: the GENERAL_NAME owns the string from here on.
             GENERAL_NAME_set0_value(
-                gn.get(), san.kind == SubjectAltName::Kind::dns ? GEN_DNS : GEN_EMAIL, s);
+                gn.get(), san.kind == SubjectAltName::Kind::dns ? GEN_DNS : GEN_EMAIL, s.release());
         }
         if (sk_GENERAL_NAME_push(gens.get(), gn.get()) <= 0) {
             ossl::throw_error(Errc::crypto, "sk_GENERAL_NAME_push");
@@ -663,7 +661,7 @@ const EVP_MD* signing_digest(const PrivateKey& key) {
 
 const char* tls_key_usage(const PrivateKey& key) {
     return ossl::is_a(key.native(), "RSA") ? "critical,digitalSignature,keyEncipherment"
-                                              : "critical,digitalSignature";
+                                           : "critical,digitalSignature";
 }
 
 }  // namespace detail

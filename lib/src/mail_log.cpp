@@ -271,6 +271,22 @@ std::optional<Format> detect_format(std::string_view sample) {
     return esa >= postfix ? Format::esa : Format::postfix;
 }
 
+std::vector<std::string> repeated_failure_domains(const Report& report) {
+    std::vector<std::string> domains;
+    for (const auto& [domain, stats] : report.outbound.domains) {
+        if (stats.counts.tls_failed >= 2) {
+            domains.push_back(domain);
+        }
+    }
+    return domains;
+}
+
+bool tls_failure_seen(const Report& report) noexcept {
+    return report.inbound.counts.tls_failed + report.outbound.counts.tls_failed +
+               report.required_tls_failures >
+           0;
+}
+
 bool is_legacy_protocol(std::string_view protocol) {
     return protocol == "TLSv1" || protocol == "TLSv1.0" || protocol == "TLSv1.1" ||
            starts_with(protocol, "SSL");

@@ -1,5 +1,6 @@
 #include <certtool/error.hpp>
 #include <certtool/mail_log.hpp>
+
 #include <fmt/core.h>
 
 #include <fcntl.h>
@@ -18,6 +19,7 @@ namespace {
 struct GzClose {
     void operator()(gzFile_s* f) const noexcept { gzclose(f); }
 };
+
 using GzPtr = std::unique_ptr<gzFile_s, GzClose>;
 
 constexpr std::size_t k_chunk = 1U << 20;  // 1 MiB reads
@@ -35,10 +37,12 @@ public:
                         fmt::format("cannot read log '{}': {}", m_path, std::strerror(err)));
         }
     }
+
     Input(const Input&) = delete;
     Input& operator=(const Input&) = delete;
     Input(Input&&) = delete;
     Input& operator=(Input&&) = delete;
+
     ~Input() {
         if (!m_gz && m_fd >= 0) {
             ::close(m_fd);
@@ -79,9 +83,10 @@ private:
     void start_gzip() {
         // Files rewind; a compressed pipe would need its first chunk replayed: ask for zcat.
         if (::lseek(m_fd, 0, SEEK_SET) != 0) {
-            throw Error(Errc::io, fmt::format("'{}' is gzip-compressed on a pipe: run 'zcat FILE | "
-                                              "certtool mail-log -', or pass the file itself",
-                                              m_path));
+            throw Error(Errc::io,
+                        fmt::format("'{}' is gzip-compressed on a pipe: run 'zcat FILE | "
+                                    "certtool mail-log -', or pass the file itself",
+                                    m_path));
         }
         m_gz.reset(gzdopen(m_fd, "rb"));
         if (!m_gz) {
@@ -95,8 +100,10 @@ private:
         if (n < 0) {
             int errnum = 0;
             const char* msg = gzerror(m_gz.get(), &errnum);
-            throw Error(Errc::io, fmt::format("cannot read log '{}': {} (a damaged .gz file?)",
-                                              m_path, msg != nullptr ? msg : "read error"));
+            throw Error(Errc::io,
+                        fmt::format("cannot read log '{}': {} (a damaged .gz file?)",
+                                    m_path,
+                                    msg != nullptr ? msg : "read error"));
         }
         return static_cast<std::size_t>(n);
     }
@@ -109,7 +116,8 @@ private:
 
 }  // namespace
 
-Report analyze_files(const std::vector<std::string>& paths, std::optional<Format> format,
+Report analyze_files(const std::vector<std::string>& paths,
+                     std::optional<Format> format,
                      const Options& options) {
     Analyzer analyzer{options};
     std::vector<char> buf(k_chunk);

@@ -4,7 +4,6 @@
 #include <certtool/pkcs12.hpp>
 
 #include <fmt/core.h>
-#include <openssl/err.h>
 
 #include <algorithm>
 #include <array>
@@ -200,8 +199,8 @@ Pkcs12Contents read_with_password(PKCS12* p12, const Secret& password, std::stri
                     throw;
                 }
             }
-            const unsigned long err = ERR_peek_last_error();
-            if (err != 0 && ERR_GET_REASON(err) != PKCS12_R_MAC_VERIFY_FAILURE) {
+            const int reason = ossl::last_error_reason();
+            if (reason != 0 && reason != PKCS12_R_MAC_VERIFY_FAILURE) {
                 // The MAC could not be computed (unknown digest): not a password problem.
                 ossl::throw_error(Errc::unsupported,
                                   fmt::format("cannot check the integrity MAC of '{}'", source));

@@ -156,3 +156,28 @@ TEST_CASE("mail-log: Postfix TLS lines", "[maillog][postfix]") {
     CHECK(r.required_tls_failures == 1);
     CHECK(r.outbound.domains.at("strict.example").counts.tls_failed == 1);
 }
+
+TEST_CASE("mail-log: repeated failures per domain and the failure verdict", "[maillog]") {
+    std::string text;
+    for (const char* id : {"11", "12", "13"}) {
+        const std::string dcid{id};
+        text += "Tue Apr 17 01:00:00 2018 Info: New SMTP DCID " + dcid +
+                " interface 192.168.1.1 address 10.0.0.9 port 25\n";
+        const std::string domain = dcid == "13" ? "once.example" : "twice.example";
+        text += "Tue Apr 17 01:00:01 2018 Info: Connection Error: DCID " + dcid +
+                " domain: " + domain +
+                " IP:10.0.0.9 port: 25 details: x interface: 192.168.1.1 reason: y\n";
+        text += "Tue Apr 17 01:00:01 2018 Info: DCID " + dcid +
+                " TLS failed: STARTTLS unexpected response\n";
+        text += "Tue Apr 17 01:00:02 2018 Info: DCID " + dcid + " close\n";
+    }
+    const Report r = analyze_text(text, Format::esa);
+    CHECK(repeated_failure_domains(r) == std::vector<std::string>{"twice.example"});
+    CHECK(tls_failure_seen(r));
+    const Report clean = analyze_text(
+        "Tue Apr 17 01:00:00 2018 Info: New SMTP ICID 1 interface Data 1 (192.168.1.1) address "
+        "10.0.0.1\nTue Apr 17 01:00:01 2018 Info: ICID 1 close\n",
+        Format::esa);
+    CHECK_FALSE(tls_failure_seen(clean));
+    CHECK(repeated_failure_domains(clean).empty());
+}

@@ -26,7 +26,7 @@ struct Options {
     std::optional<TimePoint> since;     // lines before are skipped
     std::optional<TimePoint> until;     // lines at or after are skipped
     std::optional<std::string> domain;  // only outbound connections/messages to this domain
-    std::size_t max_open{50000};  // open connections (and messages awaiting delivery) tracked
+    std::size_t max_open{50000};        // open connections (and messages awaiting delivery) tracked
     std::size_t max_examples{50};       // malformed lines / MIDs kept as examples
 };
 
@@ -68,6 +68,12 @@ struct Report {
     std::uint64_t required_tls_failures{0};
     std::vector<MalformedLine> malformed_examples;
 };
+
+// Outbound destination domains where TLS failed more than once.
+[[nodiscard]] std::vector<std::string> repeated_failure_domains(const Report& report);
+
+// Any TLS failure (either direction) or required-TLS failure: what --fail-on-tls-failure asks.
+[[nodiscard]] bool tls_failure_seen(const Report& report) noexcept;
 
 // Is this protocol / cipher weak by today's standards?
 [[nodiscard]] bool is_legacy_protocol(std::string_view protocol);

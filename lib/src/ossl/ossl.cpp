@@ -54,6 +54,11 @@ std::string drain_errors() {
     return out;
 }
 
+int last_error_reason() noexcept {
+    const unsigned long err = ERR_peek_last_error();
+    return err == 0 ? 0 : ERR_GET_REASON(err);
+}
+
 void clear_errors() noexcept {
     ERR_clear_error();
 }

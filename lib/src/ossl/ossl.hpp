@@ -36,6 +36,7 @@ using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
 using EvpPkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, Deleter<EVP_PKEY_CTX_free>>;
 using EvpMdCtxPtr = std::unique_ptr<EVP_MD_CTX, Deleter<EVP_MD_CTX_free>>;
 using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
+using Asn1StringPtr = std::unique_ptr<ASN1_STRING, Deleter<ASN1_STRING_free>>;
 using X509ReqPtr = std::unique_ptr<X509_REQ, Deleter<X509_REQ_free>>;
 using X509NamePtr = std::unique_ptr<X509_NAME, Deleter<X509_NAME_free>>;
 using X509ExtPtr = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION_free>>;
@@ -79,6 +80,9 @@ using ExtensionStackPtr = std::unique_ptr<STACK_OF(X509_EXTENSION), ExtensionSta
 
 // Discards the error queue (after an expected failure such as a probe of the input format).
 void clear_errors() noexcept;
+
+// The reason code of the newest error in the queue (0 if empty), left in the queue.
+[[nodiscard]] int last_error_reason() noexcept;
 
 // Throws Error{code, what + ": " + drained queue}.
 [[noreturn]] void throw_error(Errc code, std::string_view what);
