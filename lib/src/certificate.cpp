@@ -3,6 +3,7 @@
 
 #include <certtool/certificate.hpp>
 #include <certtool/error.hpp>
+#include <certtool/hostname.hpp>
 
 #include <fmt/core.h>
 #include <openssl/pem.h>
@@ -35,45 +36,9 @@ bool iequals_prefix(std::string_view s, std::string_view prefix) {
     return s.size() >= prefix.size() && to_lower(s.substr(0, prefix.size())) == prefix;
 }
 
-std::optional<std::string> canonical_ip(std::string_view text) {
-    const std::string s{text};
-    std::array<unsigned char, 16> buf{};
-    std::array<char, INET6_ADDRSTRLEN> out{};
-    if (inet_pton(AF_INET, s.c_str(), buf.data()) == 1) {
-        return std::string{inet_ntop(AF_INET, buf.data(), out.data(), out.size())};
-    }
-    if (inet_pton(AF_INET6, s.c_str(), buf.data()) == 1) {
-        return std::string{inet_ntop(AF_INET6, buf.data(), out.data(), out.size())};
-    }
-    return std::nullopt;
-}
-
-// A host name as RFC 1123 allows, optionally with a whole-label wildcard on the left.
+// Host names as certificates may carry them: RFC 1123 labels, a whole-label wildcard allowed.
 bool valid_dns_name(std::string_view name) {
-    if (name.empty() || name.size() > 253) {
-        return false;
-    }
-    if (name.substr(0, 2) == "*.") {
-        name.remove_prefix(2);
-        if (name.find('.') == std::string_view::npos) {
-            return false;  // "*.com" would cover a whole public suffix
-        }
-    }
-    std::size_t start = 0;
-    while (start <= name.size()) {
-        const std::size_t dot = std::min(name.find('.', start), name.size());
-        const std::string_view label = name.substr(start, dot - start);
-        if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
-            return false;
-        }
-        for (const char c : label) {
-            if (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '-') {
-                return false;
-            }
-        }
-        start = dot + 1;
-    }
-    return true;
+    return is_valid_host_name(name, /*allow_wildcard=*/true);
 }
 
 std::string name_to_string(const X509_NAME* name) {

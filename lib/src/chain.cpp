@@ -5,6 +5,7 @@
 #include <certtool/error.hpp>
 
 #include <fmt/core.h>
+#include <openssl/pem.h>
 
 #include <algorithm>
 
@@ -210,6 +211,68 @@ TrustStore TrustStore::from_path(const std::filesystem::path& path) {
                     fmt::format("no certificate found in trust path '{}'", path.string()));
     }
     return {std::move(store), fmt::format("'{}'", path.string())};
+}
+
+TrustStore TrustStore::from_certificates(const std::vector<Certificate>& anchors,
+                                         std::string description) {
+    std::shared_ptr<X509_STORE> store{ossl::check_ptr(X509_STORE_new(), "X509_STORE_new"),
+                                      ossl::Deleter<X509_STORE_free>{}};
+    for (const auto& c : anchors) {
+        ossl::check1(X509_STORE_add_cert(store.get(), c.native()), "adding trust anchor");
+    }
+    return {std::move(store), std::move(description)};
+}
+
+std::vector<Certificate> TrustStore::issuers_of(const Certificate& cert) const {
+    ossl::X509StoreCtxPtr ctx{ossl::check_ptr(X509_STORE_CTX_new(), "X509_STORE_CTX_new")};
+    ossl::check1(X509_STORE_CTX_init(ctx.get(), m_store.get(), nullptr, nullptr),
+                 "X509_STORE_CTX_init");
+    ossl::X509StackPtr found{
+        X509_STORE_CTX_get1_certs(ctx.get(), X509_get_issuer_name(cert.native()))};
+    ossl::clear_errors();
+    std::vector<Certificate> out;
+    for (int i = 0; found && i < sk_X509_num(found.get()); ++i) {
+        out.push_back(Certificate::adopt(sk_X509_value(found.get(), i)));
+    }
+    return out;
+}
+
+bool TrustStore::contains(const Certificate& cert) const {
+    ossl::X509StoreCtxPtr ctx{ossl::check_ptr(X509_STORE_CTX_new(), "X509_STORE_CTX_new")};
+    ossl::check1(X509_STORE_CTX_init(ctx.get(), m_store.get(), nullptr, nullptr),
+                 "X509_STORE_CTX_init");
+    ossl::X509StackPtr found{
+        X509_STORE_CTX_get1_certs(ctx.get(), X509_get_subject_name(cert.native()))};
+    ossl::clear_errors();
+    for (int i = 0; found && i < sk_X509_num(found.get()); ++i) {
+        if (X509_cmp(sk_X509_value(found.get(), i), cert.native()) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+std::vector<Crl> Crl::parse_all(std::string_view data, std::string_view source) {
+    std::vector<Crl> out;
+    if (data.find("-----BEGIN X509 CRL-----") != std::string_view::npos) {
+        auto bio = ossl::mem_bio(data);
+        while (X509_CRL* crl = PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr)) {
+            out.push_back(Crl{{crl, ossl::X509CrlPtr::deleter_type{}}});
+        }
+        ossl::clear_errors();
+    } else {
+        const auto* p = reinterpret_cast<const unsigned char*>(data.data());
+        X509_CRL* crl = d2i_X509_CRL(nullptr, &p, static_cast<long>(data.size()));
+        if (crl != nullptr) {
+            out.push_back(Crl{{crl, ossl::X509CrlPtr::deleter_type{}}});
+        }
+    }
+    if (out.empty()) {
+        ossl::throw_error(Errc::parse,
+                          fmt::format("no certificate revocation list (PEM or DER) in '{}'",
+                                      source));
+    }
+    return out;
 }
 
 std::vector<ChainFinding> check_trust(const AssembledChain& chain, const TrustStore& trust) {

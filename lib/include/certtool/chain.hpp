@@ -1,13 +1,17 @@
-// Chain assembly: from a bag of certificates in any order to leaf -> intermediates -> root,
-// with what was dropped and why; and a trust check that names what is missing.
+// Chains: assembly (from a bag of certificates in any order to leaf -> intermediates -> root,
+// with what was dropped and why) and verification (build a path to a trust anchor, validate it,
+// and explain every problem with a stable finding code).
 #pragma once
 
 #include <certtool/certificate.hpp>
+#include <certtool/hostname.hpp>
 #include <certtool/key.hpp>
 
 #include <openssl/types.h>
 
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,14 +22,14 @@ namespace certtool {
 enum class Severity { info, warning, error };
 [[nodiscard]] std::string_view severity_name(Severity s) noexcept;
 
-// One observation about a chain. `code` is stable (documented in docs/findings.md):
-// duplicate-certificate, unrelated-certificate, wrong-order, expired, expires-before-leaf,
-// missing-intermediate, untrusted-root, root-not-stored, ...
+// One observation about a chain. `code` is stable (the README lists them all). Findings of
+// severity error make a chain invalid; warnings and info do not.
 struct ChainFinding {
     std::string code;
     Severity severity{Severity::warning};
     std::string message;  // plain English, with the fix where there is one
     std::string subject;  // the certificate concerned, if any
+    std::optional<std::size_t> position{};  // its index in the verified path (0 = leaf)
 };
 
 struct AssembledChain {
@@ -57,6 +61,15 @@ public:
     // Throws Error{io} or Error{parse}.
     [[nodiscard]] static TrustStore from_path(const std::filesystem::path& path);
 
+    // Exactly these certificates.
+    [[nodiscard]] static TrustStore from_certificates(const std::vector<Certificate>& anchors,
+                                                      std::string description);
+
+    // The anchors whose subject is `cert`'s issuer name.
+    [[nodiscard]] std::vector<Certificate> issuers_of(const Certificate& cert) const;
+    // Is this exact certificate an anchor?
+    [[nodiscard]] bool contains(const Certificate& cert) const;
+
     [[nodiscard]] X509_STORE* native() const noexcept { return m_store.get(); }
 
     [[nodiscard]] const std::string& description() const noexcept { return m_description; }
@@ -73,5 +86,89 @@ private:
 // Returns missing-intermediate / untrusted-root / chain-invalid findings; empty when trusted.
 [[nodiscard]] std::vector<ChainFinding> check_trust(const AssembledChain& chain,
                                                     const TrustStore& trust);
+
+// A certificate revocation list (PEM or DER).
+class Crl {
+public:
+    // Every CRL in `data`. Throws Error{parse}.
+    [[nodiscard]] static std::vector<Crl> parse_all(std::string_view data, std::string_view source);
+
+    [[nodiscard]] X509_CRL* native() const noexcept { return m_crl.get(); }
+
+private:
+    explicit Crl(std::shared_ptr<X509_CRL> crl) : m_crl(std::move(crl)) {}
+    std::shared_ptr<X509_CRL> m_crl;
+};
+
+enum class Purpose { server, client, any };
+
+// How strict verification is. Each profile includes the one before it.
+enum class Profile {
+    openssl,  // OpenSSL's own checks (X509_verify_cert), CN fallback for host names
+    rfc5280,  // + RFC 5280 rules OpenSSL leaves out (serial numbers, empty EKU, constraint
+              //   criticality, name syntax, wildcards vs. excluded subtrees); the default
+    webpki,   // + CA/Browser Forum rules: SAN required (no CN fallback), CN among the SANs,
+              //   EKU required on the leaf and not anyEKU, RSA >= 2048 and a multiple of 8,
+              //   no DSA, v3 only, no EKU on roots, well-formed AKI/AIA
+};
+[[nodiscard]] std::string_view profile_name(Profile p) noexcept;
+[[nodiscard]] std::optional<Profile> parse_profile(std::string_view name) noexcept;
+
+// RFC 5280 6.1.1 policy inputs; off unless enabled.
+struct PolicyOptions {
+    bool enabled{false};
+    std::vector<std::string> initial_policies;  // dotted OIDs; empty means anyPolicy
+    bool require_explicit{false};
+    bool inhibit_mapping{false};
+    bool inhibit_any{false};
+};
+
+struct VerifyOptions {
+    std::optional<TimePoint> at;  // validation time; unset: clock()
+    std::function<TimePoint()> clock{[] { return std::chrono::system_clock::now(); }};
+    bool check_time{true};
+    std::vector<SubjectAltName> names;  // every one must match the leaf
+    Purpose purpose{Purpose::server};
+    int max_depth{8};  // intermediates between leaf and anchor (self-issued ones not counted)
+    std::vector<Crl> crls;  // given: every certificate must have a current CRL from its issuer
+    Profile profile{Profile::rfc5280};
+    // The subject CN counts as a DNS name when the certificate has no DNS SAN (RFC 6125 6.4.4).
+    // Never under the webpki profile.
+    bool common_name_fallback{true};
+    // RFC 5280 treats a trust anchor as a name and a key. These apply its certificate's
+    // validity period, and its CA/key-usage/EKU/path-length fields, too.
+    bool anchor_validity{true};
+    bool anchor_constraints{true};
+    PolicyOptions policy;
+    std::size_t max_paths{32};  // candidate paths tried before giving up
+};
+
+// One certificate of the verified path.
+struct PathCertificate {
+    Certificate certificate;
+    bool trust_anchor{false};
+    std::vector<std::string> problems;  // codes of the error findings about this certificate
+};
+
+struct ChainReport {
+    bool valid{false};
+    std::vector<PathCertificate> path;  // leaf first; ends at the anchor when one was reached
+    bool reached_anchor{false};
+    std::vector<ChainFinding> findings;
+    std::vector<NameMatch> names;
+    TimePoint validated_at;
+    bool time_checked{true};
+    Profile profile{Profile::rfc5280};
+    std::size_t paths_tried{0};
+};
+
+// Builds candidate paths from `leaf` through `untrusted` (any order, duplicates and strays
+// allowed) to an anchor in `anchors`, trying alternative issuers until one path validates, and
+// reports the valid path or the most complete failed one with every problem found. Never
+// throws for an invalid chain; throws Error{crypto} only if OpenSSL itself fails.
+[[nodiscard]] ChainReport verify_chain(const Certificate& leaf,
+                                       const std::vector<Certificate>& untrusted,
+                                       const TrustStore& anchors,
+                                       const VerifyOptions& options);
 
 }  // namespace certtool
