@@ -39,10 +39,11 @@ int collect_cb(int ok, X509_STORE_CTX* ctx) {
         return 1;
     }
     auto* collector = static_cast<Collector*>(X509_STORE_CTX_get_ex_data(ctx, collector_index()));
-    if (collector != nullptr) {
-        collector->errors.push_back(
-            {X509_STORE_CTX_get_error(ctx), X509_STORE_CTX_get_error_depth(ctx)});
+    if (collector == nullptr) {
+        return ok;  // a CRL issuer's path (a sub-context): its failure fails the CRL
     }
+    collector->errors.push_back(
+        {X509_STORE_CTX_get_error(ctx), X509_STORE_CTX_get_error_depth(ctx)});
     return 1;
 }
 
@@ -281,9 +282,6 @@ std::vector<RawError> run_openssl(const std::vector<Certificate>& path,
                                   TimePoint at) {
     ossl::X509StorePtr store{ossl::check_ptr(X509_STORE_new(), "X509_STORE_new")};
     ossl::check1(X509_STORE_add_cert(store.get(), path.back().native()), "X509_STORE_add_cert");
-    for (const auto& crl : options.crls) {
-        ossl::check1(X509_STORE_add_crl(store.get(), crl.native()), "X509_STORE_add_crl");
-    }
     ossl::X509StackPtr untrusted{ossl::check_ptr(sk_X509_new_null(), "sk_X509_new_null")};
     for (std::size_t i = 1; i + 1 < path.size(); ++i) {
         ossl::check1(X509_add_cert(untrusted.get(), path[i].native(), X509_ADD_FLAG_UP_REF),
@@ -301,14 +299,24 @@ std::vector<RawError> run_openssl(const std::vector<Certificate>& path,
     ossl::check1(
         X509_STORE_CTX_init(ctx.get(), store.get(), path.front().native(), untrusted.get()),
         "X509_STORE_CTX_init");
+    // Given to the context rather than the store: the store looks CRLs up by the
+    // certificate's issuer name, which misses indirect CRLs (RFC 5280 5.2.5).
+    ossl::X509CrlStackPtr crls{ossl::check_ptr(sk_X509_CRL_new_null(), "sk_X509_CRL_new_null")};
+    for (const auto& crl : options.crls) {
+        ossl::check1(X509_CRL_up_ref(crl.native()), "X509_CRL_up_ref");
+        if (sk_X509_CRL_push(crls.get(), crl.native()) <= 0) {
+            ossl::X509CrlPtr{crl.native()}.reset();
+            ossl::throw_error(Errc::crypto, "sk_X509_CRL_push");
+        }
+    }
+    X509_STORE_CTX_set0_crls(ctx.get(), crls.get());
     X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
     unsigned long flags = X509_V_FLAG_PARTIAL_CHAIN;
     if (options.profile != Profile::openssl) {
         flags |= X509_V_FLAG_X509_STRICT;
     }
-    // Security level 2 (112 bits: RSA >= 2048, no SHA-1) for the web PKI; level 1 (80 bits)
-    // otherwise, where weaker keys and SHA-1 are reported as warnings instead.
-    X509_VERIFY_PARAM_set_auth_level(param, options.profile == Profile::webpki ? 2 : 1);
+    // OpenSSL's security levels are off: verify_lint applies allow_sha1 and min_security_bits.
+    X509_VERIFY_PARAM_set_auth_level(param, 0);
     if (!options.check_time) {
         flags |= X509_V_FLAG_NO_CHECK_TIME;
     } else {

@@ -44,6 +44,7 @@ public:
             if (!anchor || m_options.anchor_constraints) {
                 rfc5280_cert(i);
             }
+            strength(i, anchor);
             if (m_options.profile == Profile::webpki) {
                 webpki_key(i);
                 if (i == 0) {
@@ -88,9 +89,9 @@ private:
                          pos});
     }
 
-    void warn(std::size_t pos, const std::string& why) {
+    void warn(std::size_t pos, const std::string& why, std::string code = "nonconforming-certificate") {
         const Certificate& c = m_path[pos];
-        m_out.push_back({"nonconforming-certificate",
+        m_out.push_back({std::move(code),
                          Severity::warning,
                          fmt::format("{} '{}' {}",
                                      pos == 0 ? "the certificate" : "CA certificate",
@@ -166,6 +167,37 @@ private:
             }
         }
         ossl::clear_errors();
+    }
+
+    // Signature algorithms and key sizes (OpenSSL's security levels are off; see run_openssl).
+    void strength(std::size_t i, bool anchor) {
+        X509* x = m_path[i].native();
+        if (!anchor) {  // nobody checks the signature on a trust anchor
+            int md = NID_undef;
+            if (X509_get_signature_info(x, &md, nullptr, nullptr, nullptr) == 1) {
+                const std::string alg = m_path[i].signature_algorithm();
+                if (md == NID_md5 || md == NID_md2 || md == NID_md4) {
+                    fail(i, "weak-signature", fmt::format("is signed with {}, which is broken", alg));
+                } else if (md == NID_sha1 && !m_options.allow_sha1) {
+                    fail(i, "weak-signature", fmt::format("is signed with {}: SHA-1 signatures can "
+                                                          "be forged; get it reissued with SHA-256",
+                                                          alg));
+                }
+            }
+            ossl::clear_errors();
+        }
+        EVP_PKEY* key = X509_get0_pubkey(x);
+        ossl::clear_errors();
+        if (key == nullptr) {
+            return;
+        }
+        const int bits = EVP_PKEY_get_security_bits(key);
+        if (bits > 0 && bits < m_options.min_security_bits) {
+            fail(i, "weak-key", fmt::format("has a {} key ({} bits of security, fewer than {}): "
+                                            "use RSA of at least 2048 bits or an EC key",
+                                            m_path[i].key_description(), bits,
+                                            m_options.min_security_bits));
+        }
     }
 
     bool dns_san_ok(const std::string& name) const {

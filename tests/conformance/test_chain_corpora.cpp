@@ -218,7 +218,8 @@ TEST_CASE("conformance: x509-limbo BetterTLS path building", "[conformance][chai
 
 // NIST PKITS: first certificate the anchor, last the end entity, the rest the pool; all CRLs
 // given (revocation checked for every certificate); the PKITS policy inputs; validated at
-// 2020-01-01 (every PKITS certificate is valid 2010-2030); purpose any; rfc5280 profile.
+// 2020-01-01 (every PKITS certificate is valid 2010-2030); purpose any; rfc5280 profile with
+// SHA-1 and 80-bit keys allowed (PKITS 2011 has DSA-1024/SHA-1 paths that must validate).
 TEST_CASE("conformance: NIST PKITS", "[conformance][chain][pkits]") {
     Suite s{"nist-pkits"};
     const fs::path dir = test::corpora_dir() / "nist-pkits";
@@ -242,6 +243,8 @@ TEST_CASE("conformance: NIST PKITS", "[conformance][chain][pkits]") {
                 o.crls.push_back(std::move(crl));
             }
         }
+        o.allow_sha1 = true;  // PKITS (2011) signs its DSA tests with SHA-1 and DSA-1024
+        o.min_security_bits = 80;
         o.policy.enabled = true;
         for (const auto& p : t["initial_policy_set"]) {
             o.policy.initial_policies.push_back(oids[p.get<std::string>()]);
@@ -264,7 +267,8 @@ TEST_CASE("conformance: NIST PKITS", "[conformance][chain][pkits]") {
 // TRUSTED_ANCHOR is RFC 5280's name and key (its validity and constraints not applied);
 // *_WITH_EXPIRATION applies its validity, *_WITH_CONSTRAINTS its constraints; TRUSTED_LEAF
 // trusts the target alone; DISTRUSTED / UNSPECIFIED trust nothing. key_purpose SERVER_AUTH /
-// CLIENT_AUTH / ANY_EKU set the purpose; the *_STRICT variants use the webpki profile.
+// CLIENT_AUTH / ANY_EKU set the purpose (the *_STRICT variants too: not modelled); profile
+// rfc5280 with 80-bit keys; SHA-1 allowed unless digest_policy is STRONG (BoringSSL's default).
 // Expected: success unless an "ERROR:" line follows expected_errors.
 TEST_CASE("conformance: BoringSSL verify_certificate_chain", "[conformance][chain][boringssl]") {
     Suite s{"boringssl-pki"};
@@ -316,6 +320,8 @@ TEST_CASE("conformance: BoringSSL verify_certificate_chain", "[conformance][chai
         o.at = parse_time(fmt::format("20{}-{}-{}T{}:{}:{}Z", when.substr(0, 2), when.substr(2, 2),
                                       when.substr(4, 2), when.substr(6, 2), when.substr(8, 2),
                                       when.substr(10, 2)));
+        o.allow_sha1 = kv["digest_policy"] != "STRONG";  // BoringSSL's test default allows it
+        o.min_security_bits = 80;
         // A trusted leaf is still checked as a leaf.
         const bool leaf_trust = trust.rfind("TRUSTED_LEAF", 0) == 0;
         o.anchor_validity = leaf_trust || trust.find("EXPIRATION") != std::string::npos;

@@ -132,6 +132,11 @@ struct VerifyOptions {
     int max_depth{8};  // intermediates between leaf and anchor (self-issued ones not counted)
     std::vector<Crl> crls;  // given: every certificate must have a current CRL from its issuer
     Profile profile{Profile::rfc5280};
+    // Cryptographic strength (rfc5280 and webpki profiles): SHA-1 signatures are rejected
+    // unless allowed; so are keys below this many bits of security (112: RSA 2048, P-224).
+    // MD5 and MD2 signatures are always rejected.
+    bool allow_sha1{false};
+    int min_security_bits{112};
     // The subject CN counts as a DNS name when the certificate has no DNS SAN (RFC 6125 6.4.4).
     // Never under the webpki profile.
     bool common_name_fallback{true};

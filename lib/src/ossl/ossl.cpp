@@ -9,6 +9,10 @@ void openssl_free(void* p) noexcept {
     OPENSSL_free(p);
 }
 
+void X509CrlStackFree::operator()(STACK_OF(X509_CRL) * s) const noexcept {
+    sk_X509_CRL_pop_free(s, X509_CRL_free);
+}
+
 void X509StackFree::operator()(STACK_OF(X509) * s) const noexcept {
     sk_X509_pop_free(s, X509_free);
 }

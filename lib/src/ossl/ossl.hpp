@@ -71,6 +71,12 @@ struct SafebagStackFree {
     void operator()(STACK_OF(PKCS12_SAFEBAG) * s) const noexcept;
 };
 
+struct X509CrlStackFree {
+    void operator()(STACK_OF(X509_CRL) * s) const noexcept;
+};
+
+using X509CrlStackPtr = std::unique_ptr<STACK_OF(X509_CRL), X509CrlStackFree>;
+
 using SafebagStackPtr = std::unique_ptr<STACK_OF(PKCS12_SAFEBAG), SafebagStackFree>;
 
 struct Pkcs7StackFree {
