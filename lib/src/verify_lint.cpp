@@ -55,6 +55,7 @@ public:
                 }
             }
         }
+        purposes();
         wildcards_vs_excluded();
         for (const auto& crl : m_options.crls) {
             if (X509_CRL_get_ext_by_NID(crl.native(), NID_crl_number, -1) < 0) {
@@ -107,7 +108,7 @@ private:
         // Serial number: positive, at most 20 octets (4.1.2.2). Not checked on anchors: old
         // roots with serial 0 are still in every trust store.
         const ASN1_INTEGER* serial = X509_get0_serialNumber(x);
-        const bool anchor = m_anchored && i + 1 == m_path.size();
+        const bool anchor = m_anchored && i > 0 && i + 1 == m_path.size();
         if (!anchor && (ASN1_STRING_type(serial) == V_ASN1_NEG_INTEGER || ASN1_STRING_length(serial) > 20 ||
             (ASN1_STRING_length(serial) == 1 && ASN1_STRING_get0_data(serial)[0] == 0) ||
             ASN1_STRING_length(serial) == 0)) {
@@ -167,6 +168,60 @@ private:
             }
         }
         ossl::clear_errors();
+    }
+
+    // Extended key usage beyond OpenSSL's purpose check: a CA's EKU must name the purpose (or
+    // anyEKU; OpenSSL also takes Netscape/Microsoft SGC); strict modes per VerifyOptions.
+    void purposes() {
+        if (m_options.purpose == Purpose::any) {
+            return;
+        }
+        const int want = m_options.purpose == Purpose::server ? NID_server_auth : NID_client_auth;
+        const char* what = m_options.purpose == Purpose::server ? "TLS server" : "TLS client";
+        using Strict = VerifyOptions::StrictEku;
+        const Strict strict = m_options.profile == Profile::webpki &&
+                                      m_options.strict_eku == Strict::off
+                                  ? Strict::leaf
+                                  : m_options.strict_eku;
+        const std::size_t last = m_anchored && !m_options.anchor_constraints ? m_path.size() - 1
+                                                                            : m_path.size();
+        for (std::size_t i = 0; i < last; ++i) {
+            X509* x = m_path[i].native();
+            int crit = -1;
+            ossl::ExtKeyUsagePtr eku{static_cast<EXTENDED_KEY_USAGE*>(
+                X509_get_ext_d2i(x, NID_ext_key_usage, &crit, nullptr))};
+            ossl::clear_errors();
+            bool has_want = false;
+            bool has_any = false;
+            std::vector<std::string> forbidden;
+            for (int k = 0; eku && k < sk_ASN1_OBJECT_num(eku.get()); ++k) {
+                const int nid = OBJ_obj2nid(sk_ASN1_OBJECT_value(eku.get(), k));
+                has_want = has_want || nid == want;
+                has_any = has_any || nid == NID_anyExtendedKeyUsage;
+                if (nid == NID_code_sign || nid == NID_OCSP_sign || nid == NID_time_stamp) {
+                    forbidden.emplace_back(OBJ_nid2ln(nid));
+                }
+            }
+            if (i == 0 && strict != Strict::off) {
+                if (!has_want) {
+                    fail(0, "wrong-purpose",
+                         fmt::format("does not list {} authentication in its extKeyUsage", what));
+                }
+                for (const auto& f : forbidden) {
+                    fail(0, "wrong-purpose", fmt::format("lists {} in its extKeyUsage", f));
+                }
+                if ((X509_get_extension_flags(x) & EXFLAG_CA) != 0 &&
+                    m_options.profile != Profile::webpki) {
+                    fail(0, "not-an-end-entity", "is a CA certificate, not an end entity");
+                }
+            } else if (i > 0 && crit >= 0 && !has_want &&
+                       (!has_any || strict == Strict::chain)) {
+                fail(i, "wrong-purpose",
+                     fmt::format("limits the certificates it issues by extKeyUsage, and {} "
+                                 "authentication is not among them",
+                                 what));
+            }
+        }
     }
 
     // Signature algorithms and key sizes (OpenSSL's security levels are off; see run_openssl).

@@ -119,13 +119,18 @@ std::vector<Certificate> pems(const json& list) {
 
 // x509-limbo: trusted_certs are the anchors, untrusted_intermediates the pool; validation_time
 // (null: time not checked); expected_peer_name(s) must all match; one extended_key_usage sets
-// the purpose (none: any; several: skipped, as upstream's OpenSSL harness does); max_chain_depth;
+// the purpose (none: any, but server for BetterTLS; several: skipped, as upstream's OpenSSL
+// harness does); max_chain_depth;
 // crls. webpki::* cases use the webpki profile, the others rfc5280; BetterTLS expects no CN
 // fallback (its certificates carry CNs that are not among their SANs).
-void run_limbo(const json& testcases, const std::string& prefix, Suite& suite, bool cn_fallback) {
+void run_limbo(const json& testcases,
+               const std::string& prefix,
+               const std::string& validation_kind,
+               Suite& suite,
+               bool cn_fallback) {
     for (const auto& t : testcases) {
         const std::string id = t["id"];
-        if (id.rfind(prefix, 0) != 0) {
+        if (id.rfind(prefix, 0) != 0 || t["validation_kind"] != validation_kind) {
             continue;
         }
         VerifyOptions o;
@@ -141,6 +146,9 @@ void run_limbo(const json& testcases, const std::string& prefix, Suite& suite, b
             o.purpose = Purpose::server;
         } else if (eku == "clientAuth") {
             o.purpose = Purpose::client;
+        } else if (eku.empty() && id.rfind("bettertls::", 0) == 0) {
+            // BetterTLS tests TLS server certificates; limbo's conversion drops the EKU.
+            o.purpose = Purpose::server;
         } else if (eku.empty() || eku == "anyExtendedKeyUsage") {
             o.purpose = Purpose::any;
         } else {
@@ -194,25 +202,28 @@ const json& limbo() {
 
 }  // namespace
 
+// Server and client validations are counted apart: the OpenSSL CLI baseline (144/198) has
+// only the SERVER cases.
 TEST_CASE("conformance: x509-limbo native cases", "[conformance][chain][limbo]") {
-    Suite s{"limbo-native"};
-    for (const auto* group :
-         {"crl::", "cve::", "invalid::", "online::", "pathlen::", "pathological::",
-          "rfc5280::", "webpki::"}) {
-        run_limbo(limbo(), group, s, true);
+    for (const auto* kind : {"SERVER", "CLIENT"}) {
+        Suite s{std::string{"limbo-native"} + (std::string{kind} == "CLIENT" ? "-client" : "")};
+        for (const auto* group : {"crl::", "cve::", "invalid::", "online::", "pathlen::",
+                                  "pathological::", "rfc5280::", "webpki::"}) {
+            run_limbo(limbo(), group, kind, s, true);
+        }
+        report(s);
     }
-    report(s);
 }
 
 TEST_CASE("conformance: x509-limbo BetterTLS name constraints", "[conformance][chain][limbo]") {
     Suite s{"limbo-bettertls-nameconstraints"};
-    run_limbo(limbo(), "bettertls::nameconstraints::", s, false);
+    run_limbo(limbo(), "bettertls::nameconstraints::", "SERVER", s, false);
     report(s);
 }
 
 TEST_CASE("conformance: x509-limbo BetterTLS path building", "[conformance][chain][limbo]") {
     Suite s{"limbo-bettertls-pathbuilding"};
-    run_limbo(limbo(), "bettertls::pathbuilding::", s, false);
+    run_limbo(limbo(), "bettertls::pathbuilding::", "SERVER", s, false);
     report(s);
 }
 
@@ -267,7 +278,7 @@ TEST_CASE("conformance: NIST PKITS", "[conformance][chain][pkits]") {
 // TRUSTED_ANCHOR is RFC 5280's name and key (its validity and constraints not applied);
 // *_WITH_EXPIRATION applies its validity, *_WITH_CONSTRAINTS its constraints; TRUSTED_LEAF
 // trusts the target alone; DISTRUSTED / UNSPECIFIED trust nothing. key_purpose SERVER_AUTH /
-// CLIENT_AUTH / ANY_EKU set the purpose (the *_STRICT variants too: not modelled); profile
+// CLIENT_AUTH / ANY_EKU set the purpose, *_STRICT and *_STRICT_LEAF strict_eku; profile
 // rfc5280 with 80-bit keys; SHA-1 allowed unless digest_policy is STRONG (BoringSSL's default).
 // Expected: success unless an "ERROR:" line follows expected_errors.
 TEST_CASE("conformance: BoringSSL verify_certificate_chain", "[conformance][chain][boringssl]") {
@@ -316,6 +327,16 @@ TEST_CASE("conformance: BoringSSL verify_certificate_chain", "[conformance][chai
             continue;
         }
         o.profile = Profile::rfc5280;
+        if (purpose.find("_STRICT_LEAF") != std::string::npos) {
+            o.strict_eku = VerifyOptions::StrictEku::leaf;
+        } else if (purpose.find("_STRICT") != std::string::npos) {
+            o.strict_eku = VerifyOptions::StrictEku::chain;
+        }
+        if (purpose.find("_STRICT_LEAF") != std::string::npos) {
+            o.strict_eku = VerifyOptions::StrictEku::leaf;
+        } else if (purpose.find("_STRICT") != std::string::npos) {
+            o.strict_eku = VerifyOptions::StrictEku::chain;
+        }
         std::string when = kv["utc_time"] == "DEFAULT" ? "211005120000Z" : kv["utc_time"];
         o.at = parse_time(fmt::format("20{}-{}-{}T{}:{}:{}Z", when.substr(0, 2), when.substr(2, 2),
                                       when.substr(4, 2), when.substr(6, 2), when.substr(8, 2),

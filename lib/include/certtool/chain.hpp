@@ -137,6 +137,11 @@ struct VerifyOptions {
     // MD5 and MD2 signatures are always rejected.
     bool allow_sha1{false};
     int min_security_bits{112};
+    // Strict purpose (as Chromium's *_STRICT): the leaf must list the purpose in its EKU
+    // (anyEKU does not count; no code/OCSP/time-stamp signing; not a CA), and with `chain` every
+    // CA with an EKU must list the purpose itself. The webpki profile implies `leaf`.
+    enum class StrictEku { off, leaf, chain };
+    StrictEku strict_eku{StrictEku::off};
     // The subject CN counts as a DNS name when the certificate has no DNS SAN (RFC 6125 6.4.4).
     // Never under the webpki profile.
     bool common_name_fallback{true};
