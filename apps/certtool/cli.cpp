@@ -92,7 +92,7 @@ void Output::note(const std::string& message) {
 }
 
 void Output::flush() {
-    if (m_json) {
+    if (m_json && !m_json_lines) {
         m_out << m_result.dump() << '\n';
     }
     m_out.flush();
@@ -157,6 +157,8 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
         add_delete(app, dispatch);
         add_export(app, dispatch);
         add_mail_log(app, dispatch);
+        add_verify(app, dispatch);
+        add_fix_chain(app, dispatch);
 
         try {
             app.parse(argc, argv);

@@ -57,12 +57,15 @@ public:
     void warn(const std::string& message);
     void note(const std::string& message);  // informational, stderr in text mode
     void flush();                           // prints the JSON object, if any
+    // The subcommand printed JSON lines itself (one object per line): no final object.
+    void json_lines() noexcept { m_json_lines = true; }
 
 private:
     bool m_json;
     std::ostream& m_out;
     std::ostream& m_err;
     nlohmann::json m_result = nlohmann::json::object();
+    bool m_json_lines{false};
 };
 
 using Runner = std::function<ExitCode(Output&)>;
@@ -97,5 +100,7 @@ void add_show(CLI::App& app, Dispatch& dispatch);
 void add_delete(CLI::App& app, Dispatch& dispatch);
 void add_export(CLI::App& app, Dispatch& dispatch);
 void add_mail_log(CLI::App& app, Dispatch& dispatch);
+void add_verify(CLI::App& app, Dispatch& dispatch);
+void add_fix_chain(CLI::App& app, Dispatch& dispatch);
 
 }  // namespace certtool::cli

@@ -62,10 +62,127 @@ json entry_json(const Entry& entry) {
 }
 
 json finding_json(const ChainFinding& finding) {
-    return {{"code", finding.code},
-            {"severity", severity_name(finding.severity)},
-            {"message", finding.message},
-            {"subject", finding.subject}};
+    json j = {{"code", finding.code},
+              {"severity", severity_name(finding.severity)},
+              {"message", finding.message},
+              {"subject", finding.subject}};
+    if (finding.position) {
+        j["position"] = *finding.position;
+    }
+    return j;
+}
+
+namespace {
+
+std::string sans_text(const Certificate& c) {
+    std::string out;
+    for (const auto& s : c.subject_alt_names()) {
+        out += (out.empty() ? "" : ", ") + s.to_string();
+    }
+    return out;
+}
+
+}  // namespace
+
+json chain_report_json(const ChainReport& report, const TrustStore& trust) {
+    json path = json::array();
+    for (const auto& pc : report.path) {
+        json c = certificate_json(pc.certificate);
+        c["trust_anchor"] = pc.trust_anchor;
+        c["status"] = pc.problems.empty() ? "ok" : "failed";
+        c["problems"] = pc.problems;
+        path.push_back(std::move(c));
+    }
+    json names = json::array();
+    for (const auto& n : report.names) {
+        names.push_back({{"name", n.reference.to_string()},
+                         {"matched", n.matched},
+                         {"presented", n.presented}});
+    }
+    json findings = json::array();
+    for (const auto& f : report.findings) {
+        findings.push_back(finding_json(f));
+    }
+    return {{"valid", report.valid},
+            {"verdict", report.valid ? "valid" : "invalid"},
+            {"reached_trust_anchor", report.reached_anchor},
+            {"profile", profile_name(report.profile)},
+            {"validated_at", report.time_checked ? json(format_time(report.validated_at)) : json()},
+            {"trust", trust.description()},
+            {"paths_tried", report.paths_tried},
+            {"path", path},
+            {"names", names},
+            {"findings", findings}};
+}
+
+void print_chain_report(std::ostream& out, const ChainReport& report, const TrustStore& trust) {
+    const std::size_t n = report.path.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto& pc = report.path[i];
+        const Certificate& c = pc.certificate;
+        out << fmt::format("Certificate {} of {} in chain: {}{}\n", i + 1, n, c.subject(),
+                           pc.trust_anchor ? " (trust anchor)" : "");
+        out << fmt::format("    Issuer:  {}\n", c.issuer());
+        if (i == 0) {
+            out << fmt::format("    SANs:    {}\n", sans_text(c));
+        }
+        out << fmt::format("    Valid:   {} to {}\n", format_time(c.not_before()),
+                           format_time(c.not_after()));
+        out << fmt::format("    SHA-256: {}\n", c.sha256_fingerprint());
+        std::string problems;
+        for (const auto& p : pc.problems) {
+            problems += (problems.empty() ? "" : ", ") + p;
+        }
+        out << (pc.problems.empty() ? std::string{"    Cert VALIDATED: ok\n"}
+                                    : fmt::format("    Cert FAILED: {}\n", problems));
+    }
+    for (const auto& m : report.names) {
+        const std::string sans = report.path.empty() ? "" : sans_text(report.path[0].certificate);
+        if (m.matched) {
+            out << fmt::format("Cert Hostname VERIFIED ({} = {} | {})\n", m.reference.value,
+                               m.presented, sans.empty() ? "no SANs" : sans);
+        } else {
+            out << fmt::format("Cert Hostname FAILED ({} matches none of: {})\n", m.reference.value,
+                               sans.empty() ? "no SANs" : sans);
+        }
+    }
+    out << fmt::format("Result: {} (profile {}, {}, trust: {})\n",
+                       report.valid ? "VALID" : "INVALID", profile_name(report.profile),
+                       report.time_checked ? "at " + format_time(report.validated_at)
+                                           : std::string{"time not checked"},
+                       trust.description());
+    if (!report.findings.empty()) {
+        out << "Findings:\n";
+        for (const auto& f : report.findings) {
+            out << fmt::format("  {} [{}]: {}\n", severity_name(f.severity), f.code, f.message);
+        }
+    }
+}
+
+json batch_item_json(const BatchItem& item) {
+    json j = {{"file", item.file}, {"valid", item.valid}, {"subject", item.subject},
+              {"codes", item.codes}};
+    if (!item.message.empty()) {
+        j["message"] = item.message;
+    }
+    if (item.read_error) {
+        j["error"] = true;
+    }
+    return j;
+}
+
+std::string batch_item_line(const BatchItem& item) {
+    if (item.read_error) {
+        return fmt::format("{}: ERROR {}", item.file, item.message);
+    }
+    if (item.valid) {
+        return fmt::format("{}: OK {}", item.file, item.subject);
+    }
+    std::string codes;
+    for (const auto& c : item.codes) {
+        codes += (codes.empty() ? "" : ",") + c;
+    }
+    return fmt::format("{}: FAIL {} [{}] {}", item.file, item.subject, codes, item.message);
 }
 
 void print_entry(std::ostream& out, const Entry& entry) {

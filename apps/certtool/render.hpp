@@ -23,6 +23,12 @@ void print_entry(std::ostream& out, const Entry& entry);
 // Findings: warnings via Output::warn, info via Output::note; in JSON also result["findings"].
 void report_findings(Output& output, const std::vector<ChainFinding>& findings);
 
+// verify: the whole report, and one batch line.
+[[nodiscard]] nlohmann::json chain_report_json(const ChainReport& report, const TrustStore& trust);
+void print_chain_report(std::ostream& out, const ChainReport& report, const TrustStore& trust);
+[[nodiscard]] nlohmann::json batch_item_json(const BatchItem& item);
+[[nodiscard]] std::string batch_item_line(const BatchItem& item);
+
 // Whole days from now until t (negative once past).
 [[nodiscard]] long days_left(TimePoint t);
 

@@ -3,6 +3,7 @@
 
 #include <certtool/certificate.hpp>
 #include <certtool/error.hpp>
+#include <certtool/files.hpp>
 #include <certtool/hostname.hpp>
 
 #include <fmt/core.h>
@@ -357,6 +358,10 @@ std::vector<Certificate> Certificate::parse_all(std::string_view data, std::stri
                                 source));
     }
     return out;
+}
+
+std::vector<Certificate> Certificate::load_all(const std::filesystem::path& file) {
+    return parse_all(read_input_file(file, "certificate file"), file.string());
 }
 
 Certificate Certificate::parse(std::string_view data, std::string_view source) {

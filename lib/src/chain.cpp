@@ -167,6 +167,37 @@ AssembledChain assemble_chain(const Certificate& leaf,
     return out;
 }
 
+Certificate find_leaf(const std::vector<Certificate>& pool) {
+    if (pool.empty()) {
+        throw Error(Errc::parse, "no certificate given");
+    }
+    std::vector<Certificate> candidates;
+    for (const auto& c : pool) {
+        const bool issued_other = std::any_of(pool.begin(), pool.end(), [&](const Certificate& o) {
+            return !o.same_as(c) && !c.is_self_signed() ? o.is_issued_by(c)
+                                                        : (!o.same_as(c) && o.is_issued_by(c));
+        });
+        if (!issued_other && !contains(candidates, c)) {
+            candidates.push_back(c);
+        }
+    }
+    std::vector<Certificate> end_entities;
+    for (const auto& c : candidates) {
+        if (!c.is_ca()) {
+            end_entities.push_back(c);
+        }
+    }
+    const auto& pick = end_entities.empty() ? candidates : end_entities;
+    if (pick.size() != 1) {
+        throw Error(Errc::invalid_argument,
+                    fmt::format("{} certificates could be the leaf{}: give --key FILE (the "
+                                "server's private key) to pick it",
+                                pick.size(),
+                                pick.empty() ? "" : fmt::format(" ('{}', ...)", pick[0].subject())));
+    }
+    return pick.front();
+}
+
 TrustStore TrustStore::system() {
     std::shared_ptr<X509_STORE> store{ossl::check_ptr(X509_STORE_new(), "X509_STORE_new"),
                                       ossl::Deleter<X509_STORE_free>{}};

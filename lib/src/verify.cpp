@@ -513,6 +513,9 @@ private:
             }
             out.push_back({c, false, 0});
         }
+        if (out.size() < 2) {
+            return out;  // nothing to rank; OpenSSL checks the signature anyway
+        }
         for (auto& c : out) {
             // Lower is better.
             c.rank = (c.anchor ? 0 : 4) + (signature_ok(cur, c.cert) ? 0 : 8) +

@@ -6,6 +6,7 @@
 #include <openssl/types.h>
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -66,6 +67,9 @@ public:
     // `source` names the input in errors. Throws Error{parse} if there is no certificate.
     [[nodiscard]] static std::vector<Certificate> parse_all(std::string_view data,
                                                             std::string_view source);
+
+    // Every certificate in a file (as parse_all). Throws Error{io} or Error{parse}.
+    [[nodiscard]] static std::vector<Certificate> load_all(const std::filesystem::path& file);
 
     // Exactly one certificate (first of a PEM bundle). Throws Error{parse}.
     [[nodiscard]] static Certificate parse(std::string_view data, std::string_view source);

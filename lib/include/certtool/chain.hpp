@@ -51,6 +51,26 @@ struct AssembledChain {
                                             const std::vector<Certificate>& pool,
                                             TimePoint now);
 
+// The leaf of a bag of certificates: one that issued none of the others, preferring
+// certificates that are not CAs. Throws Error{invalid_argument} when there is no single answer
+// (the fix names --key), Error{parse} for an empty bag.
+[[nodiscard]] Certificate find_leaf(const std::vector<Certificate>& pool);
+
+// Fetching missing issuers from the Authority Information Access caIssuers URL (RFC 5280
+// 4.2.2.1: HTTP, DER or PKCS#7).
+struct AiaOptions {
+    std::chrono::milliseconds timeout{5000};  // per fetch: connect, send and every read
+    std::size_t max_bytes{1U << 20U};         // per response
+    int max_fetches{4};                       // issuers fetched at most (depth)
+};
+
+// Appends the issuers of the chain's top certificate fetched via AIA until a self-signed or
+// trusted certificate is reached, a certificate has no http caIssuers URL, or a limit is hit.
+// Returns what happened as findings: aia-fetched (info) per certificate, aia-failed (warning)
+// naming the URL and the reason.
+[[nodiscard]] std::vector<ChainFinding> complete_chain_via_aia(AssembledChain& chain,
+                                                               const AiaOptions& options);
+
 // A set of trust anchors.
 class TrustStore {
 public:
@@ -180,5 +200,47 @@ struct ChainReport {
                                        const std::vector<Certificate>& untrusted,
                                        const TrustStore& anchors,
                                        const VerifyOptions& options);
+
+// Verifies many leaves against the same anchors and intermediates: the intermediates' own
+// paths are validated once, and each leaf whose issuer is among them (and whose path has no
+// name, policy or path-length constraints that depend on the leaf) is then checked against that
+// issuer alone. Anything else goes through verify_chain. Same reports as verify_chain.
+class BatchVerifier {
+public:
+    BatchVerifier(TrustStore anchors, std::vector<Certificate> intermediates, VerifyOptions options);
+
+    [[nodiscard]] ChainReport verify(const Certificate& leaf) const;
+
+private:
+    struct Issuer {
+        Certificate cert;
+        ChainReport path;  // the issuer's own validation (purpose any, no names)
+        bool simple;       // no constraints above it that the leaf could break
+        TrustStore as_anchor;
+    };
+    TrustStore m_anchors;
+    std::vector<Certificate> m_intermediates;
+    VerifyOptions m_options;
+    std::vector<Issuer> m_issuers;
+};
+
+// One line of a batch: the file, and the verdict or why the file could not be read.
+struct BatchItem {
+    std::size_t index{0};
+    std::string file;
+    bool valid{false};
+    std::string subject;
+    std::vector<std::string> codes;  // error finding codes
+    std::string message;             // the first error finding, or the read error
+    bool read_error{false};
+};
+
+// Verifies the first certificate of each file with `jobs` worker processes (the leaf parse cost
+// of libcrypto 3.0 does not shrink with threads), calling `sink` in input order. Files that
+// cannot be read become items with read_error set.
+void verify_batch(const BatchVerifier& verifier,
+                  const std::vector<std::filesystem::path>& files,
+                  unsigned jobs,
+                  const std::function<void(const BatchItem&)>& sink);
 
 }  // namespace certtool

@@ -5,12 +5,18 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace certtool {
 
 // Reads a whole input file (at most 64 MiB). `what` names it in errors ("certificate file").
 // Throws Error{io}.
 [[nodiscard]] std::string read_input_file(const std::filesystem::path& path, std::string_view what);
+
+// Input arguments to files: a directory stands for the regular files in it (sorted, not
+// recursive, hidden files skipped). Throws Error{io} for a path that does not exist.
+[[nodiscard]] std::vector<std::filesystem::path> expand_inputs(
+    const std::vector<std::string>& args);
 
 enum class FileMode : unsigned { secret = 0600, shared = 0644 };
 

@@ -1,0 +1,119 @@
+#include "cli.hpp"
+#include "render.hpp"
+
+#include <certtool/chain.hpp>
+#include <certtool/files.hpp>
+#include <certtool/key.hpp>
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include <chrono>
+
+namespace certtool::cli {
+
+namespace {
+
+struct FixChainOptions {
+    std::vector<std::string> certs;
+    std::vector<std::string> bundles;
+    std::string key;
+    std::string output;
+    std::string trust;
+    bool aia{false};
+    int aia_timeout{5};
+    bool force{false};
+};
+
+ExitCode run_fix_chain(const FixChainOptions& opt, Output& out) {
+    std::vector<Certificate> pool;
+    std::vector<std::string> inputs = opt.certs;
+    inputs.insert(inputs.end(), opt.bundles.begin(), opt.bundles.end());
+    for (const auto& f : expand_inputs(inputs)) {
+        for (auto& c : Certificate::load_all(f)) {
+            pool.push_back(std::move(c));
+        }
+    }
+    const auto now = std::chrono::system_clock::now();
+    AssembledChain chain =
+        opt.key.empty()
+            ? assemble_chain(find_leaf(pool), pool, now)
+            : assemble_chain(PrivateKey::parse(read_input_file(opt.key, "key file"), opt.key),
+                             pool, now);
+    std::vector<ChainFinding> findings = chain.findings;
+    if (opt.aia) {
+        AiaOptions aia;
+        aia.timeout = std::chrono::seconds(opt.aia_timeout);
+        for (auto& f : complete_chain_via_aia(chain, aia)) {
+            findings.push_back(std::move(f));
+        }
+    }
+    const TrustStore trust =
+        opt.trust.empty() ? TrustStore::system() : TrustStore::from_path(opt.trust);
+    const auto trust_findings = check_trust(chain, trust);
+    findings.insert(findings.end(), trust_findings.begin(), trust_findings.end());
+
+    // What a server sends: the leaf, then the intermediates (no root).
+    std::string pem = chain.leaf.to_pem();
+    for (const auto& c : chain.intermediates) {
+        pem += c.to_pem();
+    }
+    if (!opt.output.empty()) {
+        write_output_file(opt.output, pem, FileMode::shared, opt.force);
+    }
+    const bool complete = trust_findings.empty();
+    if (out.json()) {
+        nlohmann::json certs = nlohmann::json::array({certificate_json(chain.leaf)});
+        for (const auto& c : chain.intermediates) {
+            certs.push_back(certificate_json(c));
+        }
+        out.result() = {{"complete", complete}, {"chain", certs}};
+        if (chain.root) {
+            out.result()["root"] = certificate_json(*chain.root);
+        }
+        if (opt.output.empty()) {
+            out.result()["pem"] = pem;
+        }
+    } else if (opt.output.empty()) {
+        out.text() << pem;
+    } else {
+        out.note(fmt::format("wrote {} certificate(s), leaf first, to '{}'",
+                             1 + chain.intermediates.size(), opt.output));
+    }
+    report_findings(out, findings);
+    return complete ? ExitCode::ok : ExitCode::check_failed;
+}
+
+}  // namespace
+
+void add_fix_chain(CLI::App& app, Dispatch& dispatch) {
+    auto opt = std::make_shared<FixChainOptions>();
+    auto* sub = app.add_subcommand(
+        "fix-chain", "order a bag of certificates leaf to root, drop extras, name what is missing");
+    sub->add_option("--cert", opt->certs, "certificates in any order and format (repeatable)")
+        ->required()
+        ->type_name("FILE|DIR");
+    sub->add_option("--bundle", opt->bundles, "more certificates: intermediates, CA bundles")
+        ->type_name("FILE|DIR");
+    sub->add_option("--key", opt->key, "the server's private key, to pick the leaf")
+        ->type_name("FILE")
+        ->check(CLI::ExistingFile);
+    sub->add_option("-o,--output", opt->output, "write the fixed chain here (default: stdout)")
+        ->type_name("FILE");
+    sub->add_flag("--force", opt->force, "overwrite the output file");
+    sub->add_option("--trust", opt->trust, "trust anchors to check the result against "
+                                           "(default: the system trust store)")
+        ->type_name("FILE|DIR")
+        ->check(CLI::ExistingPath);
+    sub->add_flag("--aia", opt->aia,
+                  "fetch missing issuers from the certificates' caIssuers URLs (HTTP)");
+    sub->add_option("--aia-timeout", opt->aia_timeout, "seconds per fetch (default 5)")
+        ->check(CLI::Range(1, 120));
+    add_common(*sub, dispatch.common);
+    sub->footer(footer({"certtool fix-chain --cert from-ca.zip.d/ -o chain.pem",
+                        "certtool fix-chain --cert leaf.pem --aia --trust root.pem",
+                        "certtool fix-chain --cert bundle.pem --key server.key -o fixed.pem"}));
+    dispatch.runners[sub] = [opt](Output& out) { return run_fix_chain(*opt, out); };
+}
+
+}  // namespace certtool::cli

@@ -1,0 +1,162 @@
+#include "cli.hpp"
+#include "render.hpp"
+
+#include <certtool/chain.hpp>
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include <thread>
+
+namespace certtool::cli {
+
+namespace {
+
+struct VerifyCliOptions {
+    std::string name;
+    std::string cert;
+    std::vector<std::string> chain;
+    std::string trust;
+    std::vector<std::string> hostnames;
+    std::string at;
+    std::string purpose{"server"};
+    std::vector<std::string> crls;
+    std::string profile{"rfc5280"};
+    int max_depth{8};
+    std::vector<std::string> batch;
+    unsigned jobs{0};
+};
+
+VerifyOptions library_options(const VerifyCliOptions& opt) {
+    VerifyOptions o;
+    if (!opt.at.empty()) {
+        o.at = parse_time(opt.at);
+    }
+    for (const auto& h : opt.hostnames) {
+        o.names.push_back(SubjectAltName::parse(h));
+    }
+    o.purpose = opt.purpose == "client" ? Purpose::client
+                : opt.purpose == "any"  ? Purpose::any
+                                        : Purpose::server;
+    o.profile = parse_profile(opt.profile).value_or(Profile::rfc5280);
+    o.max_depth = opt.max_depth;
+    for (const auto& f : opt.crls) {
+        for (auto& crl : Crl::parse_all(read_input_file(f, "CRL file"), f)) {
+            o.crls.push_back(std::move(crl));
+        }
+    }
+    return o;
+}
+
+std::vector<Certificate> load_chain(const std::vector<std::string>& files) {
+    std::vector<Certificate> out;
+    for (const auto& f : files) {
+        for (auto& c : Certificate::load_all(f)) {
+            out.push_back(std::move(c));
+        }
+    }
+    return out;
+}
+
+ExitCode run_batch(const VerifyCliOptions& opt, const TrustStore& trust, Output& out) {
+    const BatchVerifier verifier{trust, load_chain(opt.chain), library_options(opt)};
+    const auto files = expand_inputs(opt.batch);
+    const unsigned jobs = opt.jobs != 0 ? opt.jobs : std::max(1U, std::thread::hardware_concurrency());
+    std::size_t invalid = 0;
+    if (out.json()) {
+        out.json_lines();
+    }
+    verify_batch(verifier, files, jobs, [&](const BatchItem& item) {
+        invalid += item.valid ? 0 : 1;
+        out.text() << (out.json() ? batch_item_json(item).dump() : batch_item_line(item)) << "\n";
+    });
+    if (!out.json()) {
+        out.note(fmt::format("{} certificate(s): {} valid, {} not", files.size(),
+                             files.size() - invalid, invalid));
+    }
+    return invalid == 0 ? ExitCode::ok : ExitCode::check_failed;
+}
+
+ExitCode run_verify(const VerifyCliOptions& opt, const Common& common, Output& out) {
+    const TrustStore trust =
+        opt.trust.empty() ? TrustStore::system() : TrustStore::from_path(opt.trust);
+    if (!opt.batch.empty()) {
+        return run_batch(opt, trust, out);
+    }
+    if (opt.name.empty() == opt.cert.empty()) {
+        throw Error(Errc::invalid_argument,
+                    "give a store entry NAME or --cert FILE (not both): certtool verify mail, or "
+                    "certtool verify --cert leaf.pem --chain chain.pem");
+    }
+    std::optional<Certificate> leaf;
+    std::vector<Certificate> untrusted;
+    if (!opt.name.empty()) {
+        Entry entry = open_store(common).get(opt.name);
+        leaf = entry.certificate;
+        untrusted = entry.chain;
+    } else {
+        auto certs = Certificate::load_all(opt.cert);
+        leaf = certs.front();
+        untrusted.assign(certs.begin() + 1, certs.end());  // a bundle: leaf first
+    }
+    for (auto& c : load_chain(opt.chain)) {
+        untrusted.push_back(std::move(c));
+    }
+    const ChainReport report = verify_chain(*leaf, untrusted, trust, library_options(opt));
+    if (out.json()) {
+        out.result() = chain_report_json(report, trust);
+    } else {
+        print_chain_report(out.text(), report, trust);
+    }
+    return report.valid ? ExitCode::ok : ExitCode::check_failed;
+}
+
+}  // namespace
+
+void add_verify(CLI::App& app, Dispatch& dispatch) {
+    auto opt = std::make_shared<VerifyCliOptions>();
+    auto* sub = app.add_subcommand(
+        "verify", "verify a certificate's chain and names, explaining every problem");
+    sub->add_option("NAME", opt->name, "store entry to verify");
+    sub->add_option("--cert", opt->cert, "certificate to verify (a bundle: leaf first)")
+        ->type_name("FILE")
+        ->check(CLI::ExistingFile);
+    sub->add_option("--chain", opt->chain, "intermediates, any order and format (repeatable)")
+        ->type_name("FILE")
+        ->check(CLI::ExistingFile);
+    sub->add_option("--trust", opt->trust, "trust anchors (default: the system trust store)")
+        ->type_name("FILE|DIR")
+        ->check(CLI::ExistingPath);
+    sub->add_option("--hostname", opt->hostnames,
+                    "name the certificate must be for: DNS name, IP or email (repeatable; every "
+                    "one must match)")
+        ->type_name("NAME");
+    sub->add_option("--at", opt->at, "validation time, RFC 3339 (default: now)")
+        ->type_name("TIME");
+    sub->add_option("--purpose", opt->purpose, "server (default), client or any")
+        ->check(CLI::IsMember({"server", "client", "any"}));
+    sub->add_option("--crl", opt->crls, "CRL(s); given, every certificate needs a current one")
+        ->type_name("FILE")
+        ->check(CLI::ExistingFile);
+    sub->add_option("--profile", opt->profile, "openssl, rfc5280 (default) or webpki")
+        ->check(CLI::IsMember({"openssl", "rfc5280", "webpki"}));
+    sub->add_option("--max-depth", opt->max_depth, "most intermediates allowed (default 8)")
+        ->check(CLI::Range(0, 32));
+    sub->add_option("--batch", opt->batch,
+                    "verify the first certificate of every file (directories: every file in "
+                    "them) against the same --trust and --chain; one line per certificate")
+        ->type_name("DIR|FILE");
+    sub->add_option("--jobs", opt->jobs, "worker processes for --batch (default: CPU count)")
+        ->check(CLI::Range(1, 64));
+    add_common(*sub, dispatch.common);
+    sub->footer(footer({"certtool verify mail --hostname mail.example.com",
+                        "certtool verify --cert leaf.pem --chain chain.pem --trust root.pem "
+                        "--at 2026-06-01T00:00:00Z",
+                        "certtool verify --batch certs/ --chain issuing-ca.pem --trust root.pem "
+                        "--json"}));
+    dispatch.runners[sub] = [opt, &common = dispatch.common](Output& out) {
+        return run_verify(*opt, common, out);
+    };
+}
+
+}  // namespace certtool::cli
