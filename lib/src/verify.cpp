@@ -390,6 +390,13 @@ Attempt validate(std::vector<Certificate> path,
     for (const auto& e : run_openssl(p, pool, options, at)) {
         const auto depth = static_cast<std::size_t>(std::max(e.depth, 0));
         const bool at_anchor = depth == top && (anchored || p.size() > 1);
+        if (!anchored && (e.error == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
+                          e.error == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT ||
+                          e.error == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
+                          e.error == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+                          e.error == X509_V_ERR_CERT_UNTRUSTED)) {
+            continue;  // how far the path reaches is reported by add_reach_finding
+        }
         if (at_anchor && !options.anchor_validity &&
             (e.error == X509_V_ERR_CERT_HAS_EXPIRED || e.error == X509_V_ERR_CERT_NOT_YET_VALID)) {
             continue;
@@ -499,8 +506,12 @@ private:
                 return p.same_as(c);
             });
         };
+        // An anchor of the right name but another key is not this certificate's issuer (a
+        // re-keyed or look-alike root): leave it out, so the report says what is missing.
+        const bool has_akid = X509_get0_authority_key_id(cur.native()) != nullptr;
         for (auto& a : m_anchors.issuers_of(cur)) {
-            if (!on_path(a)) {
+            const bool ids_decide = has_akid && X509_get0_subject_key_id(a.native()) != nullptr;
+            if (!on_path(a) && key_ids_agree(cur, a) && (ids_decide || signature_ok(cur, a))) {
                 out.push_back({a, true, 0});
             }
         }

@@ -1,0 +1,371 @@
+// certtool verify / fix-chain through the real binary: one test per chain problem a mail
+// administrator meets, each with a fixed validation time (nothing depends on today's date).
+#include "cli_fixture.hpp"
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include <set>
+#include <thread>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+using namespace certtool;
+using namespace certtool::test;
+using nlohmann::json;
+
+namespace {
+
+const std::string k_at = "2026-06-01T00:00:00Z";
+
+struct Pki {
+    Issued root;
+    Issued inter;
+    Issued leaf;
+};
+
+CertSpec spec(const std::string& cn,
+              const std::string& from,
+              const std::string& until,
+              std::vector<std::string> sans = {},
+              bool ca = false) {
+    return {cn, at(from), at(until), std::move(sans), ca, std::nullopt};
+}
+
+Pki make_pki(const std::string& leaf_from = "2026-01-01T00:00:00Z",
+             const std::string& leaf_until = "2027-01-01T00:00:00Z",
+             const std::string& inter_until = "2030-01-01T00:00:00Z") {
+    Issued root =
+        make_root(spec("Verify Root", "2020-01-01T00:00:00Z", "2040-01-01T00:00:00Z", {}, true));
+    Issued inter =
+        issue(root, spec("Verify Issuing CA", "2021-01-01T00:00:00Z", inter_until, {}, true));
+    Issued leaf = issue(inter, spec("mail.example.com", leaf_from, leaf_until,
+                                    {"mail.example.com", "*.mx.example.com"}));
+    return {std::move(root), std::move(inter), std::move(leaf)};
+}
+
+class VerifyFixture : public CliFixture {
+public:
+    // Writes the files and runs verify --json; returns the report and the exit code.
+    std::pair<json, int> verify(const std::vector<Certificate>& leaf_file,
+                                const std::vector<Certificate>& chain,
+                                const Certificate& root,
+                                std::vector<std::string> extra = {}) const {
+        write_file(path("leaf.pem"), pem_of(leaf_file));
+        write_file(path("chain.pem"), pem_of(chain));
+        write_file(path("root.pem"), pem_of({root}));
+        std::vector<std::string> args{"verify", "--cert", path("leaf.pem"), "--trust",
+                                      path("root.pem"), "--at", k_at, "--json"};
+        if (!chain.empty()) {
+            args.insert(args.end(), {"--chain", path("chain.pem")});
+        }
+        args.insert(args.end(), extra.begin(), extra.end());
+        const RunResult r = ct(args);
+        INFO("stdout: " << r.out << "\nstderr: " << r.err);
+        REQUIRE((r.exit_code == 0 || r.exit_code == 1));
+        return {json::parse(r.out), r.exit_code};
+    }
+};
+
+std::set<std::string> codes(const json& report, const std::string& severity) {
+    std::set<std::string> out;
+    for (const auto& f : report["findings"]) {
+        if (f["severity"] == severity) {
+            out.insert(f["code"].get<std::string>());
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE_METHOD(VerifyFixture, "verify: a good chain is valid, every certificate ok", "[cli][verify]") {
+    const Pki p = make_pki();
+    const auto [report, rc] = verify({p.leaf.cert}, {p.inter.cert}, p.root.cert,
+                                     {"--hostname", "mail.example.com", "--hostname",
+                                      "a.mx.example.com"});
+    CHECK(rc == 0);
+    CHECK(report["valid"] == true);
+    CHECK(report["findings"].empty());
+    REQUIRE(report["path"].size() == 3);
+    CHECK(report["path"][2]["trust_anchor"] == true);
+    for (const auto& c : report["path"]) {
+        CHECK(c["status"] == "ok");
+    }
+    CHECK(report["names"][1]["presented"] == "DNS:*.mx.example.com");
+
+    // Human output in the appliance's words.
+    write_file(path("root.pem"), pem_of({p.root.cert}));
+    const std::string text = ok({"verify", "--cert", path("leaf.pem"), "--chain",
+                                 path("chain.pem"), "--trust", path("root.pem"), "--at", k_at,
+                                 "--hostname", "mail.example.com"});
+    CHECK_THAT(text, Catch::Contains("Certificate 1 of 3 in chain: CN=mail.example.com"));
+    CHECK_THAT(text, Catch::Contains("Cert VALIDATED: ok"));
+    CHECK_THAT(text, Catch::Contains("Cert Hostname VERIFIED (mail.example.com = DNS:mail.example.com"));
+}
+
+TEST_CASE_METHOD(VerifyFixture, "verify: each chain problem gets its code", "[cli][verify]") {
+    const Pki p = make_pki();
+    SECTION("missing intermediate, naming it") {
+        const auto [report, rc] = verify({p.leaf.cert}, {}, p.root.cert);
+        CHECK(rc == 1);
+        CHECK(codes(report, "error") == std::set<std::string>{"missing-intermediate"});
+        CHECK_THAT(report["findings"][0]["message"].get<std::string>(),
+                   Catch::Contains("Verify Issuing CA"));
+    }
+    SECTION("duplicated intermediate: valid, with a warning") {
+        const auto [report, rc] = verify({p.leaf.cert}, {p.inter.cert, p.inter.cert}, p.root.cert);
+        CHECK(rc == 0);
+        CHECK(codes(report, "warning") == std::set<std::string>{"duplicate-certificate"});
+    }
+    SECTION("reverse order") {
+        const Issued inter2 = issue(p.inter, spec("Verify Sub CA", "2021-01-01T00:00:00Z",
+                                                  "2030-01-01T00:00:00Z", {}, true));
+        const Issued leaf2 = issue(inter2, spec("mail.example.com", "2026-01-01T00:00:00Z",
+                                                "2027-01-01T00:00:00Z", {"mail.example.com"}));
+        const auto [report, rc] = verify({leaf2.cert}, {p.root.cert, p.inter.cert, inter2.cert},
+                                         p.root.cert);
+        CHECK(rc == 0);
+        CHECK(codes(report, "warning").count("wrong-order") == 1);
+        CHECK(report["path"].size() == 4);
+    }
+    SECTION("unrelated extra certificate") {
+        const Issued other = make_root(spec("Unrelated Root", "2020-01-01T00:00:00Z",
+                                            "2040-01-01T00:00:00Z", {}, true));
+        const auto [report, rc] = verify({p.leaf.cert}, {p.inter.cert, other.cert}, p.root.cert);
+        CHECK(rc == 0);
+        CHECK(codes(report, "warning") == std::set<std::string>{"unrelated-certificate"});
+    }
+    SECTION("expired leaf") {
+        const Pki q = make_pki("2025-01-01T00:00:00Z", "2026-01-01T00:00:00Z");
+        const auto [report, rc] = verify({q.leaf.cert}, {q.inter.cert}, q.root.cert);
+        CHECK(rc == 1);
+        CHECK(codes(report, "error") == std::set<std::string>{"expired"});
+        CHECK(report["path"][0]["problems"] == json::array({"expired"}));
+    }
+    SECTION("expired intermediate") {
+        const Pki q = make_pki("2025-01-01T00:00:00Z", "2027-01-01T00:00:00Z",
+                               "2026-03-01T00:00:00Z");
+        const auto [report, rc] = verify({q.leaf.cert}, {q.inter.cert}, q.root.cert);
+        CHECK(rc == 1);
+        CHECK(codes(report, "error") == std::set<std::string>{"expired"});
+        CHECK(report["path"][1]["problems"] == json::array({"expired"}));
+    }
+    SECTION("not-yet-valid leaf") {
+        const Pki q = make_pki("2026-07-01T00:00:00Z", "2027-07-01T00:00:00Z");
+        const auto [report, rc] = verify({q.leaf.cert}, {q.inter.cert}, q.root.cert);
+        CHECK(rc == 1);
+        CHECK(codes(report, "error") == std::set<std::string>{"not-yet-valid"});
+    }
+    SECTION("host name that matches the CN but not the SANs") {
+        const Issued leaf = issue(p.inter, spec("mail.example.com", "2026-01-01T00:00:00Z",
+                                                "2027-01-01T00:00:00Z", {"smtp.example.com"}));
+        const auto [report, rc] = verify({leaf.cert}, {p.inter.cert}, p.root.cert,
+                                         {"--hostname", "mail.example.com"});
+        CHECK(rc == 1);
+        CHECK(codes(report, "error") == std::set<std::string>{"hostname-mismatch"});
+        CHECK(report["names"][0]["matched"] == false);
+    }
+    SECTION("wildcard one label too deep") {
+        const auto [report, rc] = verify({p.leaf.cert}, {p.inter.cert}, p.root.cert,
+                                         {"--hostname", "a.b.mx.example.com"});
+        CHECK(rc == 1);
+        CHECK(codes(report, "error") == std::set<std::string>{"hostname-mismatch"});
+    }
+    SECTION("self-signed leaf: works for TLS, not verifiable") {
+        const Issued self = make_root(spec("mail.example.com", "2026-01-01T00:00:00Z",
+                                           "2027-01-01T00:00:00Z", {"mail.example.com"}));
+        const auto [report, rc] = verify({self.cert}, {}, p.root.cert);
+        CHECK(rc == 1);
+        CHECK(codes(report, "error") == std::set<std::string>{"self-signed-leaf"});
+        CHECK_THAT(report["findings"][0]["message"].get<std::string>(),
+                   Catch::Contains("works for TLS encryption"));
+    }
+    SECTION("leaf signed by an untrusted root") {
+        const Pki other = make_pki();
+        const auto [report, rc] = verify({other.leaf.cert}, {other.inter.cert, other.root.cert},
+                                         p.root.cert);
+        CHECK(rc == 1);
+        CHECK(codes(report, "error") == std::set<std::string>{"untrusted-root"});
+    }
+    SECTION("leaf for the wrong purpose") {
+        CertSpec s = spec("mail.example.com", "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z",
+                          {"mail.example.com"});
+        s.eku = "clientAuth";
+        const Issued client = issue(p.inter, s);
+        const auto [report, rc] = verify({client.cert}, {p.inter.cert}, p.root.cert);
+        CHECK(rc == 1);
+        CHECK(codes(report, "error") == std::set<std::string>{"wrong-purpose"});
+        // ... which is right for a client certificate.
+        const auto [as_client, rc2] = verify({client.cert}, {p.inter.cert}, p.root.cert,
+                                             {"--purpose", "client"});
+        CHECK(rc2 == 0);
+    }
+}
+
+TEST_CASE_METHOD(VerifyFixture, "verify: a store entry, and bad input", "[cli][verify]") {
+    const Pki p = make_pki();
+    SECTION("no input at all is a usage error") {
+        const RunResult r = ct({"verify"});
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("--cert"));
+    }
+    SECTION("a file that is not a certificate") {
+        write_file(path("junk.pem"), "not a certificate\n");
+        const RunResult r = ct({"verify", "--cert", path("junk.pem")});
+        CHECK(r.exit_code == 4);
+    }
+    SECTION("a bad --at") {
+        write_file(path("leaf.pem"), pem_of({p.leaf.cert}));
+        const RunResult r = ct({"verify", "--cert", path("leaf.pem"), "--at", "yesterday"});
+        CHECK(r.exit_code == 2);
+    }
+}
+
+TEST_CASE_METHOD(VerifyFixture, "verify --batch: one line per certificate, in input order",
+                 "[cli][verify][batch]") {
+    const Pki p = make_pki();
+    const auto batch = dir / "batch";
+    std::filesystem::create_directories(batch);
+    for (int i = 0; i < 40; ++i) {
+        const bool expired = i % 10 == 3;
+        const Issued leaf = issue(p.inter, spec(fmt::format("host{:02}.example.com", i),
+                                                expired ? "2025-01-01T00:00:00Z"
+                                                        : "2026-01-01T00:00:00Z",
+                                                expired ? "2026-01-01T00:00:00Z"
+                                                        : "2027-01-01T00:00:00Z",
+                                                {fmt::format("host{:02}.example.com", i)}));
+        write_file((batch / fmt::format("leaf{:02}.pem", i)).string(), pem_of({leaf.cert}));
+    }
+    write_file((batch / "leaf99.pem").string(), "garbage\n");
+    write_file(path("chain.pem"), pem_of({p.inter.cert}));
+    write_file(path("root.pem"), pem_of({p.root.cert}));
+    for (const std::string jobs : {"1", "2"}) {
+        const RunResult r = ct({"verify", "--batch", batch.string(), "--chain", path("chain.pem"),
+                                "--trust", path("root.pem"), "--at", k_at, "--json", "--jobs",
+                                jobs});
+        INFO(r.err);
+        CHECK(r.exit_code == 1);
+        std::istringstream lines{r.out};
+        std::string line;
+        int n = 0;
+        while (std::getline(lines, line)) {
+            const json j = json::parse(line);
+            if (n == 40) {
+                CHECK(j["error"] == true);
+            } else {
+                CHECK_THAT(j["file"].get<std::string>(),
+                           Catch::EndsWith(fmt::format("leaf{:02}.pem", n)));
+                CHECK(j["valid"] == (n % 10 != 3));
+                if (n % 10 == 3) {
+                    CHECK(j["codes"] == json::array({"expired"}));
+                }
+            }
+            ++n;
+        }
+        CHECK(n == 41);
+    }
+}
+
+namespace {
+
+// A one-shot HTTP server on 127.0.0.1 serving `body` for any request.
+class OneShotHttp {
+public:
+    explicit OneShotHttp(std::string body) : m_body(std::move(body)) {
+        m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::bind(m_fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
+        socklen_t len = sizeof(a);
+        REQUIRE(::getsockname(m_fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+        m_port = ntohs(a.sin_port);
+        REQUIRE(::listen(m_fd, 4) == 0);
+        m_thread = std::thread([this] {
+            const int c = ::accept(m_fd, nullptr, nullptr);
+            if (c < 0) {
+                return;
+            }
+            std::array<char, 4096> buf{};
+            static_cast<void>(::recv(c, buf.data(), buf.size(), 0));
+            const std::string resp = "HTTP/1.0 200 OK\r\nContent-Type: application/pkix-cert\r\n"
+                                     "Content-Length: " +
+                                     std::to_string(m_body.size()) + "\r\n\r\n" + m_body;
+            static_cast<void>(::send(c, resp.data(), resp.size(), MSG_NOSIGNAL));
+            ::close(c);
+        });
+    }
+    ~OneShotHttp() {
+        ::shutdown(m_fd, SHUT_RDWR);
+        ::close(m_fd);
+        m_thread.join();
+    }
+    OneShotHttp(const OneShotHttp&) = delete;
+    OneShotHttp& operator=(const OneShotHttp&) = delete;
+    [[nodiscard]] int port() const { return m_port; }
+
+private:
+    std::string m_body;
+    int m_fd{-1};
+    int m_port{0};
+    std::thread m_thread;
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(VerifyFixture, "fix-chain: orders, de-duplicates, drops strays, names the gap",
+                 "[cli][fix-chain]") {
+    const Pki p = make_pki("2026-01-01T00:00:00Z", "2036-01-01T00:00:00Z");
+    const Issued stray = make_root(spec("Stray Root", "2020-01-01T00:00:00Z",
+                                        "2040-01-01T00:00:00Z", {}, true));
+    write_file(path("mess.pem"),
+               pem_of({p.root.cert, p.inter.cert, stray.cert, p.leaf.cert, p.inter.cert}));
+    write_file(path("root.pem"), pem_of({p.root.cert}));
+    const RunResult r = ct({"fix-chain", "--cert", path("mess.pem"), "--trust", path("root.pem"),
+                            "-o", path("fixed.pem")});
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    const auto fixed = Certificate::parse_all(read_file(path("fixed.pem")), "fixed");
+    REQUIRE(fixed.size() == 2);
+    CHECK(fixed[0].same_as(p.leaf.cert));
+    CHECK(fixed[1].same_as(p.inter.cert));
+    CHECK_THAT(r.err, Catch::Contains("duplicate-certificate"));
+    CHECK_THAT(r.err, Catch::Contains("unrelated-certificate"));
+    // openssl agrees the fixed file verifies.
+    CHECK_THAT(openssl({"verify", "-attime", "1780000000", "-CAfile", path("root.pem"),
+                        "-untrusted", path("fixed.pem"), path("fixed.pem")}),
+               Catch::Contains("OK"));
+
+    SECTION("a missing intermediate is named, then fetched over AIA from a loopback server") {
+        // A leaf whose AIA points at the loopback server that serves the intermediate (DER).
+        OneShotHttp server{p.inter.cert.to_der()};
+        write_file(path("aia.cnf"),
+                   fmt::format("basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
+                               "subjectAltName=DNS:mail.example.com\n"
+                               "authorityInfoAccess=caIssuers;URI:http://127.0.0.1:{}/ca.der\n",
+                               server.port()));
+        write_file(path("inter.pem"), pem_of({p.inter.cert}));
+        write_file(path("inter.key"), std::string{p.inter.key.to_pem().view()});
+        openssl({"req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                 "-nodes", "-keyout", path("aia.key"), "-out", path("aia.csr"), "-subj",
+                 "/CN=mail.example.com"});
+        openssl({"x509", "-req", "-in", path("aia.csr"), "-CA", path("inter.pem"), "-CAkey",
+                 path("inter.key"), "-set_serial", "7", "-days", "30", "-extfile",
+                 path("aia.cnf"), "-out", path("aia-leaf.pem")});
+        const RunResult missing = ct({"fix-chain", "--cert", path("aia-leaf.pem"), "--trust",
+                                      path("root.pem"), "--json"});
+        CHECK(missing.exit_code == 1);
+        CHECK_THAT(missing.out, Catch::Contains("missing-intermediate"));
+        const RunResult fetched = ct({"fix-chain", "--cert", path("aia-leaf.pem"), "--trust",
+                                      path("root.pem"), "--aia", "--json"});
+        INFO(fetched.err);
+        CHECK(fetched.exit_code == 0);
+        const json j = json::parse(fetched.out);
+        CHECK(j["complete"] == true);
+        REQUIRE(j["chain"].size() == 2);
+        CHECK(j["chain"][1]["subject"] == "CN=Verify Issuing CA");
+    }
+}
