@@ -69,12 +69,21 @@ std::string name_entry(const X509_NAME* name, int nid) {
     return {reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(len)};
 }
 
+// Seconds since the epoch as a TimePoint, clamped to what it can hold (nanoseconds: years
+// 1678..2262). RFC 5280's "no expiry" date 9999-12-31 becomes 2262-04-11.
+TimePoint from_seconds(std::time_t secs) {
+    using namespace std::chrono;
+    constexpr auto max = duration_cast<seconds>(TimePoint::duration::max()).count() - 1;
+    constexpr auto min = duration_cast<seconds>(TimePoint::duration::min()).count() + 1;
+    return system_clock::from_time_t(std::clamp<std::time_t>(secs, min, max));
+}
+
 TimePoint asn1_to_time(const ASN1_TIME* t) {
     std::tm tm{};
     if (ASN1_TIME_to_tm(t, &tm) != 1) {
         ossl::throw_error(Errc::parse, "invalid certificate time");
     }
-    return std::chrono::system_clock::from_time_t(timegm(&tm));
+    return from_seconds(timegm(&tm));
 }
 
 void add_ext(X509* cert, X509V3_CTX* ctx, int nid, const char* value) {
@@ -186,7 +195,7 @@ TimePoint parse_time(std::string_view text) {
             Errc::invalid_argument,
             fmt::format("'{}' is not an RFC 3339 time: write e.g. 2026-06-01T00:00:00Z", text));
     }
-    return std::chrono::system_clock::from_time_t(timegm(&tm) - offset_seconds);
+    return from_seconds(timegm(&tm) - offset_seconds);
 }
 
 std::string SubjectAltName::to_string() const {
