@@ -77,29 +77,27 @@ private:
         return ossl::bio_to_string(bio.get());
     }
 
-    void fail(std::size_t pos, std::string code, const std::string& why) {
+    // One finding about m_path[pos]; errors name the profile whose rule was broken.
+    void add(std::size_t pos, std::string code, Severity severity, const std::string& why) {
         const Certificate& c = m_path[pos];
-        m_out.push_back({std::move(code),
-                         Severity::error,
-                         fmt::format("{} '{}' {} ({} profile)",
-                                     pos == 0 ? "the certificate" : "CA certificate",
-                                     c.subject(),
-                                     why,
-                                     profile_name(m_options.profile)),
-                         c.subject(),
-                         pos});
+        std::string message = fmt::format("{} '{}' {}",
+                                          pos == 0 ? "the certificate" : "CA certificate",
+                                          c.subject(),
+                                          why);
+        if (severity == Severity::error) {
+            message += fmt::format(" ({} profile)", profile_name(m_options.profile));
+        }
+        m_out.push_back({std::move(code), severity, std::move(message), c.subject(), pos});
     }
 
-    void warn(std::size_t pos, const std::string& why, std::string code = "nonconforming-certificate") {
-        const Certificate& c = m_path[pos];
-        m_out.push_back({std::move(code),
-                         Severity::warning,
-                         fmt::format("{} '{}' {}",
-                                     pos == 0 ? "the certificate" : "CA certificate",
-                                     c.subject(),
-                                     why),
-                         c.subject(),
-                         pos});
+    void fail(std::size_t pos, std::string code, const std::string& why) {
+        add(pos, std::move(code), Severity::error, why);
+    }
+
+    void warn(std::size_t pos,
+              const std::string& why,
+              std::string code = "nonconforming-certificate") {
+        add(pos, std::move(code), Severity::warning, why);
     }
 
     void rfc5280_cert(std::size_t i) {
