@@ -1,5 +1,6 @@
 // AIA caIssuers fetching: a deliberately small HTTP/1.0 GET client (no TLS: RFC 5280 says
 // caIssuers over HTTP; the certificates are signed, so integrity comes from verification).
+#include "net.hpp"
 #include "ossl/ossl.hpp"
 
 #include <certtool/chain.hpp>
@@ -7,46 +8,12 @@
 
 #include <fmt/core.h>
 
-#include <netdb.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include <charconv>
 
-#include <cerrno>
-#include <fcntl.h>
 
 namespace certtool {
 
 namespace {
-
-class Socket {
-public:
-    explicit Socket(int fd) : m_fd(fd) {}
-    Socket(const Socket&) = delete;
-    Socket& operator=(const Socket&) = delete;
-    ~Socket() {
-        if (m_fd >= 0) {
-            ::close(m_fd);
-        }
-    }
-    [[nodiscard]] int fd() const noexcept { return m_fd; }
-
-private:
-    int m_fd;
-};
-
-struct AddrInfoFree {
-    void operator()(addrinfo* p) const noexcept { freeaddrinfo(p); }
-};
-
-bool wait_for(int fd, short events, std::chrono::milliseconds timeout) {
-    pollfd p{fd, events, 0};
-    int rc = 0;
-    do {
-        rc = ::poll(&p, 1, static_cast<int>(timeout.count()));
-    } while (rc < 0 && errno == EINTR);
-    return rc == 1;
-}
 
 struct Url {
     std::string host;
@@ -94,69 +61,33 @@ std::string http_get(const std::string& url, const AiaOptions& options) {
     if (!u) {
         throw Error(Errc::network, "not an http:// URL");
     }
-    addrinfo hints{};
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* raw = nullptr;
-    if (const int rc = getaddrinfo(u->host.c_str(), u->port.c_str(), &hints, &raw); rc != 0) {
-        throw Error(Errc::network, fmt::format("cannot resolve '{}': {}", u->host, gai_strerror(rc)));
-    }
-    std::unique_ptr<addrinfo, AddrInfoFree> addrs{raw};
     std::string last_error = "no address";
-    for (const addrinfo* a = addrs.get(); a != nullptr; a = a->ai_next) {
-        Socket s{::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-                          a->ai_protocol)};
-        if (s.fd() < 0) {
-            continue;
-        }
-        if (::connect(s.fd(), a->ai_addr, a->ai_addrlen) != 0 && errno != EINPROGRESS) {
-            last_error = std::strerror(errno);
-            continue;
-        }
-        int err = 0;
-        socklen_t len = sizeof(err);
-        if (!wait_for(s.fd(), POLLOUT, options.timeout)) {
-            last_error = "connection timed out";
-            continue;
-        }
-        if (::getsockopt(s.fd(), SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
-            last_error = std::strerror(err);
+    unsigned port = 0;
+    const auto* end = u->port.data() + u->port.size();
+    if (const auto [ptr, ec] = std::from_chars(u->port.data(), end, port);
+        ec != std::errc{} || ptr != end || port == 0 || port > 65535) {
+        throw Error(Errc::network, fmt::format("bad port '{}' in {}", u->port, url));
+    }
+    for (const auto& endpoint : net::resolve(u->host, static_cast<std::uint16_t>(port))) {
+        net::Socket s;
+        try {
+            s = net::connect(endpoint, options.timeout);
+        } catch (const Error& e) {
+            last_error = e.what();
             continue;
         }
         const std::string request = fmt::format(
             "GET {} HTTP/1.0\r\nHost: {}\r\nUser-Agent: certtool\r\nAccept: "
             "application/pkix-cert, application/pkcs7-mime\r\nConnection: close\r\n\r\n",
             u->path, u->host);
-        std::string_view pending = request;
-        while (!pending.empty()) {
-            if (!wait_for(s.fd(), POLLOUT, options.timeout)) {
-                throw Error(Errc::network, "timed out sending the request");
-            }
-            const ssize_t n = ::send(s.fd(), pending.data(), pending.size(), MSG_NOSIGNAL);
-            if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
-                continue;
-            }
-            if (n <= 0) {
-                throw Error(Errc::network, fmt::format("send failed: {}", std::strerror(errno)));
-            }
-            pending.remove_prefix(static_cast<std::size_t>(n));
-        }
+        net::send_all(s.fd(), request, options.timeout, "the request");
         std::string response;
-        std::array<char, 16384> buf{};
         for (;;) {
-            if (!wait_for(s.fd(), POLLIN, options.timeout)) {
-                throw Error(Errc::network, "timed out waiting for the response");
-            }
-            const ssize_t n = ::recv(s.fd(), buf.data(), buf.size(), 0);
-            if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
-                continue;
-            }
-            if (n < 0) {
-                throw Error(Errc::network, fmt::format("receive failed: {}", std::strerror(errno)));
-            }
-            if (n == 0) {
+            const std::string chunk = net::receive_some(s.fd(), 16384, options.timeout, "the response");
+            if (chunk.empty()) {
                 break;
             }
-            response.append(buf.data(), static_cast<std::size_t>(n));
+            response += chunk;
             if (response.size() > options.max_bytes + 16384) {
                 throw Error(Errc::network,
                             fmt::format("response larger than {} bytes", options.max_bytes));

@@ -1,0 +1,176 @@
+#include "net.hpp"
+
+#include <certtool/error.hpp>
+
+#include <fmt/core.h>
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+namespace certtool::net {
+
+Socket& Socket::operator=(Socket&& other) noexcept {
+    if (this != &other) {
+        if (m_fd >= 0) {
+            ::close(m_fd);
+        }
+        m_fd = other.m_fd;
+        other.m_fd = -1;
+    }
+    return *this;
+}
+
+Socket::~Socket() {
+    if (m_fd >= 0) {
+        ::close(m_fd);
+    }
+}
+
+std::string Endpoint::address() const {
+    std::array<char, INET6_ADDRSTRLEN> buf{};
+    const void* src = addr.ss_family == AF_INET6
+                          ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_addr)
+                          : static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(&addr)->sin_addr);
+    if (::inet_ntop(addr.ss_family, src, buf.data(), buf.size()) == nullptr) {
+        return "?";
+    }
+    return buf.data();
+}
+
+std::uint16_t Endpoint::port() const {
+    return ntohs(addr.ss_family == AF_INET6
+                     ? reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_port
+                     : reinterpret_cast<const sockaddr_in*>(&addr)->sin_port);
+}
+
+std::vector<Endpoint> literal(const std::string& text, std::uint16_t port) {
+    Endpoint e;
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&e.addr);
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&e.addr);
+    if (::inet_pton(AF_INET, text.c_str(), &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(port);
+        e.length = sizeof(sockaddr_in);
+        return {e};
+    }
+    if (::inet_pton(AF_INET6, text.c_str(), &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons(port);
+        e.length = sizeof(sockaddr_in6);
+        return {e};
+    }
+    return {};
+}
+
+namespace {
+
+struct AddrInfoFree {
+    void operator()(addrinfo* p) const noexcept { freeaddrinfo(p); }
+};
+
+}  // namespace
+
+std::vector<Endpoint> resolve(const std::string& host, std::uint16_t port) {
+    if (auto l = literal(host, port); !l.empty()) {
+        return l;
+    }
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_ADDRCONFIG;
+    addrinfo* raw = nullptr;
+    const std::string service = std::to_string(port);
+    if (const int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &raw); rc != 0) {
+        throw Error(Errc::network, fmt::format("cannot resolve '{}': {}", host, gai_strerror(rc)));
+    }
+    const std::unique_ptr<addrinfo, AddrInfoFree> addrs{raw};
+    std::vector<Endpoint> out;
+    for (const addrinfo* a = addrs.get(); a != nullptr; a = a->ai_next) {
+        Endpoint e;
+        std::memcpy(&e.addr, a->ai_addr, a->ai_addrlen);
+        e.length = a->ai_addrlen;
+        out.push_back(e);
+    }
+    return out;
+}
+
+bool wait_for(int fd, short events, Millis timeout) {
+    pollfd p{fd, events, 0};
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        const auto left = std::chrono::duration_cast<Millis>(deadline - std::chrono::steady_clock::now());
+        const int rc = ::poll(&p, 1, static_cast<int>(std::max<Millis::rep>(left.count(), 0)));
+        if (rc >= 0 || errno != EINTR) {
+            return rc == 1;
+        }
+    }
+}
+
+Socket connect(const Endpoint& to, Millis timeout) {
+    Socket s{::socket(to.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)};
+    if (!s.valid()) {
+        throw Error(Errc::network, fmt::format("cannot create a socket: {}", std::strerror(errno)));
+    }
+    if (::connect(s.fd(), reinterpret_cast<const sockaddr*>(&to.addr), to.length) != 0 &&
+        errno != EINPROGRESS) {
+        throw Error(Errc::network, fmt::format("connection to {} port {} failed: {}", to.address(),
+                                               to.port(), std::strerror(errno)));
+    }
+    if (!wait_for(s.fd(), POLLOUT, timeout)) {
+        throw Error(Errc::network, fmt::format("connection to {} port {} timed out after {} ms",
+                                               to.address(), to.port(), timeout.count()));
+    }
+    int err = 0;
+    socklen_t len = sizeof(err);
+    if (::getsockopt(s.fd(), SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
+        throw Error(Errc::network, fmt::format("connection to {} port {} failed: {}", to.address(),
+                                               to.port(), std::strerror(err)));
+    }
+    return s;
+}
+
+void send_all(int fd, std::string_view data, Millis timeout, std::string_view what) {
+    while (!data.empty()) {
+        if (!wait_for(fd, POLLOUT, timeout)) {
+            throw Error(Errc::network,
+                        fmt::format("timed out after {} ms sending {}", timeout.count(), what));
+        }
+        const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+            continue;
+        }
+        if (n <= 0) {
+            throw Error(Errc::network, fmt::format("sending {} failed: {}", what, std::strerror(errno)));
+        }
+        data.remove_prefix(static_cast<std::size_t>(n));
+    }
+}
+
+std::string receive_some(int fd, std::size_t max, Millis timeout, std::string_view what) {
+    std::string buf(max, '\0');
+    for (;;) {
+        if (!wait_for(fd, POLLIN, timeout)) {
+            throw Error(Errc::network,
+                        fmt::format("timed out after {} ms waiting for {}", timeout.count(), what));
+        }
+        const ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+            continue;
+        }
+        if (n < 0) {
+            throw Error(Errc::network,
+                        fmt::format("receiving {} failed: {}", what, std::strerror(errno)));
+        }
+        buf.resize(static_cast<std::size_t>(n));
+        return buf;
+    }
+}
+
+}  // namespace certtool::net
