@@ -158,6 +158,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
         add_export(app, dispatch);
         add_mail_log(app, dispatch);
         add_verify(app, dispatch);
+        add_check_tls(app, dispatch);
         add_fix_chain(app, dispatch);
 
         try {

@@ -102,5 +102,6 @@ void add_export(CLI::App& app, Dispatch& dispatch);
 void add_mail_log(CLI::App& app, Dispatch& dispatch);
 void add_verify(CLI::App& app, Dispatch& dispatch);
 void add_fix_chain(CLI::App& app, Dispatch& dispatch);
+void add_check_tls(CLI::App& app, Dispatch& dispatch);
 
 }  // namespace certtool::cli

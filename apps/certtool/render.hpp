@@ -4,6 +4,7 @@
 #include "cli.hpp"
 
 #include <certtool/chain.hpp>
+#include <certtool/smtp_probe.hpp>
 #include <certtool/store.hpp>
 
 #include <nlohmann/json.hpp>
@@ -28,6 +29,12 @@ void report_findings(Output& output, const std::vector<ChainFinding>& findings);
 void print_chain_report(std::ostream& out, const ChainReport& report, const TrustStore& trust);
 [[nodiscard]] nlohmann::json batch_item_json(const BatchItem& item);
 [[nodiscard]] std::string batch_item_line(const BatchItem& item);
+
+// check-tls: one probe (phases, chain, findings, policy table) and the MX table.
+[[nodiscard]] nlohmann::json probe_json(const ProbeResult& r, const TrustStore& trust);
+[[nodiscard]] nlohmann::json mx_report_json(const MxReport& report, const TrustStore& trust);
+void print_probe(std::ostream& out, const ProbeResult& r, const TrustStore& trust);
+void print_mx_report(std::ostream& out, const MxReport& report);
 
 // Whole days from now until t (negative once past).
 [[nodiscard]] long days_left(TimePoint t);
