@@ -12,7 +12,7 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   build-essential cmake ninja-build pkg-config \
   libssl-dev openssl libcli11-dev libfmt-dev nlohmann-json3-dev catch2 zlib1g-dev \
-  gnutls-bin default-jre-headless ca-certificates \
+  gnutls-bin default-jre-headless ca-certificates dnsmasq-base \
   postfix swaks libnet-ssleay-perl iproute2 gzip \
   hyperfine >/dev/null
 echo "dependencies installed"

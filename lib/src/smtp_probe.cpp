@@ -201,7 +201,11 @@ private:
 
     std::string receive(Clock::time_point deadline, std::string_view what) {
         if (!m_ssl) {
-            return net::receive_some(m_socket.fd(), 4096, left(deadline), what);
+            if (!net::wait_for(m_socket.fd(), POLLIN, left(deadline))) {
+                throw Error(Errc::network, fmt::format("timed out after {} ms waiting for {}",
+                                                       m_timeout.count(), what));
+            }
+            return net::receive_some(m_socket.fd(), 4096, m_timeout, what);
         }
         std::array<char, 4096> buf{};
         for (;;) {

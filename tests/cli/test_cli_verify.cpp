@@ -271,48 +271,15 @@ TEST_CASE_METHOD(VerifyFixture, "verify --batch: one line per certificate, in in
 
 namespace {
 
-// A one-shot HTTP server on 127.0.0.1 serving `body` for any request.
-class OneShotHttp {
-public:
-    explicit OneShotHttp(std::string body) : m_body(std::move(body)) {
-        m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::bind(m_fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
-        socklen_t len = sizeof(a);
-        REQUIRE(::getsockname(m_fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-        m_port = ntohs(a.sin_port);
-        REQUIRE(::listen(m_fd, 4) == 0);
-        m_thread = std::thread([this] {
-            const int c = ::accept(m_fd, nullptr, nullptr);
-            if (c < 0) {
-                return;
-            }
-            std::array<char, 4096> buf{};
-            static_cast<void>(::recv(c, buf.data(), buf.size(), 0));
-            const std::string resp = "HTTP/1.0 200 OK\r\nContent-Type: application/pkix-cert\r\n"
-                                     "Content-Length: " +
-                                     std::to_string(m_body.size()) + "\r\n\r\n" + m_body;
-            static_cast<void>(::send(c, resp.data(), resp.size(), MSG_NOSIGNAL));
-            ::close(c);
-        });
-    }
-    ~OneShotHttp() {
-        ::shutdown(m_fd, SHUT_RDWR);
-        ::close(m_fd);
-        m_thread.join();
-    }
-    OneShotHttp(const OneShotHttp&) = delete;
-    OneShotHttp& operator=(const OneShotHttp&) = delete;
-    [[nodiscard]] int port() const { return m_port; }
-
-private:
-    std::string m_body;
-    int m_fd{-1};
-    int m_port{0};
-    std::thread m_thread;
-};
+// Serves `body` as a 200 response to any HTTP request.
+std::function<void(int)> http_serving(std::string body) {
+    return [body = std::move(body)](int fd) {
+        while (read_line(fd).size() > 2) {  // the request, up to its blank line
+        }
+        send_text(fd, "HTTP/1.0 200 OK\r\nContent-Type: application/pkix-cert\r\nContent-Length: " +
+                          std::to_string(body.size()) + "\r\n\r\n" + body);
+    };
+}
 
 }  // namespace
 
@@ -341,7 +308,7 @@ TEST_CASE_METHOD(VerifyFixture, "fix-chain: orders, de-duplicates, drops strays,
 
     SECTION("a missing intermediate is named, then fetched over AIA from a loopback server") {
         // A leaf whose AIA points at the loopback server that serves the intermediate (DER).
-        OneShotHttp server{p.inter.cert.to_der()};
+        const LoopbackServer server{http_serving(p.inter.cert.to_der())};
         write_file(path("aia.cnf"),
                    fmt::format("basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
                                "subjectAltName=DNS:mail.example.com\n"

@@ -7,10 +7,13 @@
 #include <catch2/catch.hpp>
 #include <openssl/rand.h>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -289,6 +292,52 @@ Issued sign(const CertSpec& spec,
 }
 
 }  // namespace
+
+LoopbackServer::LoopbackServer(std::function<void(int fd)> handler)
+    : m_handler(std::move(handler)) {
+    m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(m_fd >= 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(m_fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
+    socklen_t len = sizeof(a);
+    REQUIRE(::getsockname(m_fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+    m_port = ntohs(a.sin_port);
+    REQUIRE(::listen(m_fd, 16) == 0);
+    m_thread = std::thread([this] {
+        for (;;) {
+            const int c = ::accept4(m_fd, nullptr, nullptr, SOCK_CLOEXEC);
+            if (c < 0) {
+                return;  // shut down
+            }
+            m_handler(c);
+            ::close(c);
+        }
+    });
+}
+
+LoopbackServer::~LoopbackServer() {
+    ::shutdown(m_fd, SHUT_RDWR);  // wakes accept()
+    m_thread.join();
+    ::close(m_fd);
+}
+
+std::string read_line(int fd) {
+    std::string line;
+    char c = 0;
+    while (::recv(fd, &c, 1, 0) == 1) {
+        line += c;
+        if (c == '\n') {
+            break;
+        }
+    }
+    return line;
+}
+
+void send_text(int fd, const std::string& text) {
+    static_cast<void>(::send(fd, text.data(), text.size(), MSG_NOSIGNAL));
+}
 
 Issued make_root(const CertSpec& spec) {
     PrivateKey key = PrivateKey::generate(KeyType::ec_p256);

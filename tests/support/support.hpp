@@ -5,9 +5,11 @@
 #include <certtool/key.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace certtool::test {
@@ -64,6 +66,31 @@ void write_file(const std::filesystem::path& p, const std::string& data);
 
 // The corpora directory (../shared/corpora); REQUIREs it to exist.
 [[nodiscard]] std::filesystem::path corpora_dir();
+
+// A TCP server on 127.0.0.1 (an ephemeral port) that runs `handler` on each connection it
+// accepts, one at a time, in a background thread, until it is destroyed. The handler owns
+// nothing: the connection is closed after it returns.
+class LoopbackServer {
+public:
+    explicit LoopbackServer(std::function<void(int fd)> handler);
+    LoopbackServer(const LoopbackServer&) = delete;
+    LoopbackServer& operator=(const LoopbackServer&) = delete;
+    LoopbackServer(LoopbackServer&&) = delete;
+    LoopbackServer& operator=(LoopbackServer&&) = delete;
+    ~LoopbackServer();
+
+    [[nodiscard]] int port() const noexcept { return m_port; }
+
+private:
+    std::function<void(int)> m_handler;
+    int m_fd{-1};
+    int m_port{0};
+    std::thread m_thread;
+};
+
+// Reads one line (up to LF) from fd; "" at end of stream.
+[[nodiscard]] std::string read_line(int fd);
+void send_text(int fd, const std::string& text);
 
 // A CA or end-entity certificate with its key.
 struct Issued {

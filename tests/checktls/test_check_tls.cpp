@@ -1,0 +1,464 @@
+// certtool check-tls against real peers: one private Postfix instance with a listener per
+// scenario and a dnsmasq for --mx (tests/postfix/tls-fixture.sh, started once per test run as
+// a CTest fixture), plus scripted loopback servers for what Postfix will not do (no banner, a
+// garbage banner, no ESMTP). Validation time is fixed; nothing depends on today's date.
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sys/stat.h>
+
+#include <unistd.h>
+
+using namespace certtool;
+using namespace certtool::test;
+using nlohmann::json;
+
+namespace {
+
+const std::string k_at = "2026-06-01T00:00:00Z";
+const std::filesystem::path k_fixture_dir = CHECK_TLS_FIXTURE_DIR;
+
+// fixture.env as written by tls-fixture.sh.
+struct Fixture {
+    std::string port;
+    std::string dns;  // 127.0.0.1:PORT
+    std::filesystem::path pki;
+};
+
+const Fixture& fixture() {
+    static const Fixture f = [] {
+        std::ifstream in(k_fixture_dir / "fixture.env");
+        INFO("no Postfix fixture at " << k_fixture_dir
+                                      << ": run the tests through ctest (fixture check_tls.start)");
+        REQUIRE(in.good());
+        std::map<std::string, std::string> env;
+        for (std::string line; std::getline(in, line);) {
+            if (const auto eq = line.find('='); eq != std::string::npos) {
+                env[line.substr(0, eq)] = line.substr(eq + 1);
+            }
+        }
+        return Fixture{env["PORT"], "127.0.0.1:" + env["DNS_PORT"], env["PKI"]};
+    }();
+    return f;
+}
+
+std::string listener(int last_octet, int port_offset = 0) {
+    return fmt::format("127.0.0.{}:{}", last_octet, std::stoi(fixture().port) + port_offset);
+}
+
+std::string root_pem() { return (fixture().pki / "root.pem").string(); }
+
+struct Probe {
+    RunResult run;
+    json report;
+};
+
+// check-tls --json with the fixed time and the test root; extra arguments appended.
+Probe check(std::vector<std::string> args) {
+    args.insert(args.begin(), "check-tls");
+    args.insert(args.end(), {"--trust", root_pem(), "--at", k_at, "--json"});
+    if (std::find(args.begin(), args.end(), "--timeout") == args.end()) {
+        args.insert(args.end(), {"--timeout", "5"});
+    }
+    Probe p{run_certtool(args), {}};
+    INFO("certtool " << fmt::format("{}", fmt::join(args, " ")) << "\nstderr: " << p.run.err);
+    REQUIRE((p.run.exit_code == 0 || p.run.exit_code == 1));
+    p.report = json::parse(p.run.out);
+    return p;
+}
+
+std::set<std::string> codes(const json& host) {
+    std::set<std::string> out;
+    for (const auto& f : host["findings"]) {
+        out.insert(f["code"].get<std::string>());
+    }
+    return out;
+}
+
+const json& step(const json& host, const std::string& name) {
+    for (const auto& s : host["steps"]) {
+        if (s["name"] == name) {
+            return s;
+        }
+    }
+    FAIL("no step " << name << " in " << host["steps"].dump());
+    throw std::logic_error("unreachable");
+}
+
+std::string policy(const json& host, const std::string& mode) {
+    return host["policy"][mode]["result"].get<std::string>();
+}
+
+int exit_for_policy(const std::string& target, const std::string& mode,
+                    std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"check-tls", target, "--trust", root_pem(), "--at", k_at,
+                                  "--timeout", "5", "--policy", mode};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_certtool(args).exit_code;
+}
+
+std::string fingerprint(const std::string& pem_file) {
+    return Certificate::load_all(fixture().pki / pem_file).front().sha256_fingerprint();
+}
+
+}  // namespace
+
+// Not a test: the CTest fixture setup (check_tls.start) runs this to write the PKI and start
+// Postfix and dnsmasq; check_tls.stop stops them.
+TEST_CASE("check-tls fixture: PKI and peers", "[.fixture-start]") {
+    const auto pki = k_fixture_dir / "pki";
+    std::filesystem::create_directories(pki);
+    const CertSpec root_spec{"certtool test root", at("2020-01-01T00:00:00Z"),
+                             at("2050-01-01T00:00:00Z"), {}, true, std::nullopt};
+    const auto root = make_root(root_spec);
+    const auto inter = issue(root, {"certtool test issuing CA", at("2020-01-01T00:00:00Z"),
+                                    at("2050-01-01T00:00:00Z"), {}, true, std::nullopt});
+    const std::vector<std::string> names{"mx1.example.test", "mail.example.test",
+                                         "*.many.example.test"};
+    const auto good = issue(inter, {"mx1.example.test", at("2024-01-01T00:00:00Z"),
+                                    at("2049-01-01T00:00:00Z"), names, false, "serverAuth"});
+    const auto expired = issue(inter, {"mx1.example.test", at("2020-01-01T00:00:00Z"),
+                                       at("2021-01-01T00:00:00Z"), names, false, "serverAuth"});
+    write_file(pki / "root.pem", root.cert.to_pem());
+    write_file(pki / "inter.pem", inter.cert.to_pem());
+    write_file(pki / "good.pem", good.cert.to_pem());
+    write_file(pki / "expired.pem", expired.cert.to_pem());
+    const auto old_mask = ::umask(077);  // keys: never readable by others, not even briefly
+    write_file(pki / "good.key", std::string{good.key.to_pem().view()});
+    write_file(pki / "expired.key", std::string{expired.key.to_pem().view()});
+    ::umask(old_mask);
+    const RunResult r = run({"bash", std::string{CERTTOOL_SOURCE_DIR} + "/tests/postfix/tls-fixture.sh",
+                             "start", k_fixture_dir.string(), pki.string()});
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+}
+
+TEST_CASE("check-tls (a): good chain over STARTTLS is verified; every mode delivers encrypted",
+          "[check-tls][postfix]") {
+    const Probe p = check({listener(2), "--starttls", "smtp", "--hostname", "mx1.example.test",
+                           "--from", "postmaster@example.test"});
+    const json& h = p.report;
+    CHECK(p.run.exit_code == 0);
+    CHECK(h["outcome"] == "V");
+    CHECK(h["esmtp"] == true);
+    CHECK(h["starttls_offered"] == true);
+    CHECK_THAT(h["banner"].get<std::string>(), Catch::StartsWith("220 mx1.example.test ESMTP"));
+    CHECK(h["tls"]["protocol"] == "TLSv1.3");
+    CHECK(h["tls"]["bits"].get<int>() >= 128);
+    REQUIRE(h["served_chain"].size() == 2);
+    CHECK(h["served_chain"][0]["sha256_fingerprint"] == fingerprint("good.pem"));
+    CHECK(h["served_chain"][1]["sha256_fingerprint"] == fingerprint("inter.pem"));
+    CHECK(h["chain"]["valid"] == true);
+    CHECK(h["chain"]["path"].size() == 3);
+    for (const std::string s : {"connect", "banner", "ehlo", "starttls", "tls-handshake", "verify",
+                                "ehlo-tls", "mail-from", "quit"}) {
+        INFO(s);
+        CHECK(step(h, s)["status"] == "ok");
+        CHECK(step(h, s)["ms"].get<double>() >= 0);
+    }
+    CHECK(h["summary"] == json{{"connect", true}, {"helo", true}, {"tls", true}, {"cert", true},
+                               {"secure", true}, {"from", true}});
+    CHECK(h["confidence"] == 100);
+    CHECK(policy(h, "None") == "clear");
+    CHECK(policy(h, "Preferred") == "encrypted");
+    CHECK(policy(h, "Required") == "encrypted");
+    CHECK(policy(h, "Preferred-Verify") == "encrypted, verified");
+    CHECK(policy(h, "Required-Verify") == "encrypted, verified");
+    for (const std::string mode : {"none", "preferred", "required", "preferred-verify",
+                                   "required-verify"}) {
+        INFO(mode);
+        CHECK(exit_for_policy(listener(2), mode, {"--hostname", "mx1.example.test"}) == 0);
+    }
+    // The EHLO name is never "localhost" (an FQDN, or our address literal).
+    const std::string ehlo = h["ehlo_name"].get<std::string>();
+    CHECK(ehlo.find('.') != std::string::npos);
+    CHECK(ehlo.rfind("localhost", 0) == std::string::npos);
+
+    // Human output: the phases, the chain with its statuses, the policy table.
+    const RunResult text = run_certtool({"check-tls", listener(2), "--trust", root_pem(), "--at",
+                                         k_at, "--hostname", "mx1.example.test"});
+    CHECK(text.exit_code == 0);
+    CHECK_THAT(text.out, Catch::Contains("tls-handshake  ok"));
+    CHECK_THAT(text.out, Catch::Contains("Certificate 1 of 3 in chain: CN=mx1.example.test"));
+    CHECK_THAT(text.out, Catch::Contains("Cert VALIDATED: ok"));
+    CHECK_THAT(text.out, Catch::Contains("Cert Hostname VERIFIED (mx1.example.test = DNS:mx1"));
+    CHECK_THAT(text.out, Catch::Contains("Required-Verify   encrypted, verified"));
+}
+
+TEST_CASE("check-tls (a'): implicit TLS (--tls, port-465 style)", "[check-tls][postfix]") {
+    const Probe p = check({listener(2, 1), "--tls", "--hostname", "mx1.example.test"});
+    CHECK(p.run.exit_code == 0);
+    CHECK(p.report["mode"] == "tls");
+    CHECK(p.report["outcome"] == "V");
+    CHECK(step(p.report, "tls-handshake")["status"] == "ok");
+    CHECK(p.report["steps"][1]["name"] == "tls-handshake");  // before the banner
+    CHECK_THAT(p.report["banner"].get<std::string>(), Catch::StartsWith("220 "));
+    // The same port spoken to with STARTTLS is not SMTP in clear: the handshake never starts.
+    const Probe wrong = check({listener(2, 1), "--starttls", "smtp", "--timeout", "2"});
+    CHECK(wrong.run.exit_code == 1);
+    CHECK(wrong.report["outcome"] == "X");
+}
+
+TEST_CASE("check-tls (b): STARTTLS not advertised; Required fails, Preferred delivers in clear",
+          "[check-tls][postfix]") {
+    const Probe p = check({listener(3), "--hostname", "mx1.example.test"});
+    const json& h = p.report;
+    CHECK(p.run.exit_code == 1);
+    CHECK(h["outcome"] == "B");
+    CHECK(h["esmtp"] == true);
+    CHECK(h["starttls_offered"] == false);
+    CHECK(codes(h).count("starttls-not-offered") == 1);
+    CHECK(step(h, "starttls")["status"] == "skipped");
+    CHECK(h["tls"].is_null());
+    CHECK(policy(h, "Preferred") == "clear");
+    CHECK(policy(h, "Preferred-Verify") == "clear");
+    CHECK(policy(h, "Required") == "not delivered");
+    CHECK(policy(h, "Required-Verify") == "not delivered");
+    CHECK(exit_for_policy(listener(3), "preferred") == 0);
+    CHECK(exit_for_policy(listener(3), "required") == 1);
+    CHECK(exit_for_policy(listener(3), "required-verify") == 1);
+}
+
+TEST_CASE("check-tls (c): STARTTLS answered 454 is reported", "[check-tls][postfix]") {
+    const Probe p = check({listener(4), "--hostname", "mx1.example.test"});
+    const json& h = p.report;
+    CHECK(p.run.exit_code == 1);
+    CHECK(h["outcome"] == "B");
+    CHECK(h["starttls_offered"] == true);
+    CHECK(codes(h).count("starttls-refused") == 1);
+    CHECK(step(h, "starttls")["status"] == "failed");
+    CHECK_THAT(step(h, "starttls")["detail"].get<std::string>(), Catch::Contains("454 4.7.0"));
+    CHECK(step(h, "quit")["status"] == "ok");  // the session went on in clear
+    CHECK(policy(h, "Preferred") == "clear");
+    CHECK(policy(h, "Required") == "not delivered");
+}
+
+TEST_CASE("check-tls (d): handshake failure after the 220 to STARTTLS", "[check-tls][postfix]") {
+    const Probe p = check({listener(5), "--hostname", "mx1.example.test"});
+    const json& h = p.report;
+    CHECK(p.run.exit_code == 1);
+    CHECK(h["outcome"] == "A");
+    CHECK(step(h, "starttls")["status"] == "ok");
+    CHECK_THAT(step(h, "starttls")["detail"].get<std::string>(), Catch::StartsWith("220"));
+    CHECK(step(h, "tls-handshake")["status"] == "failed");
+    CHECK(codes(h).count("handshake-failed") == 1);
+    CHECK(policy(h, "None") == "clear");
+    CHECK(policy(h, "Preferred") == "not delivered");  // no fallback after the 220
+    CHECK(policy(h, "Required") == "not delivered");
+    CHECK(exit_for_policy(listener(5), "none") == 0);
+    CHECK(exit_for_policy(listener(5), "preferred") == 1);
+}
+
+TEST_CASE("check-tls (e): expired leaf, wrong host name, missing intermediate",
+          "[check-tls][postfix]") {
+    struct Case {
+        std::string target;
+        std::string hostname;
+        std::string code;
+    };
+    for (const auto& c : {Case{listener(6), "mx1.example.test", "expired"},
+                          Case{listener(2), "wrong.example.test", "hostname-mismatch"},
+                          Case{listener(7), "mx1.example.test", "missing-intermediate"}}) {
+        INFO(c.code);
+        const Probe p = check({c.target, "--hostname", c.hostname});
+        const json& h = p.report;
+        CHECK(p.run.exit_code == 1);
+        CHECK(h["outcome"] == "U");
+        CHECK(codes(h).count(c.code) == 1);
+        CHECK(h["chain"]["valid"] == false);
+        CHECK(h["summary"]["tls"] == true);
+        CHECK(h["summary"]["secure"] == false);
+        CHECK(h["summary"]["cert"] == (c.code == "hostname-mismatch"));
+        CHECK(policy(h, "Required") == "encrypted");
+        CHECK(policy(h, "Preferred-Verify") == "encrypted, unverified");
+        CHECK(policy(h, "Required-Verify") == "not delivered");
+        CHECK(exit_for_policy(c.target, "required", {"--hostname", c.hostname}) == 0);
+        CHECK(exit_for_policy(c.target, "required-verify", {"--hostname", c.hostname}) == 1);
+    }
+}
+
+TEST_CASE("check-tls (f): --mx with two MX hosts, one good one broken", "[check-tls][postfix]") {
+    const std::vector<std::string> dns{"--dns-server", fixture().dns, "--port", fixture().port};
+    std::vector<std::string> args{"--mx", "example.test"};
+    args.insert(args.end(), dns.begin(), dns.end());
+    const Probe p = check(args);
+    const json& r = p.report;
+    CHECK(p.run.exit_code == 1);  // not every host is verified
+    CHECK(r["domain"] == "example.test");
+    CHECK(r["implicit_mx"] == false);
+    REQUIRE(r["hosts"].size() == 2);
+    CHECK(r["hosts"][0]["host"] == "mx1.example.test");
+    CHECK(r["hosts"][0]["mx_preference"] == 10);
+    CHECK(r["hosts"][0]["address"] == "127.0.0.2");
+    CHECK(r["hosts"][0]["outcome"] == "V");
+    CHECK(r["hosts"][0]["confidence"] == 100);
+    CHECK(r["hosts"][1]["host"] == "mx2.example.test");
+    CHECK(r["hosts"][1]["outcome"] == "B");
+    CHECK(r["hosts"][1]["confidence"] == 40);  // connect 20 + EHLO 20
+    CHECK(r["confidence"] == 70);
+    CHECK(r["policy"]["Required-Verify"]["result"] == "encrypted, verified");  // via mx1
+
+    std::vector<std::string> text_args{"check-tls", "--mx", "example.test", "--trust", root_pem(),
+                                       "--at", k_at};
+    text_args.insert(text_args.end(), dns.begin(), dns.end());
+    const RunResult text = run_certtool(text_args);
+    CHECK_THAT(text.out, Catch::Contains("mx1.example.test"));
+    CHECK_THAT(text.out, Catch::Matches(R"((.|\n)*10 +mx1\.example\.test +127\.0\.0\.2 +OK +OK +OK +OK +OK +- +V +100%(.|\n)*)"));
+    CHECK_THAT(text.out, Catch::Matches(R"((.|\n)*20 +mx2\.example\.test +127\.0\.0\.3 +OK +OK +FAIL +FAIL +FAIL +- +B +40%(.|\n)*)"));
+    CHECK_THAT(text.out, Catch::Matches(R"((.|\n)*Average +100% +100% +50% +50% +50% +- +70%(.|\n)*)"));
+    CHECK_THAT(text.out, Catch::Contains("Confidence factor: 70%"));
+
+    // A host given by name: resolved through the same DNS server; its name is the expected one.
+    const Probe by_name = check({"mx1.example.test:" + fixture().port, "--dns-server", fixture().dns});
+    CHECK(by_name.run.exit_code == 0);
+    CHECK(by_name.report["address"] == "127.0.0.2");
+    CHECK(by_name.report["chain"]["names"][0]["name"] == "DNS:mx1.example.test");
+    const Probe other_name =
+        check({"mx2.example.test:" + fixture().port, "--dns-server", fixture().dns});
+    CHECK(other_name.report["address"] == "127.0.0.3");
+
+    // A domain with no MX falls back to its own address (RFC 5321 5.1); a null MX accepts no mail.
+    std::vector<std::string> nomx{"--mx", "nomx.example.test", "--hostname", "mx1.example.test"};
+    nomx.insert(nomx.end(), dns.begin(), dns.end());
+    const Probe implicit = check(nomx);
+    CHECK(implicit.report["implicit_mx"] == true);
+    REQUIRE(implicit.report["hosts"].size() == 1);
+    CHECK(implicit.report["hosts"][0]["address"] == "127.0.0.2");
+    std::vector<std::string> null_args{"check-tls", "--mx", "nullmx.example.test"};
+    null_args.insert(null_args.end(), dns.begin(), dns.end());
+    const RunResult null_mx = run_certtool(null_args);
+    CHECK(null_mx.exit_code == 3);
+    CHECK_THAT(null_mx.err, Catch::Contains("null MX"));
+    null_args[2] = "nosuch.example.test";
+    const RunResult nx = run_certtool(null_args);
+    CHECK(nx.exit_code == 3);
+    CHECK_THAT(nx.err, Catch::Contains("does not exist"));
+}
+
+TEST_CASE("check-tls --expect: the served certificate against a store entry",
+          "[check-tls][postfix]") {
+    const TempDir dir;
+    const std::string store = (dir / "store").string();
+    write_file(dir / "pw", "test password\n");
+    const auto& pki = fixture().pki;
+    const RunResult p12 = run({"openssl", "pkcs12", "-export", "-inkey", (pki / "good.key").string(),
+                               "-in", (pki / "good.pem").string(), "-certfile",
+                               (pki / "inter.pem").string(), "-out", (dir / "mx.p12").string(),
+                               "-passout", "file:" + (dir / "pw").string()});
+    REQUIRE(p12.exit_code == 0);
+    REQUIRE(run_certtool({"import-pkcs12", "mx", (dir / "mx.p12").string(), "--password-file",
+                          (dir / "pw").string(), "--store", store})
+                .exit_code == 0);
+    const Probe current = check({listener(2), "--hostname", "mx1.example.test", "--expect", "mx",
+                                 "--store", store});
+    CHECK(current.run.exit_code == 0);
+    CHECK(codes(current.report).count("certificate-current") == 1);
+    const Probe stale = check({listener(6), "--hostname", "mx1.example.test", "--expect", "mx",
+                               "--store", store});
+    CHECK(stale.run.exit_code == 1);
+    CHECK(codes(stale.report).count("stale-certificate") == 1);
+    const RunResult missing = run_certtool({"check-tls", listener(2), "--expect", "nosuch",
+                                            "--store", store});
+    CHECK(missing.exit_code == 7);
+}
+
+TEST_CASE("check-tls: refused, silent and non-SMTP servers give clear errors within the timeout",
+          "[check-tls]") {
+    using Clock = std::chrono::steady_clock;
+    SECTION("connection refused") {
+        int port = 0;
+        {
+            const LoopbackServer closed{[](int) {}};
+            port = closed.port();
+        }  // nothing listens there now
+        const Probe p = check({fmt::format("127.0.0.1:{}", port)});
+        CHECK(p.run.exit_code == 1);
+        CHECK(p.report["outcome"] == "X");
+        CHECK(codes(p.report).count("connect-failed") == 1);
+        CHECK_THAT(step(p.report, "connect")["detail"].get<std::string>(),
+                   Catch::Contains("Connection refused"));
+        CHECK(p.report["policy"]["None"]["result"] == "not delivered");
+    }
+    SECTION("no banner: timed out after --timeout") {
+        const LoopbackServer silent{[](int fd) {
+            while (!read_line(fd).empty()) {  // says nothing; waits for the client to leave
+            }
+        }};
+        const auto start = Clock::now();
+        const RunResult r = run_certtool({"check-tls", fmt::format("127.0.0.1:{}", silent.port()),
+                                          "--timeout", "1", "--json"});
+        const auto elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+        CHECK(r.exit_code == 1);
+        const json h = json::parse(r.out);
+        CHECK(codes(h).count("no-banner") == 1);
+        CHECK_THAT(step(h, "banner")["detail"].get<std::string>(),
+                   Catch::Contains("timed out after 1000 ms waiting for the banner"));
+        CHECK(elapsed < 5.0);  // bounded by the timeout (1 s), not hanging
+    }
+    SECTION("garbage banner") {
+        const LoopbackServer ssh{[](int fd) { send_text(fd, "SSH-2.0-OpenSSH_9.2p1 Debian\r\n"); }};
+        const Probe p = check({fmt::format("127.0.0.1:{}", ssh.port())});
+        CHECK(p.report["outcome"] == "X");
+        CHECK(codes(p.report).count("not-smtp") == 1);
+        CHECK_THAT(step(p.report, "banner")["detail"].get<std::string>(),
+                   Catch::Contains("not an SMTP reply to the banner: 'SSH-2.0-OpenSSH_9.2p1"));
+    }
+    SECTION("554 banner: the server refuses the session") {
+        const LoopbackServer busy{[](int fd) { send_text(fd, "554 5.3.2 go away\r\n"); }};
+        const Probe p = check({fmt::format("127.0.0.1:{}", busy.port())});
+        CHECK(p.report["outcome"] == "X");
+        CHECK(codes(p.report).count("session-refused") == 1);
+    }
+}
+
+TEST_CASE("check-tls: an MTA without ESMTP (EHLO not understood) falls back to HELO",
+          "[check-tls]") {
+    std::vector<std::string> heard;
+    const LoopbackServer old_mta{[&](int fd) {
+        send_text(fd, "220 old.example.test SMTP ready\r\n");
+        for (std::string line = read_line(fd); !line.empty(); line = read_line(fd)) {
+            heard.push_back(line.substr(0, line.find_first_of(" \r")));
+            if (line.rfind("EHLO", 0) == 0) {
+                send_text(fd, "500 5.5.1 Command unrecognized\r\n");
+            } else if (line.rfind("QUIT", 0) == 0) {
+                send_text(fd, "221 bye\r\n");
+                return;
+            } else {
+                send_text(fd, "250 ok\r\n");
+            }
+        }
+    }};
+    const Probe p = check({fmt::format("127.0.0.1:{}", old_mta.port())});
+    const json& h = p.report;
+    CHECK(p.run.exit_code == 1);
+    CHECK(h["outcome"] == "B");
+    CHECK(h["esmtp"] == false);
+    CHECK(codes(h).count("no-esmtp") == 1);
+    CHECK(step(h, "ehlo")["status"] == "ok");
+    CHECK_THAT(step(h, "ehlo")["detail"].get<std::string>(), Catch::StartsWith("HELO: 250"));
+    CHECK(h["confidence"] == 30);  // connect 20 + HELO only 10
+    CHECK(heard == std::vector<std::string>{"EHLO", "HELO", "QUIT"});
+    CHECK(policy(h, "Preferred") == "clear");
+    CHECK(policy(h, "Required") == "not delivered");
+}
+
+TEST_CASE("check-tls: bad command lines are usage errors that touch nothing", "[check-tls]") {
+    CHECK(run_certtool({"check-tls"}).exit_code == 2);
+    CHECK(run_certtool({"check-tls", "a.example", "--mx", "b.example"}).exit_code == 2);
+    const RunResult port = run_certtool({"check-tls", "mail.example.test:99999"});
+    CHECK(port.exit_code == 2);
+    CHECK_THAT(port.err, Catch::Contains("bad port"));
+    const RunResult mode = run_certtool({"check-tls", "mail.example.test", "--policy", "always"});
+    CHECK(mode.exit_code == 2);
+    CHECK_THAT(mode.err, Catch::Contains("required-verify"));
+    CHECK(run_certtool({"check-tls", "mail.example.test", "--tls", "--plain"}).exit_code == 2);
+    CHECK(run_certtool({"check-tls", "--mx", "example.test", "--dns-server", "nonsense"})
+              .exit_code == 2);
+}
