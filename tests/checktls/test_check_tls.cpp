@@ -121,7 +121,8 @@ TEST_CASE("check-tls fixture: PKI and peers", "[.fixture-start]") {
     const auto inter = issue(root, {"certtool test issuing CA", at("2020-01-01T00:00:00Z"),
                                     at("2050-01-01T00:00:00Z"), {}, true, std::nullopt});
     const std::vector<std::string> names{"mx1.example.test", "mail.example.test",
-                                         "*.many.example.test"};
+                                         "*.many.example.test", "*.slow.example.test",
+                                         "*.manyslow.example.test"};
     const auto good = issue(inter, {"mx1.example.test", at("2024-01-01T00:00:00Z"),
                                     at("2049-01-01T00:00:00Z"), names, false, "serverAuth"});
     const auto expired = issue(inter, {"mx1.example.test", at("2020-01-01T00:00:00Z"),

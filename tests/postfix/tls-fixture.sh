@@ -14,9 +14,12 @@
 #   127.0.0.5  hsfail    smtpd_tls_chain_files = an unreadable path    -> (d) handshake fails after 220
 #   127.0.0.6  expired   key, expired leaf, intermediate               -> (e) expired
 #   127.0.0.7  nointer   key, leaf (no intermediate)                   -> (e) missing intermediate
+#   127.0.0.8  slow      like good, but the banner comes after 1 s (a greeting delay, as on the
+#                        Internet: what concurrency is for)
 #   127.0.0.2  good, implicit TLS (smtpd_tls_wrappermode) on port $((PORT + 1))
 # DNS (dnsmasq on 127.0.0.1:$DNS_PORT): example.test MX 10 mx1.example.test (good), MX 20
-# mx2.example.test (notls); many.example.test: 50 MX hosts, all the good listener;
+# mx2.example.test (notls); one.example.test: MX mx1 only; many.example.test: 50 MX hosts, all
+# the good listener; slow.example.test / manyslow.example.test: 1 and 50 MX hosts on "slow";
 # nomx.example.test: no MX, A 127.0.0.2; nullmx.example.test: MX 0 "." (RFC 7505).
 set -euo pipefail
 cmd=$1
@@ -85,6 +88,7 @@ cat >> "$pf/master.cf" <<MASTER
 127.0.0.5:$port inet n - n - - smtpd -o smtpd_tls_chain_files=$dir/unreadable-chain.pem
 127.0.0.6:$port inet n - n - - smtpd -o { smtpd_tls_chain_files = $pki/expired.key, $pki/expired.pem, $pki/inter.pem }
 127.0.0.7:$port inet n - n - - smtpd -o { smtpd_tls_chain_files = $pki/good.key, $pki/good.pem }
+127.0.0.8:$port inet n - n - - smtpd -o smtpd_delay_reject=no -o { smtpd_client_restrictions = sleep 1 }
 MASTER
 cat > "$pf/main.cf" <<CF
 compatibility_level = 3.6
@@ -131,9 +135,13 @@ fi
   echo "host-record=mx2.example.test,127.0.0.3"
   echo "host-record=nomx.example.test,127.0.0.2"
   echo "dns-rr=nullmx.example.test,15,000000"  # MX 0 "." (RFC 7505)
+  echo "mx-host=slow.example.test,mx1.slow.example.test,10"
+  echo "host-record=mx1.slow.example.test,127.0.0.8"
   for i in $(seq 50); do
     echo "mx-host=many.example.test,mx$i.many.example.test,$i"
     echo "host-record=mx$i.many.example.test,127.0.0.2"
+    echo "mx-host=manyslow.example.test,mx$i.manyslow.example.test,$i"
+    echo "host-record=mx$i.manyslow.example.test,127.0.0.8"
   done
 } > "$dir/dnsmasq.conf"
 dnsmasq --conf-file="$dir/dnsmasq.conf" --no-resolv --no-hosts --no-poll \
