@@ -15,7 +15,7 @@ enum class Errc {
     crypto,        // an OpenSSL operation failed unexpectedly
     bad_password,  // the password does not open the PKCS#12 file
     unsupported,  // a valid request this build or entry cannot serve (e.g. renew a CA-signed entry)
-    network,      // reserved for probes
+    network,      // a peer or DNS server could not be reached or did not answer (check-tls, AIA)
     invalid_argument,  // the request itself is wrong (bad name, bad SAN, bad country code)
     not_found,         // no store entry of that name
     already_exists,    // entry or output file exists and --force was not given
