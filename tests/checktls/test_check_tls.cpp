@@ -2,6 +2,7 @@
 // scenario and a dnsmasq for --mx (tests/postfix/tls-fixture.sh, started once per test run as
 // a CTest fixture), plus scripted loopback servers for what Postfix will not do (no banner, a
 // garbage banner, no ESMTP). Validation time is fixed; nothing depends on today's date.
+#include "ossl/ossl.hpp"
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
@@ -462,4 +463,111 @@ TEST_CASE("check-tls: bad command lines are usage errors that touch nothing", "[
     CHECK(run_certtool({"check-tls", "mail.example.test", "--tls", "--plain"}).exit_code == 2);
     CHECK(run_certtool({"check-tls", "--mx", "example.test", "--dns-server", "nonsense"})
               .exit_code == 2);
+}
+
+TEST_CASE("check-tls: plaintext sent after the 220 to STARTTLS is refused (injection)",
+          "[check-tls]") {
+    const LoopbackServer injector{[](int fd) {
+        send_text(fd, "220 inject.example.test ESMTP\r\n");
+        for (std::string line = read_line(fd); !line.empty(); line = read_line(fd)) {
+            if (line.rfind("EHLO", 0) == 0) {
+                send_text(fd, "250-inject.example.test\r\n250 STARTTLS\r\n");
+            } else if (line.rfind("STARTTLS", 0) == 0) {
+                send_text(fd, "220 go ahead\r\n250 injected reply\r\n");
+            } else {
+                send_text(fd, "250 ok\r\n");
+            }
+        }
+    }};
+    const Probe p = check({fmt::format("127.0.0.1:{}", injector.port())});
+    CHECK(p.run.exit_code == 1);
+    CHECK(step(p.report, "starttls")["status"] == "failed");
+    CHECK_THAT(step(p.report, "starttls")["detail"].get<std::string>(),
+               Catch::Contains("plaintext injection"));
+    CHECK(p.report["tls"].is_null());
+}
+
+namespace {
+
+// A STARTTLS server on loopback speaking TLS 1.0 only, recording the SNI it was sent.
+class Tls10Server {
+public:
+    explicit Tls10Server(const Issued& identity) {
+        m_ctx.reset(SSL_CTX_new(TLS_server_method()));
+        REQUIRE(m_ctx);
+        SSL_CTX_set_security_level(m_ctx.get(), 0);
+        SSL_CTX_set_min_proto_version(m_ctx.get(), TLS1_VERSION);
+        SSL_CTX_set_max_proto_version(m_ctx.get(), TLS1_VERSION);
+        REQUIRE(SSL_CTX_set_cipher_list(m_ctx.get(), "DEFAULT:@SECLEVEL=0") == 1);
+        REQUIRE(SSL_CTX_use_certificate(m_ctx.get(), identity.cert.native()) == 1);
+        REQUIRE(SSL_CTX_use_PrivateKey(m_ctx.get(), identity.key.native()) == 1);
+        m_server = std::make_unique<LoopbackServer>([this](int fd) { serve(fd); });
+    }
+
+    [[nodiscard]] int port() const { return m_server->port(); }
+    [[nodiscard]] std::string sni() const { return m_sni; }
+
+private:
+    void serve(int fd) {
+        send_text(fd, "220 old-tls.example.test ESMTP\r\n");
+        for (std::string line = read_line(fd); !line.empty(); line = read_line(fd)) {
+            if (line.rfind("EHLO", 0) == 0) {
+                send_text(fd, "250-old-tls.example.test\r\n250 STARTTLS\r\n");
+            } else if (line.rfind("STARTTLS", 0) == 0) {
+                send_text(fd, "220 2.0.0 Ready\r\n");
+                break;
+            }
+        }
+        const ossl::SslPtr ssl{SSL_new(m_ctx.get())};
+        SSL_set_fd(ssl.get(), fd);
+        if (SSL_accept(ssl.get()) != 1) {
+            return;
+        }
+        const char* name = SSL_get_servername(ssl.get(), TLSEXT_NAMETYPE_host_name);
+        m_sni = name != nullptr ? name : "";
+        std::array<char, 1024> buf{};
+        for (;;) {
+            const int n = SSL_read(ssl.get(), buf.data(), static_cast<int>(buf.size()));
+            if (n <= 0) {
+                return;
+            }
+            const std::string cmd{buf.data(), static_cast<std::size_t>(n)};
+            const std::string reply = cmd.rfind("QUIT", 0) == 0 ? "221 bye\r\n" : "250 ok\r\n";
+            SSL_write(ssl.get(), reply.data(), static_cast<int>(reply.size()));
+            if (cmd.rfind("QUIT", 0) == 0) {
+                SSL_shutdown(ssl.get());
+                return;
+            }
+        }
+    }
+
+    ossl::SslCtxPtr m_ctx;
+    std::string m_sni;
+    std::unique_ptr<LoopbackServer> m_server;  // last: stopped before the context goes
+};
+
+}  // namespace
+
+TEST_CASE("check-tls: SNI is the expected host name; TLS 1.0 is negotiated and flagged",
+          "[check-tls]") {
+    const TempDir dir;
+    const auto root = make_root({"SNI Root", at("2020-01-01T00:00:00Z"), at("2040-01-01T00:00:00Z"),
+                                 {}, true, std::nullopt});
+    const auto leaf = issue(root, {"old-tls.example.test", at("2024-01-01T00:00:00Z"),
+                                   at("2030-01-01T00:00:00Z"), {"old-tls.example.test"}, false,
+                                   "serverAuth"});
+    write_file(dir / "root.pem", root.cert.to_pem());
+    const Tls10Server server{leaf};
+    const RunResult r = run_certtool({"check-tls", fmt::format("127.0.0.1:{}", server.port()),
+                                      "--hostname", "old-tls.example.test", "--trust",
+                                      (dir / "root.pem").string(), "--at", k_at, "--json"});
+    INFO(r.err);
+    const json h = json::parse(r.out);
+    CHECK(server.sni() == "old-tls.example.test");
+    CHECK(h["tls"]["protocol"] == "TLSv1");
+    CHECK(h["outcome"] == "V");  // verified, but:
+    CHECK(codes(h).count("weak-protocol") == 1);
+    CHECK(h["summary"]["secure"] == false);
+    CHECK(h["confidence"] == 80);
+    CHECK(r.exit_code == 0);  // a warning, not a failure: mail is encrypted and verified
 }
