@@ -1,3 +1,5 @@
+#include "id_map.hpp"
+
 #include <certtool/error.hpp>
 #include <certtool/mail_log.hpp>
 
@@ -9,6 +11,7 @@
 #include <cstring>
 #include <ctime>
 #include <deque>
+#include <memory>
 #include <unordered_map>
 
 namespace certtool::maillog {
@@ -160,8 +163,7 @@ public:
         if (text.empty()) {
             return 0;
         }
-        m_key.assign(text);  // reused buffer: no allocation once it is large enough
-        const auto it = m_index.find(m_key);
+        const auto it = m_index.find(text);  // heterogeneous: no std::string built
         if (it != m_index.end()) {
             return it->second;
         }
@@ -177,8 +179,13 @@ public:
 
 private:
     std::vector<std::string> m_names;
-    std::unordered_map<std::string, Sym> m_index;
-    std::string m_key;
+    struct Hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept {
+            return std::hash<std::string_view>{}(s);
+        }
+    };
+    std::unordered_map<std::string, Sym, Hash, std::equal_to<>> m_index;
 };
 
 struct Conn {
@@ -316,10 +323,10 @@ bool is_weak_cipher(std::string_view cipher) {
 struct Analyzer::State {
     Options options;
     Report report;
-    std::unordered_map<Id, Conn> icids;  // ESA inbound
-    std::unordered_map<Id, Conn> dcids;  // ESA outbound
-    std::unordered_map<Id, Conn> smtpd;  // Postfix inbound, by smtpd pid
-    std::unordered_map<Id, Conn> smtp;   // Postfix outbound sessions, by smtp pid
+    IdMap<Conn> icids;  // ESA inbound
+    IdMap<Conn> dcids;  // ESA outbound
+    IdMap<Conn> smtpd;  // Postfix inbound, by smtpd pid
+    IdMap<Conn> smtp;   // Postfix outbound sessions, by smtp pid
     Interner names;
     Sym unknown_domain{names.id("(unknown)")};
     std::optional<Sym> domain_filter;
@@ -340,12 +347,13 @@ struct Analyzer::State {
     // MID -> recipients' (RID, domain), for naming the destination of a delivery. Most messages
     // have one or two recipients: kept inline.
     struct Recipients {
-        std::array<std::pair<Id, Sym>, 2> first{};
+        // 32 bytes: the table is probed once per recipient line and can hold max_open of these.
+        std::array<std::pair<std::uint32_t, Sym>, 2> first{};  // (RID, domain)
         std::uint8_t count{0};
-        std::vector<std::pair<Id, Sym>> more;
+        std::unique_ptr<std::vector<std::pair<Id, Sym>>> more;  // the rare third and later
     };
 
-    std::unordered_map<Id, Recipients> rcpt_domains;
+    IdMap<Recipients> rcpt_domains;
 
     static void bump(std::vector<std::uint64_t>& v, Sym sym) {
         if (v.size() <= sym) {
@@ -375,12 +383,13 @@ struct Analyzer::State {
         return names.id(lower_buffer);
     }
 
-    std::deque<std::pair<std::unordered_map<Id, Conn>*, std::pair<Id, std::uint64_t>>> open_order;
+    std::deque<std::pair<IdMap<Conn>*, std::pair<Id, std::uint64_t>>> open_order;
     std::deque<Id> message_order;
     std::uint64_t seq{0};
     int year_hint{0};
 
-    Conn& open(std::unordered_map<Id, Conn>& table, Id id, bool outbound) {
+    Conn& open(IdMap<Conn>& table, Id id, bool outbound) {
+        evict_if_needed(1);  // before inserting: IdMap moves elements when it erases
         auto [it, inserted] = table.try_emplace(id);
         if (!inserted) {
             finish_conn(it->second);  // an id reused without a close: the old one ended
@@ -389,11 +398,10 @@ struct Analyzer::State {
         it->second.outbound = outbound;
         it->second.seq = ++seq;
         open_order.emplace_back(&table, std::make_pair(id, it->second.seq));
-        evict_if_needed();
         return it->second;
     }
 
-    Conn& get(std::unordered_map<Id, Conn>& table, Id id, bool outbound) {
+    Conn& get(IdMap<Conn>& table, Id id, bool outbound) {
         auto it = table.find(id);
         if (it != table.end()) {
             return it->second;
@@ -401,7 +409,7 @@ struct Analyzer::State {
         return open(table, id, outbound);  // first seen mid-stream (log began after the open)
     }
 
-    void close(std::unordered_map<Id, Conn>& table, Id id, bool outbound) {
+    void close(IdMap<Conn>& table, Id id, bool outbound) {
         auto it = table.find(id);
         if (it == table.end()) {
             Conn c;
@@ -413,9 +421,10 @@ struct Analyzer::State {
         table.erase(it);
     }
 
-    void evict_if_needed() {
+    // Makes room for `incoming` more open connections within options.max_open.
+    void evict_if_needed(std::size_t incoming) {
         std::size_t open_count = icids.size() + dcids.size() + smtpd.size() + smtp.size();
-        while (open_count > options.max_open && !open_order.empty()) {
+        while (open_count + incoming > options.max_open && !open_order.empty()) {
             auto [table, key] = open_order.front();
             open_order.pop_front();
             auto it = table->find(key.first);
@@ -563,7 +572,9 @@ struct Analyzer::State {
             return;
         }
         std::string_view msg = line.substr(colon + 2);
-        if (starts_with(msg, "MID ")) {
+        // One character picks the candidates, so most lines cost at most two comparisons.
+        const char first = msg.empty() ? '\0' : msg.front();
+        if (first == 'M' && starts_with(msg, "MID ")) {
             // Only "MID m ICID i RID r To: <addr>" carries a fact (the recipient's domain);
             // check the shape with cheap skips before parsing any number.
             msg.remove_prefix(4);
@@ -577,21 +588,23 @@ struct Analyzer::State {
                 }
             }
             return;
-        } else if (starts_with(msg, "ICID ") || starts_with(msg, "DCID ")) {
+        } else if ((first == 'I' || first == 'D') &&
+                   (starts_with(msg, "ICID ") || starts_with(msg, "DCID "))) {
             const bool outbound = msg[0] == 'D';
             msg.remove_prefix(5);
             if (auto id = take_id(msg)) {
                 conn_event(outbound ? dcids : icids, *id, outbound, trim(msg));
                 return;
             }
-        } else if (starts_with(msg, "New SMTP ICID ") || starts_with(msg, "New SMTP DCID ")) {
+        } else if (first == 'N' &&
+                   (starts_with(msg, "New SMTP ICID ") || starts_with(msg, "New SMTP DCID "))) {
             const bool outbound = msg[9] == 'D';
             msg.remove_prefix(14);
             if (auto id = take_id(msg)) {
                 open(outbound ? dcids : icids, *id, outbound);
                 return;
             }
-        } else if (starts_with(msg, "Start MID ")) {
+        } else if (first == 'S' && starts_with(msg, "Start MID ")) {
             msg.remove_prefix(10);
             if (const auto ids = take_id_pair(msg, " ICID ")) {  // MID, ICID
                 if (get(icids, ids->second, false).tls != Tls::success) {
@@ -599,7 +612,7 @@ struct Analyzer::State {
                 }
                 return;
             }
-        } else if (starts_with(msg, "Delivery start DCID ")) {
+        } else if (first == 'D' && starts_with(msg, "Delivery start DCID ")) {
             msg.remove_prefix(20);
             if (const auto ids = take_id_pair(msg, " MID ")) {  // DCID, MID
                 Conn& c = get(dcids, ids->first, true);
@@ -609,7 +622,7 @@ struct Analyzer::State {
                 }
                 return;
             }
-        } else if (starts_with(msg, "Connection Error: DCID ")) {
+        } else if (first == 'C' && starts_with(msg, "Connection Error: DCID ")) {
             msg.remove_prefix(23);
             if (auto dcid = take_id(msg)) {
                 Conn& c = get(dcids, *dcid, true);
@@ -619,7 +632,7 @@ struct Analyzer::State {
                 }
                 return;
             }
-        } else if (starts_with(msg, "Message finished MID ")) {
+        } else if (first == 'M' && starts_with(msg, "Message finished MID ")) {
             msg.remove_prefix(21);
             if (auto mid = take_id(msg)) {
                 rcpt_domains.erase(*mid);
@@ -634,7 +647,7 @@ struct Analyzer::State {
         // Any other event (ACCEPT, Subject, antivirus, status lines ...) carries no TLS fact.
     }
 
-    void conn_event(std::unordered_map<Id, Conn>& table,
+    void conn_event(IdMap<Conn>& table,
                     Id id,
                     bool outbound,
                     std::string_view rest) {
@@ -680,10 +693,13 @@ struct Analyzer::State {
         auto [it, inserted] = rcpt_domains.try_emplace(mid);
         Recipients& rc = it->second;
         const std::pair<Id, Sym> entry{*rid_value, domain_sym(rest.substr(5))};
-        if (rc.count < rc.first.size()) {
-            rc.first[rc.count++] = entry;
+        if (rc.count < rc.first.size() && entry.first <= UINT32_MAX) {
+            rc.first[rc.count++] = {static_cast<std::uint32_t>(entry.first), entry.second};
         } else {
-            rc.more.push_back(entry);
+            if (!rc.more) {
+                rc.more = std::make_unique<std::vector<std::pair<Id, Sym>>>();
+            }
+            rc.more->push_back(entry);
         }
         if (inserted) {
             message_order.push_back(mid);
@@ -713,9 +729,11 @@ struct Analyzer::State {
                 return rc.first[k].second;
             }
         }
-        for (const auto& [r_id, domain] : rc.more) {
-            if (r_id == *rid) {
-                return domain;
+        if (rc.more) {
+            for (const auto& [r_id, domain] : *rc.more) {
+                if (r_id == *rid) {
+                    return domain;
+                }
             }
         }
         return 0;

@@ -1,9 +1,13 @@
+#include "id_map.hpp"
 #include "log_generator.hpp"
 #include "support.hpp"
 
 #include <certtool/mail_log.hpp>
 
 #include <catch2/catch.hpp>
+
+#include <random>
+#include <unordered_map>
 
 using namespace certtool;
 using namespace certtool::maillog;
@@ -180,4 +184,47 @@ TEST_CASE("mail-log: repeated failures per domain and the failure verdict", "[ma
         Format::esa);
     CHECK_FALSE(tls_failure_seen(clean));
     CHECK(repeated_failure_domains(clean).empty());
+}
+
+TEST_CASE("IdMap behaves like std::unordered_map under random inserts, finds and erases",
+          "[maillog]") {
+    certtool::maillog::IdMap<std::string> map;
+    std::unordered_map<std::uint64_t, std::string> model;
+    std::mt19937_64 rng{42};
+    for (int step = 0; step < 200000; ++step) {
+        // Keys from a small range so that probe runs collide, wrap and get erased often.
+        const std::uint64_t key = rng() % 5000 + (step % 7 == 0 ? (1ULL << 63) : 0);
+        switch (rng() % 3) {
+        case 0: {
+            auto [it, inserted] = map.try_emplace(key);
+            const bool model_inserted = model.try_emplace(key, std::to_string(key)).second;
+            REQUIRE(inserted == model_inserted);
+            if (inserted) {
+                it->second = std::to_string(key);
+            }
+            break;
+        }
+        case 1: {
+            const auto it = map.find(key);
+            const auto m = model.find(key);
+            REQUIRE((it == map.end()) == (m == model.end()));
+            if (m != model.end()) {
+                REQUIRE(it->second == m->second);
+            }
+            break;
+        }
+        default:
+            REQUIRE(map.erase(key) == model.erase(key));
+        }
+        REQUIRE(map.size() == model.size());
+    }
+    std::size_t seen = 0;
+    for (const auto& [key, value] : map) {
+        REQUIRE(model.at(key) == value);
+        ++seen;
+    }
+    CHECK(seen == model.size());
+    map.clear();
+    CHECK(map.empty());
+    CHECK(map.find(1) == map.end());
 }
