@@ -1,9 +1,11 @@
 // Batch verification: shared intermediates validated once, leaves checked against their issuer,
 // worker processes for throughput.
+#include "batch_fast.hpp"
 #include "ossl/ossl.hpp"
 
 #include <certtool/chain.hpp>
 #include <certtool/error.hpp>
+#include <certtool/files.hpp>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -76,8 +78,23 @@ BatchVerifier::BatchVerifier(TrustStore anchors,
         if (!simple) {
             continue;
         }
-        m_issuers.push_back(
-            {inter, std::move(path), true, TrustStore::from_certificates({inter}, "issuer")});
+        std::vector<unsigned char> subject_der;
+        unsigned char* der = nullptr;
+        const int len = i2d_X509_NAME(X509_get_subject_name(inter.native()), &der);
+        if (len > 0) {
+            subject_der.assign(der, der + len);
+        }
+        OPENSSL_free(der);
+        std::vector<unsigned char> key_id;
+        if (const ASN1_OCTET_STRING* ski = X509_get0_subject_key_id(inter.native())) {
+            key_id.assign(ASN1_STRING_get0_data(ski),
+                          ASN1_STRING_get0_data(ski) + ASN1_STRING_length(ski));
+        }
+        ossl::clear_errors();
+        m_issuers.push_back({inter, std::move(path), true,
+                             TrustStore::from_certificates({inter}, "issuer"),
+                             std::move(subject_der), std::move(key_id),
+                             std::make_shared<std::atomic<bool>>(false)});
     }
 }
 
@@ -123,25 +140,127 @@ ChainReport BatchVerifier::verify(const Certificate& leaf) const {
 
 namespace {
 
+// The DER of the first certificate in `data`: DER as is, or the first PEM CERTIFICATE block
+// decoded into `buf`. Empty if it is neither (the full parser then explains).
+der::Bytes first_certificate_der(std::string_view data, std::vector<unsigned char>& buf) {
+    if (!data.empty() && static_cast<unsigned char>(data[0]) == der::tag::sequence) {
+        return {reinterpret_cast<const unsigned char*>(data.data()), data.size()};
+    }
+    constexpr std::string_view begin = "-----BEGIN CERTIFICATE-----";
+    constexpr std::string_view end = "-----END CERTIFICATE-----";
+    const auto b = data.find(begin);
+    const auto e = b == std::string_view::npos ? b : data.find(end, b);
+    if (e == std::string_view::npos) {
+        return {};
+    }
+    buf.clear();
+    std::uint32_t acc = 0;
+    int n = 0;
+    int pad = 0;
+    for (const char ch : data.substr(b + begin.size(), e - b - begin.size())) {
+        int v = -1;
+        if (ch >= 'A' && ch <= 'Z') {
+            v = ch - 'A';
+        } else if (ch >= 'a' && ch <= 'z') {
+            v = ch - 'a' + 26;
+        } else if (ch >= '0' && ch <= '9') {
+            v = ch - '0' + 52;
+        } else if (ch == '+') {
+            v = 62;
+        } else if (ch == '/') {
+            v = 63;
+        } else if (ch == '=') {
+            ++pad;
+            v = 0;
+        } else if (ch == '\n' || ch == '\r' || ch == ' ' || ch == '\t') {
+            continue;
+        } else {
+            return {};  // PEM headers or garbage: the full parser decides
+        }
+        if (pad > 0 && ch != '=') {
+            return {};
+        }
+        acc = (acc << 6U) | static_cast<std::uint32_t>(v);
+        if (++n == 4) {
+            buf.push_back(static_cast<unsigned char>(acc >> 16U));
+            buf.push_back(static_cast<unsigned char>(acc >> 8U));
+            buf.push_back(static_cast<unsigned char>(acc));
+            acc = 0;
+            n = 0;
+        }
+    }
+    if (n != 0 || pad > 2 || buf.size() < static_cast<std::size_t>(pad)) {
+        return {};
+    }
+    buf.resize(buf.size() - static_cast<std::size_t>(pad));
+    return {buf.data(), buf.size()};
+}
+
+}  // namespace
+
+BatchItem BatchVerifier::verify_encoded(std::string_view data, std::string_view source) const {
+    BatchItem item{0, std::string{source}, false, {}, {}, {}, false};
+    const Issuer* candidate = nullptr;
+    std::vector<unsigned char> buf;
+    const der::Bytes der = detail::fast_path_applies(m_options)
+                               ? first_certificate_der(data, buf)
+                               : der::Bytes{};
+    if (!der.empty()) {
+        if (const auto name = detail::issuer_name_der(der)) {
+            for (const auto& is : m_issuers) {
+                if (der::equal(*name, {is.subject_der.data(), is.subject_der.size()})) {
+                    candidate = &is;
+                    break;
+                }
+            }
+        }
+    }
+    std::optional<std::string> fast;
+    if (candidate != nullptr) {
+        const detail::FastIssuer fi{{candidate->subject_der.data(), candidate->subject_der.size()},
+                                    {candidate->key_id.data(), candidate->key_id.size()},
+                                    X509_get0_pubkey(candidate->cert.native())};
+        ossl::clear_errors();
+        fast = detail::fast_valid_leaf(der, fi, m_options);
+        if (fast && candidate->fast_confirmed->load(std::memory_order_relaxed)) {
+            m_fast_hits->fetch_add(1, std::memory_order_relaxed);
+            item.valid = true;
+            item.subject = std::move(*fast);
+            return item;
+        }
+    }
+    const auto certs = Certificate::parse_all(data, source);
+    const ChainReport r = verify(certs.front());
+    item.valid = r.valid;
+    item.subject = certs.front().subject();
+    for (const auto& f : r.findings) {
+        if (f.severity == Severity::error) {
+            if (item.message.empty()) {
+                item.message = f.message;
+            }
+            if (std::find(item.codes.begin(), item.codes.end(), f.code) == item.codes.end()) {
+                item.codes.push_back(f.code);
+            }
+        }
+    }
+    // Both paths agree on a leaf under this very issuer: later ones may take the fast path.
+    if (fast && r.valid && r.path.size() >= 2 &&
+        X509_cmp(r.path[1].certificate.native(), candidate->cert.native()) == 0 &&
+        *fast == item.subject) {
+        candidate->fast_confirmed->store(true, std::memory_order_relaxed);
+    }
+    return item;
+}
+
+namespace {
+
 BatchItem verify_one(const BatchVerifier& verifier,
                      const std::filesystem::path& file,
                      std::size_t index) {
     BatchItem item{index, file.string(), false, {}, {}, {}, false};
     try {
-        const auto certs = Certificate::load_all(file);
-        const ChainReport r = verifier.verify(certs.front());
-        item.valid = r.valid;
-        item.subject = certs.front().subject();
-        for (const auto& f : r.findings) {
-            if (f.severity == Severity::error) {
-                if (item.message.empty()) {
-                    item.message = f.message;
-                }
-                if (std::find(item.codes.begin(), item.codes.end(), f.code) == item.codes.end()) {
-                    item.codes.push_back(f.code);
-                }
-            }
-        }
+        item = verifier.verify_encoded(read_input_file(file, "certificate file"), file.string());
+        item.index = index;
     } catch (const Error& e) {
         item.read_error = true;
         item.message = e.what();

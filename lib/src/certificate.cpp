@@ -42,17 +42,6 @@ bool valid_dns_name(std::string_view name) {
     return is_valid_host_name(name, /*allow_wildcard=*/true);
 }
 
-std::string name_to_string(const X509_NAME* name) {
-    auto bio = ossl::mem_bio();
-    constexpr unsigned long flags =
-        (ASN1_STRFLGS_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) | XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN;
-    if (X509_NAME_print_ex(bio.get(), name, 0, flags) < 0) {
-        ossl::clear_errors();
-        return "(unprintable name)";
-    }
-    return ossl::bio_to_string(bio.get());
-}
-
 std::string name_entry(const X509_NAME* name, int nid) {
     const int idx = X509_NAME_get_index_by_NID(name, nid, -1);
     if (idx < 0) {
@@ -399,11 +388,11 @@ std::string Certificate::to_der() const {
 }
 
 std::string Certificate::subject() const {
-    return name_to_string(X509_get_subject_name(m_x509.get()));
+    return ossl::name_to_string(X509_get_subject_name(m_x509.get()));
 }
 
 std::string Certificate::issuer() const {
-    return name_to_string(X509_get_issuer_name(m_x509.get()));
+    return ossl::name_to_string(X509_get_issuer_name(m_x509.get()));
 }
 
 DistinguishedName Certificate::subject_name() const {

@@ -233,14 +233,6 @@ std::string pem_of(const std::vector<Certificate>& certs) {
 
 namespace {
 
-void add_ext(X509* cert, X509* issuer, int nid, const std::string& value) {
-    X509V3_CTX ctx{};
-    X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
-    ossl::X509ExtPtr ext{X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str())};
-    REQUIRE(ext);
-    REQUIRE(X509_add_ext(cert, ext.get(), -1) == 1);
-}
-
 Issued sign(const CertSpec& spec,
             const PrivateKey& key,
             X509* issuer_cert,
@@ -268,26 +260,41 @@ Issued sign(const CertSpec& spec,
     ASN1_TIME_set(X509_getm_notAfter(cert.get()),
                   std::chrono::system_clock::to_time_t(spec.not_after));
     REQUIRE(X509_set_pubkey(cert.get(), key.native()) == 1);
-    add_ext(cert.get(), self_or_issuer, NID_subject_key_identifier, "hash");
+    std::vector<std::pair<std::string, std::string>> exts{{"subjectKeyIdentifier", "hash"}};
     if (issuer_cert != nullptr) {
-        add_ext(cert.get(), self_or_issuer, NID_authority_key_identifier, "keyid");
+        exts.emplace_back("authorityKeyIdentifier", "keyid");
     }
     if (spec.ca) {
-        add_ext(cert.get(), self_or_issuer, NID_basic_constraints, "critical,CA:TRUE");
-        add_ext(cert.get(), self_or_issuer, NID_key_usage, "critical,keyCertSign,cRLSign");
+        exts.emplace_back("basicConstraints", "critical,CA:TRUE");
+        exts.emplace_back("keyUsage", "critical,keyCertSign,cRLSign");
     } else {
-        add_ext(cert.get(), self_or_issuer, NID_basic_constraints, "critical,CA:FALSE");
-        add_ext(cert.get(), self_or_issuer, NID_key_usage, "critical,digitalSignature");
-        add_ext(cert.get(), self_or_issuer, NID_ext_key_usage, spec.eku.value_or("serverAuth"));
+        exts.emplace_back("basicConstraints", "critical,CA:FALSE");
+        exts.emplace_back("keyUsage", "critical,digitalSignature");
+        exts.emplace_back("extendedKeyUsage", spec.eku.value_or("serverAuth"));
     }
     if (!spec.sans.empty()) {
         std::string list;
         for (const auto& s : spec.sans) {
             list += (list.empty() ? "DNS:" : ",DNS:") + s;
         }
-        add_ext(cert.get(), self_or_issuer, NID_subject_alt_name, list);
+        exts.emplace_back("subjectAltName", list);
     }
-    REQUIRE(X509_sign(cert.get(), issuer_key.native(), EVP_sha256()) > 0);
+    for (const auto& [ext_name, value] : spec.extensions) {
+        std::erase_if(exts, [&](const auto& e) { return e.first == ext_name; });
+        exts.emplace_back(ext_name, value);
+    }
+    for (const auto& [ext_name, value] : exts) {
+        if (value.empty()) {
+            continue;  // {"keyUsage", ""}: leave it out
+        }
+        X509V3_CTX ctx{};
+        X509V3_set_ctx(&ctx, self_or_issuer, cert.get(), nullptr, nullptr, 0);
+        ossl::X509ExtPtr ext{X509V3_EXT_conf(nullptr, &ctx, ext_name.c_str(), value.c_str())};
+        INFO("extension " << ext_name << " = " << value);
+        REQUIRE(ext);
+        REQUIRE(X509_add_ext(cert.get(), ext.get(), -1) == 1);
+    }
+    REQUIRE(X509_sign(cert.get(), issuer_key.native(), EVP_get_digestbyname(spec.digest.c_str())) > 0);
     return {key, Certificate::adopt(cert.get())};
 }
 

@@ -105,6 +105,10 @@ struct CertSpec {
     std::vector<std::string> sans;  // DNS names
     bool ca{false};
     std::optional<std::string> eku;  // e.g. "serverAuth"
+    // More extensions in openssl x509v3_config syntax, e.g. {"keyUsage", "critical,keyCertSign"}
+    // or {"1.2.3.4", "critical,DER:05:00"}; a name given here replaces the default of that name.
+    std::vector<std::pair<std::string, std::string>> extensions{};
+    std::string digest{"SHA256"};
 };
 
 // Certificates signed with the library's keys and raw OpenSSL, any dates.

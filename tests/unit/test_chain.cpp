@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <optional>
+
 #include <algorithm>
 
 using namespace certtool;
@@ -103,4 +105,105 @@ TEST_CASE_METHOD(Pki,
                     TrustStore::from_path(dir / "other.pem"));
     REQUIRE(untrusted.size() == 1);
     CHECK(untrusted[0].code == "untrusted-root");
+}
+
+// The batch fast path (lib/src/batch_fast.cpp) may only ever say "valid" where the full
+// verification says "valid": every leaf here, good or broken in one way, must get the same
+// verdict, codes and subject from BatchVerifier::verify_encoded as from verify_chain.
+TEST_CASE("batch fast path agrees with verify_chain on good and broken leaves", "[chain][batch]") {
+    const auto t = [](const char* s) { return test::at(s); };
+    const test::Issued root = test::make_root({"Fast Root", t("2020-01-01T00:00:00Z"),
+                                         t("2040-01-01T00:00:00Z"), {}, true});
+    const test::Issued inter = test::issue(root, {"Fast Issuing CA", t("2020-01-01T00:00:00Z"),
+                                            t("2040-01-01T00:00:00Z"), {}, true});
+    // Same name as `inter`, another key: leaves it signs must not pass as inter's.
+    const test::Issued impostor = test::make_root({"Fast Issuing CA", t("2020-01-01T00:00:00Z"),
+                                             t("2040-01-01T00:00:00Z"), {}, true});
+    const auto good = [&](std::vector<std::pair<std::string, std::string>> exts = {},
+                          std::string digest = "SHA256") {
+        return test::CertSpec{"leaf.example.com", t("2026-01-01T00:00:00Z"),
+                              t("2027-01-01T00:00:00Z"), {"leaf.example.com"}, false,
+                              std::nullopt, std::move(exts), std::move(digest)};
+    };
+    struct Case {
+        std::string name;
+        Certificate cert;
+    };
+    std::vector<Case> cases;
+    const auto add = [&](std::string name, test::CertSpec spec,
+                         std::optional<PrivateKey> key = {}, const test::Issued* by = nullptr) {
+        cases.push_back({std::move(name), test::issue(by != nullptr ? *by : inter, spec, key).cert});
+    };
+    add("good", good());
+    add("good, RSA 2048 key", good(), PrivateKey::generate(KeyType::rsa2048));
+    add("good, P-384 key, SHA-384", good({}, "SHA384"), PrivateKey::generate(KeyType::ec_p384));
+    add("good, no keyUsage, no EKU", good({{"keyUsage", ""}, {"extendedKeyUsage", ""}}));
+    add("good, AIA, CRL DP, policies",
+        good({{"authorityInfoAccess", "caIssuers;URI:http://ca.example/i.der"},
+              {"crlDistributionPoints", "URI:http://ca.example/c.crl"},
+              {"certificatePolicies", "DER:30:0A:30:08:06:06:67:81:0C:01:02:01"}}));
+    add("Ed25519 key", good(), PrivateKey::generate(KeyType::ed25519));
+    add("SHA-1 signature", good({}, "SHA1"));
+    add("expired", {"leaf.example.com", t("2025-01-01T00:00:00Z"), t("2026-05-31T00:00:00Z"),
+                    {"leaf.example.com"}});
+    add("not yet valid", {"leaf.example.com", t("2026-06-02T00:00:00Z"),
+                          t("2027-01-01T00:00:00Z"), {"leaf.example.com"}});
+    add("notAfter is the validation time", {"leaf.example.com", t("2026-01-01T00:00:00Z"),
+                                            t("2026-06-01T00:00:00Z"), {"leaf.example.com"}});
+    add("notBefore is the validation time", {"leaf.example.com", t("2026-06-01T00:00:00Z"),
+                                             t("2027-01-01T00:00:00Z"), {"leaf.example.com"}});
+    add("client EKU only", good({{"extendedKeyUsage", "clientAuth"}}));
+    add("code-signing EKU too", good({{"extendedKeyUsage", "serverAuth,codeSigning"}}));
+    add("keyUsage keyCertSign", good({{"keyUsage", "critical,digitalSignature,keyCertSign"}}));
+    add("keyUsage without a TLS bit", good({{"keyUsage", "critical,nonRepudiation"}}));
+    add("a CA", good({{"basicConstraints", "critical,CA:TRUE"}}));
+    add("no subjectAltName", {"leaf.example.com", t("2026-01-01T00:00:00Z"),
+                              t("2027-01-01T00:00:00Z"), {}});
+    add("bad DNS name in SAN", good({{"subjectAltName", "DNS:bad_name!.example.com"}}));
+    add("email in SAN", good({{"subjectAltName", "DNS:leaf.example.com,email:a@example.com"}}));
+    add("unknown critical extension", good({{"1.3.6.1.4.1.99999.1", "critical,DER:05:00"}}));
+    add("unknown non-critical extension", good({{"1.3.6.1.4.1.99999.1", "DER:05:00"}}));
+    add("Netscape cert type", good({{"nsCertType", "client"}}));
+    add("signed by a same-name impostor", good(), std::nullopt, &impostor);
+    add("signed by the root", good(), std::nullopt, &root);
+
+    const auto trust = TrustStore::from_certificates({root.cert}, "test root");
+    for (const Purpose purpose : {Purpose::server, Purpose::client, Purpose::any}) {
+        for (const Profile profile : {Profile::rfc5280, Profile::openssl}) {
+            VerifyOptions o;
+            o.at = t("2026-06-01T00:00:00Z");
+            o.purpose = purpose;
+            o.profile = profile;
+            const BatchVerifier verifier{trust, {inter.cert}, o};
+            // Twice: the first pass confirms the issuer (full path), the second runs fast.
+            for (int pass = 0; pass < 2; ++pass) {
+                for (const auto& c : cases) {
+                    INFO(c.name << " (purpose " << static_cast<int>(purpose) << ", profile "
+                                << profile_name(profile) << ", pass " << pass << ")");
+                    const ChainReport full = verify_chain(c.cert, {inter.cert}, trust, o);
+                    const BatchItem item = verifier.verify_encoded(c.cert.to_pem(), c.name);
+                    const BatchItem from_der = verifier.verify_encoded(c.cert.to_der(), c.name);
+                    CHECK(item.valid == full.valid);
+                    CHECK(from_der.valid == full.valid);
+                    CHECK(item.subject == c.cert.subject());
+                    CHECK(from_der.subject == c.cert.subject());
+                    std::vector<std::string> codes;
+                    for (const auto& f : full.findings) {
+                        if (f.severity == Severity::error &&
+                            std::find(codes.begin(), codes.end(), f.code) == codes.end()) {
+                            codes.push_back(f.code);
+                        }
+                    }
+                    CHECK(item.codes == codes);
+                }
+            }
+            // Each configuration has valid leaves that took the fast path on the second pass.
+            INFO("purpose " << static_cast<int>(purpose) << ", " << profile_name(profile));
+            CHECK(verifier.fast_path_hits() >= 2);
+        }
+    }
+    // The good leaf really is valid (the comparison above is not vacuous).
+    VerifyOptions o;
+    o.at = t("2026-06-01T00:00:00Z");
+    CHECK(verify_chain(cases.front().cert, {inter.cert}, trust, o).valid);
 }

@@ -9,6 +9,7 @@
 
 #include <openssl/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -201,6 +202,17 @@ struct ChainReport {
                                        const TrustStore& anchors,
                                        const VerifyOptions& options);
 
+// One line of a batch: the file, and the verdict or why the file could not be read.
+struct BatchItem {
+    std::size_t index{0};
+    std::string file;
+    bool valid{false};
+    std::string subject;
+    std::vector<std::string> codes;  // error finding codes
+    std::string message;             // the first error finding, or the read error
+    bool read_error{false};
+};
+
 // Verifies many leaves against the same anchors and intermediates: the intermediates' own
 // paths are validated once, and each leaf whose issuer is among them (and whose path has no
 // name, policy or path-length constraints that depend on the leaf) is then checked against that
@@ -211,28 +223,33 @@ public:
 
     [[nodiscard]] ChainReport verify(const Certificate& leaf) const;
 
+    // The verdict on the first certificate in `data` (PEM or DER; `source` names it in errors).
+    // Leaves under a shared intermediate are first tried on a fast path that reads only the DER
+    // (lib/src/batch_fast.hpp): it can only confirm "valid", and only for an issuer for which
+    // the full verification has already confirmed such a leaf; everything else, and every
+    // invalid leaf, gets verify()'s full report. Throws Error{parse} if there is no certificate.
+    [[nodiscard]] BatchItem verify_encoded(std::string_view data, std::string_view source) const;
+
+    // How many verify_encoded() verdicts came from the fast path (in this process).
+    [[nodiscard]] std::size_t fast_path_hits() const noexcept { return m_fast_hits->load(); }
+
 private:
     struct Issuer {
         Certificate cert;
         ChainReport path;  // the issuer's own validation (purpose any, no names)
         bool simple;       // no constraints above it that the leaf could break
         TrustStore as_anchor;
+        std::vector<unsigned char> subject_der;  // for the fast path
+        std::vector<unsigned char> key_id;
+        // A leaf verified in full under this issuer was also accepted by the fast path.
+        std::shared_ptr<std::atomic<bool>> fast_confirmed;
     };
     TrustStore m_anchors;
     std::vector<Certificate> m_intermediates;
     VerifyOptions m_options;
     std::vector<Issuer> m_issuers;
-};
-
-// One line of a batch: the file, and the verdict or why the file could not be read.
-struct BatchItem {
-    std::size_t index{0};
-    std::string file;
-    bool valid{false};
-    std::string subject;
-    std::vector<std::string> codes;  // error finding codes
-    std::string message;             // the first error finding, or the read error
-    bool read_error{false};
+    std::shared_ptr<std::atomic<std::size_t>> m_fast_hits{
+        std::make_shared<std::atomic<std::size_t>>(0)};
 };
 
 // Verifies the first certificate of each file with `jobs` worker processes (the leaf parse cost

@@ -140,4 +140,15 @@ bool load_legacy_provider() noexcept {
     return providers.ok();
 }
 
+std::string name_to_string(const X509_NAME* name) {
+    auto bio = mem_bio();
+    constexpr unsigned long flags =
+        (ASN1_STRFLGS_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) | XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN;
+    if (X509_NAME_print_ex(bio.get(), name, 0, flags) < 0) {
+        clear_errors();
+        return "(unprintable name)";
+    }
+    return bio_to_string(bio.get());
+}
+
 }  // namespace certtool::ossl

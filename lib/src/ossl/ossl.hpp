@@ -95,6 +95,9 @@ struct ExtensionStackFree {
 using ExtensionStackPtr = std::unique_ptr<STACK_OF(X509_EXTENSION), ExtensionStackFree>;
 
 // Drains OpenSSL's thread error queue into one "; "-joined string (empty if the queue is empty).
+// A distinguished name as certtool prints it everywhere ("CN=mail.example.com, O=Example").
+[[nodiscard]] std::string name_to_string(const X509_NAME* name);
+
 [[nodiscard]] std::string drain_errors();
 
 // Discards the error queue (after an expected failure such as a probe of the input format).

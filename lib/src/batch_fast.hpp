@@ -1,0 +1,42 @@
+// Batch verification's fast path: decides "this leaf is valid under this already-validated
+// issuer" from the DER alone, without libcrypto 3.0's full X509 parse (whose public-key decoder
+// set-up is half the cost of a leaf). It understands a conservative subset of certificates:
+// v3, a positive serial of at most 20 octets, ECDSA/RSA with SHA-256/384/512, P-256/384/521 or
+// RSA >= 2048 keys, and only the extensions below with well-formed, unsurprising contents.
+// Anything else, and any leaf that would not be valid, returns nullopt: the caller then runs
+// the full verify_chain, which produces the report. So the fast path can only ever say "valid"
+// where verify_chain says "valid" (tests/unit/test_chain.cpp checks this differentially).
+#pragma once
+
+#include "der.hpp"
+
+#include <certtool/chain.hpp>
+
+#include <openssl/evp.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace certtool::detail {
+
+// What the fast path needs of one issuer (computed once).
+struct FastIssuer {
+    der::Bytes subject_der;  // the issuer's subject Name, as encoded
+    der::Bytes key_id;       // its subjectKeyIdentifier, if any
+    EVP_PKEY* key{nullptr};  // owned by the issuer's X509
+};
+
+// Whether the options allow the fast path at all (no names, CRLs, policy; openssl or rfc5280
+// profile; a fixed validation time).
+[[nodiscard]] bool fast_path_applies(const VerifyOptions& options);
+
+// The leaf's subject, printed, if `der` is a certificate the fast path accepts as valid under
+// `issuer` with `options`; nullopt otherwise (not understood, or not valid).
+[[nodiscard]] std::optional<std::string> fast_valid_leaf(der::Bytes der, const FastIssuer& issuer,
+                                                         const VerifyOptions& options);
+
+// The issuer Name bytes of a certificate, for picking its issuer; nullopt if not parseable.
+[[nodiscard]] std::optional<der::Bytes> issuer_name_der(der::Bytes der);
+
+}  // namespace certtool::detail
