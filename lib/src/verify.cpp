@@ -9,6 +9,9 @@
 
 #include <fmt/core.h>
 
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+
 #include <algorithm>
 #include <map>
 
@@ -23,10 +26,98 @@ struct RawError {
     int depth;
 };
 
+// RFC 5280 6.1.4 (d)-(f): a DSA key without parameters inherits them from its issuer's DSA
+// key. OpenSSL 3.0 cannot decode such a key, so it cannot link the certificate below it. The
+// path is run with a copy of the certificate whose key carries the inherited parameters; that
+// copy's own signature no longer matches, so the callback checks the original's instead.
+struct Inherited {
+    ossl::X509Ptr patched;
+    X509* original{nullptr};
+    EVP_PKEY* issuer_key{nullptr};  // owned by the issuer's (possibly patched) X509
+};
+
+// The DSA public value y of a parameterless DSA key, else null.
+ossl::BignumPtr parameterless_dsa_y(X509* x) {
+    ASN1_OBJECT* alg = nullptr;
+    const unsigned char* pk = nullptr;
+    int pk_len = 0;
+    X509_ALGOR* palg = nullptr;
+    if (X509_PUBKEY_get0_param(&alg, &pk, &pk_len, &palg, X509_get_X509_PUBKEY(x)) != 1 ||
+        OBJ_obj2nid(alg) != NID_dsa) {
+        return nullptr;
+    }
+    int ptype = V_ASN1_UNDEF;
+    X509_ALGOR_get0(nullptr, &ptype, nullptr, palg);
+    if (ptype != V_ASN1_UNDEF && ptype != V_ASN1_NULL) {
+        return nullptr;
+    }
+    ossl::Asn1IntegerPtr y{d2i_ASN1_INTEGER(nullptr, &pk, pk_len)};
+    return ossl::BignumPtr{y ? ASN1_INTEGER_to_BN(y.get(), nullptr) : nullptr};
+}
+
+// y with the DSA domain parameters of `issuer_key`, else null.
+ossl::EvpPkeyPtr dsa_key_with_parameters(const BIGNUM* y, EVP_PKEY* issuer_key) {
+    if (issuer_key == nullptr || EVP_PKEY_get_base_id(issuer_key) != EVP_PKEY_DSA) {
+        return nullptr;
+    }
+    BIGNUM* raw_p = nullptr;
+    BIGNUM* raw_q = nullptr;
+    BIGNUM* raw_g = nullptr;
+    EVP_PKEY_get_bn_param(issuer_key, OSSL_PKEY_PARAM_FFC_P, &raw_p);
+    EVP_PKEY_get_bn_param(issuer_key, OSSL_PKEY_PARAM_FFC_Q, &raw_q);
+    EVP_PKEY_get_bn_param(issuer_key, OSSL_PKEY_PARAM_FFC_G, &raw_g);
+    const ossl::BignumPtr p{raw_p};
+    const ossl::BignumPtr q{raw_q};
+    const ossl::BignumPtr g{raw_g};
+    ossl::ParamBldPtr bld{OSSL_PARAM_BLD_new()};
+    if (!p || !q || !g || !bld || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_FFC_P, p.get()) != 1 ||
+        OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_FFC_Q, q.get()) != 1 ||
+        OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_FFC_G, g.get()) != 1 ||
+        OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, y) != 1) {
+        return nullptr;
+    }
+    const ossl::ParamPtr params{OSSL_PARAM_BLD_to_param(bld.get())};
+    const ossl::EvpPkeyCtxPtr ctx{EVP_PKEY_CTX_new_from_name(nullptr, "DSA", nullptr)};
+    EVP_PKEY* key = nullptr;
+    if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+        EVP_PKEY_fromdata(ctx.get(), &key, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
+        return nullptr;
+    }
+    return ossl::EvpPkeyPtr{key};
+}
+
+// Patched copies for every parameterless DSA key below the top of `path` (top down, so that
+// inheritance can pass through several certificates; the leaf too: OpenSSL's strict checks
+// want every key decodable).
+std::vector<Inherited> inherit_dsa_parameters(const std::vector<Certificate>& path) {
+    std::vector<Inherited> out;
+    EVP_PKEY* above = path.empty() ? nullptr : X509_get0_pubkey(path.back().native());
+    for (std::size_t i = path.size() - 1; i-- > 0;) {
+        X509* x = path[i].native();
+        const ossl::BignumPtr y = parameterless_dsa_y(x);
+        ossl::EvpPkeyPtr key = y ? dsa_key_with_parameters(y.get(), above) : nullptr;
+        if (!key) {
+            above = X509_get0_pubkey(x);
+            continue;
+        }
+        ossl::X509Ptr copy{X509_dup(x)};
+        if (!copy || X509_set_pubkey(copy.get(), key.get()) != 1) {
+            above = X509_get0_pubkey(x);
+            continue;
+        }
+        Inherited inh{std::move(copy), x, above};
+        above = X509_get0_pubkey(inh.patched.get());
+        out.push_back(std::move(inh));
+    }
+    ossl::clear_errors();
+    return out;
+}
+
 // Collected by the verify callback; the callback always continues so that every problem of a
 // path is seen.
 struct Collector {
     std::vector<RawError> errors;
+    const std::vector<Inherited>* inherited{nullptr};
 };
 
 int collector_index() {
@@ -41,6 +132,19 @@ int collect_cb(int ok, X509_STORE_CTX* ctx) {
     auto* collector = static_cast<Collector*>(X509_STORE_CTX_get_ex_data(ctx, collector_index()));
     if (collector == nullptr) {
         return ok;  // a CRL issuer's path (a sub-context): its failure fails the CRL
+    }
+    if (X509_STORE_CTX_get_error(ctx) == X509_V_ERR_CERT_SIGNATURE_FAILURE &&
+        collector->inherited != nullptr) {
+        const X509* current = X509_STORE_CTX_get_current_cert(ctx);
+        for (const auto& inh : *collector->inherited) {
+            if (inh.patched.get() == current) {
+                const bool genuine = X509_verify(inh.original, inh.issuer_key) == 1;
+                ERR_clear_error();
+                if (genuine) {
+                    return 1;  // the original, with its own encoding, is signed by its issuer
+                }
+            }
+        }
     }
     collector->errors.push_back(
         {X509_STORE_CTX_get_error(ctx), X509_STORE_CTX_get_error_depth(ctx)});
@@ -283,22 +387,32 @@ std::vector<RawError> run_openssl(const std::vector<Certificate>& path,
     ossl::X509StorePtr store{ossl::check_ptr(X509_STORE_new(), "X509_STORE_new")};
     ossl::check1(X509_STORE_add_cert(store.get(), path.back().native()), "X509_STORE_add_cert");
     ossl::X509StackPtr untrusted{ossl::check_ptr(sk_X509_new_null(), "sk_X509_new_null")};
+    const std::vector<Inherited> inherited = inherit_dsa_parameters(path);
     for (std::size_t i = 1; i + 1 < path.size(); ++i) {
-        ossl::check1(X509_add_cert(untrusted.get(), path[i].native(), X509_ADD_FLAG_UP_REF),
-                     "X509_add_cert");
+        X509* x = path[i].native();
+        for (const auto& inh : inherited) {
+            x = inh.original == x ? inh.patched.get() : x;
+        }
+        ossl::check1(X509_add_cert(untrusted.get(), x, X509_ADD_FLAG_UP_REF), "X509_add_cert");
     }
     if (!options.crls.empty()) {
         for (const auto& c : pool) {
-            ossl::check1(X509_add_cert(untrusted.get(),
-                                       c.native(),
+            X509* x = c.native();
+            for (const auto& inh : inherited) {
+                x = X509_cmp(inh.original, x) == 0 ? inh.patched.get() : x;
+            }
+            ossl::check1(X509_add_cert(untrusted.get(), x,
                                        X509_ADD_FLAG_UP_REF | X509_ADD_FLAG_NO_DUP),
                          "X509_add_cert");
         }
     }
     ossl::X509StoreCtxPtr ctx{ossl::check_ptr(X509_STORE_CTX_new(), "X509_STORE_CTX_new")};
-    ossl::check1(
-        X509_STORE_CTX_init(ctx.get(), store.get(), path.front().native(), untrusted.get()),
-        "X509_STORE_CTX_init");
+    X509* leaf = path.front().native();
+    for (const auto& inh : inherited) {
+        leaf = inh.original == leaf ? inh.patched.get() : leaf;
+    }
+    ossl::check1(X509_STORE_CTX_init(ctx.get(), store.get(), leaf, untrusted.get()),
+                 "X509_STORE_CTX_init");
     // Given to the context rather than the store: the store looks CRLs up by the
     // certificate's issuer name, which misses indirect CRLs (RFC 5280 5.2.5).
     ossl::X509CrlStackPtr crls{ossl::check_ptr(sk_X509_CRL_new_null(), "sk_X509_CRL_new_null")};
@@ -354,6 +468,7 @@ std::vector<RawError> run_openssl(const std::vector<Certificate>& path,
         X509_STORE_CTX_set_purpose(ctx.get(), id);
     }
     Collector collector;
+    collector.inherited = &inherited;
     X509_STORE_CTX_set_ex_data(ctx.get(), collector_index(), &collector);
     X509_STORE_CTX_set_verify_cb(ctx.get(), collect_cb);
     const int rc = X509_verify_cert(ctx.get());
