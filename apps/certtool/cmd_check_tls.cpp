@@ -6,7 +6,6 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
-#include <charconv>
 
 namespace certtool::cli {
 
@@ -32,45 +31,6 @@ struct CheckTlsCliOptions {
     std::string profile{"rfc5280"};
 };
 
-struct Target {
-    std::string host;
-    std::optional<std::uint16_t> port;
-};
-
-// "host", "host:25", "192.0.2.1:25", "[2001:db8::1]:25", "2001:db8::1" (no port).
-Target parse_target(const std::string& text) {
-    Target t;
-    std::string port;
-    if (!text.empty() && text.front() == '[') {
-        const auto close = text.find(']');
-        if (close == std::string::npos || (close + 1 < text.size() && text[close + 1] != ':')) {
-            throw Error(Errc::invalid_argument,
-                        fmt::format("'{}' is not HOST[:PORT]; write IPv6 as [2001:db8::1]:25", text));
-        }
-        t.host = text.substr(1, close - 1);
-        port = close + 1 < text.size() ? text.substr(close + 2) : "";
-    } else if (std::count(text.begin(), text.end(), ':') == 1) {
-        t.host = text.substr(0, text.find(':'));
-        port = text.substr(text.find(':') + 1);
-    } else {
-        t.host = text;
-    }
-    if (t.host.empty()) {
-        throw Error(Errc::invalid_argument, fmt::format("'{}' has no host; give HOST[:PORT]", text));
-    }
-    if (!port.empty() || text.back() == ':') {
-        unsigned p = 0;
-        const auto* end = port.data() + port.size();
-        if (const auto [ptr, ec] = std::from_chars(port.data(), end, p);
-            ec != std::errc{} || ptr != end || p == 0 || p > 65535) {
-            throw Error(Errc::invalid_argument,
-                        fmt::format("'{}' has a bad port; give HOST[:PORT] with PORT 1-65535", text));
-        }
-        t.port = static_cast<std::uint16_t>(p);
-    }
-    return t;
-}
-
 ExitCode run_check_tls(const CheckTlsCliOptions& opt, const Common& common, Output& out) {
     if (opt.target.empty() == opt.mx.empty()) {
         throw Error(Errc::invalid_argument,
@@ -91,7 +51,8 @@ ExitCode run_check_tls(const CheckTlsCliOptions& opt, const Common& common, Outp
                                     opt.policy));
         }
     }
-    Target target = opt.mx.empty() ? parse_target(opt.target) : Target{opt.mx, std::nullopt};
+    const ProbeTarget target =
+        opt.mx.empty() ? ProbeTarget::parse(opt.target) : ProbeTarget{opt.mx, std::nullopt};
     const auto port = static_cast<std::uint16_t>(opt.port != 0 ? opt.port : target.port.value_or(25));
 
     ProbeOptions po;
@@ -154,12 +115,8 @@ ExitCode run_check_tls(const CheckTlsCliOptions& opt, const Common& common, Outp
         }
         return d.as_demanded ? ExitCode::ok : ExitCode::check_failed;
     }
-    const bool all_good = std::all_of(results.begin(), results.end(), [](const ProbeResult* r) {
-        return r->outcome == ProbeOutcome::verified &&
-               std::none_of(r->findings.begin(), r->findings.end(), [](const ChainFinding& f) {
-                   return f.severity == Severity::error;
-               });
-    });
+    const bool all_good = std::all_of(results.begin(), results.end(),
+                                      [](const ProbeResult* r) { return probe_passed(*r); });
     return all_good ? ExitCode::ok : ExitCode::check_failed;
 }
 

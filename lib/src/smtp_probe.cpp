@@ -16,12 +16,46 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <charconv>
 #include <cerrno>
 #include <cstring>
 #include <functional>
 #include <thread>
 
 namespace certtool {
+
+ProbeTarget ProbeTarget::parse(const std::string& text) {
+    ProbeTarget t;
+    std::string port;
+    if (!text.empty() && text.front() == '[') {
+        const auto close = text.find(']');
+        if (close == std::string::npos || (close + 1 < text.size() && text[close + 1] != ':')) {
+            throw Error(Errc::invalid_argument,
+                        fmt::format("'{}' is not HOST[:PORT]; write IPv6 as [2001:db8::1]:25", text));
+        }
+        t.host = text.substr(1, close - 1);
+        port = close + 1 < text.size() ? text.substr(close + 2) : "";
+    } else if (std::count(text.begin(), text.end(), ':') == 1) {
+        t.host = text.substr(0, text.find(':'));
+        port = text.substr(text.find(':') + 1);
+    } else {
+        t.host = text;  // a name, or a bare IPv6 address
+    }
+    if (t.host.empty()) {
+        throw Error(Errc::invalid_argument, fmt::format("'{}' has no host; give HOST[:PORT]", text));
+    }
+    if (!port.empty() || text.back() == ':') {
+        unsigned p = 0;
+        const auto* end = port.data() + port.size();
+        if (const auto [ptr, ec] = std::from_chars(port.data(), end, p);
+            ec != std::errc{} || ptr != end || p == 0 || p > 65535) {
+            throw Error(Errc::invalid_argument,
+                        fmt::format("'{}' has a bad port; give HOST[:PORT] with PORT 1-65535", text));
+        }
+        t.port = static_cast<std::uint16_t>(p);
+    }
+    return t;
+}
 
 std::string_view probe_mode_name(ProbeMode m) noexcept {
     switch (m) {
@@ -647,6 +681,12 @@ void converse(ProbeResult& r, const TrustStore& trust, const ProbeOptions& optio
 }
 
 }  // namespace
+
+bool probe_passed(const ProbeResult& r) noexcept {
+    return r.outcome == ProbeOutcome::verified &&
+           std::none_of(r.findings.begin(), r.findings.end(),
+                        [](const ChainFinding& f) { return f.severity == Severity::error; });
+}
 
 int probe_confidence(const ProbeResult& r) noexcept {
     const auto& s = r.summary;

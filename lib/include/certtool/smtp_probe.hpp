@@ -16,6 +16,15 @@
 
 namespace certtool {
 
+// "host", "host:25", "192.0.2.1:25", "[2001:db8::1]:25", "2001:db8::1" (no port).
+struct ProbeTarget {
+    std::string host;
+    std::optional<std::uint16_t> port;
+
+    // Throws Error{invalid_argument} naming the problem and the expected form.
+    [[nodiscard]] static ProbeTarget parse(const std::string& text);
+};
+
 enum class ProbeMode {
     starttls,      // SMTP, STARTTLS (ports 25 and 587, and any port but 465 by default)
     implicit_tls,  // TLS from the first byte, then SMTP (port 465)
@@ -91,6 +100,10 @@ struct ProbeResult {
 [[nodiscard]] ProbeResult probe_smtp(const std::string& host, std::uint16_t port,
                                      const TrustStore& trust, const ProbeOptions& options,
                                      const std::vector<std::string>& addresses = {});
+
+// The probe's answer to "is this host fine?": TLS negotiated and verified (V), and no finding
+// of severity error (a stale certificate, for one).
+[[nodiscard]] bool probe_passed(const ProbeResult& r) noexcept;
 
 // Connect 20 + HELO 20 (10 if only HELO) + TLS 20 + Cert 20 + Secure 20; From is reported but
 // not weighed (it tests the sender address, not the transport).

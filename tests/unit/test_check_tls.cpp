@@ -1,0 +1,92 @@
+// check-tls's pure parts: the TLS policy table (issue 4's table, cell by cell), mode names,
+// HOST[:PORT] and --dns-server parsing.
+#include <certtool/dns.hpp>
+#include <certtool/error.hpp>
+#include <certtool/smtp_probe.hpp>
+#include <certtool/tls_policy.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <map>
+
+using namespace certtool;
+
+TEST_CASE("TLS policy outcomes follow the appliance's table", "[check-tls]") {
+    using O = ProbeOutcome;
+    using M = TlsMode;
+    const std::map<std::pair<M, O>, std::string> table{
+        {{M::none, O::verified}, "clear"},
+        {{M::none, O::unverified}, "clear"},
+        {{M::none, O::before_tls}, "clear"},
+        {{M::none, O::after_starttls}, "clear"},
+        {{M::preferred, O::verified}, "encrypted"},
+        {{M::preferred, O::unverified}, "encrypted"},
+        {{M::preferred, O::before_tls}, "clear"},
+        {{M::preferred, O::after_starttls}, "not delivered"},
+        {{M::required, O::verified}, "encrypted"},
+        {{M::required, O::unverified}, "encrypted"},
+        {{M::required, O::before_tls}, "not delivered"},
+        {{M::required, O::after_starttls}, "not delivered"},
+        {{M::preferred_verify, O::verified}, "encrypted, verified"},
+        {{M::preferred_verify, O::unverified}, "encrypted, unverified"},
+        {{M::preferred_verify, O::before_tls}, "clear"},
+        {{M::preferred_verify, O::after_starttls}, "not delivered"},
+        {{M::required_verify, O::verified}, "encrypted, verified"},
+        {{M::required_verify, O::unverified}, "not delivered"},
+        {{M::required_verify, O::before_tls}, "not delivered"},
+        {{M::required_verify, O::after_starttls}, "not delivered"},
+    };
+    for (const auto& [key, expected] : table) {
+        const auto [mode, outcome] = key;
+        INFO(tls_mode_name(mode) << " / " << outcome_letter(outcome));
+        const Delivery d = delivery(mode, outcome);
+        CHECK(d.text() == expected);
+        CHECK(d.as_demanded == (expected != "not delivered"));
+        CHECK(d.delivered == (expected != "not delivered"));
+    }
+    for (const TlsMode m : all_tls_modes) {
+        CHECK(delivery(m, O::no_session).text() == "not delivered");
+        CHECK_FALSE(delivery(m, O::no_session).as_demanded);
+    }
+}
+
+TEST_CASE("TLS mode names parse loosely and print as the appliance does", "[check-tls]") {
+    CHECK(parse_tls_mode("required-verify") == TlsMode::required_verify);
+    CHECK(parse_tls_mode("RequiredVerify") == TlsMode::required_verify);
+    CHECK(parse_tls_mode("PREFERRED_VERIFY") == TlsMode::preferred_verify);
+    CHECK(parse_tls_mode("none") == TlsMode::none);
+    CHECK_FALSE(parse_tls_mode("always"));
+    CHECK_FALSE(parse_tls_mode(""));
+    CHECK(tls_mode_name(TlsMode::preferred_verify) == "Preferred-Verify");
+}
+
+TEST_CASE("HOST[:PORT] targets", "[check-tls]") {
+    const auto t = [](const std::string& s) { return ProbeTarget::parse(s); };
+    CHECK(t("mail.example.com").host == "mail.example.com");
+    CHECK_FALSE(t("mail.example.com").port);
+    CHECK(t("mail.example.com:587").port == 587);
+    CHECK(t("192.0.2.1:25").host == "192.0.2.1");
+    CHECK(t("[2001:db8::1]:465").host == "2001:db8::1");
+    CHECK(t("[2001:db8::1]:465").port == 465);
+    CHECK(t("2001:db8::1").host == "2001:db8::1");
+    CHECK_FALSE(t("2001:db8::1").port);
+    CHECK(t("[::1]").host == "::1");
+    for (const std::string bad : {"mail.example.com:0", "mail.example.com:65536", "host:x",
+                                  "host:", ":25", "[::1", "[::1]x"}) {
+        INFO(bad);
+        CHECK_THROWS_AS(t(bad), Error);
+    }
+    CHECK(default_probe_mode(465) == ProbeMode::implicit_tls);
+    CHECK(default_probe_mode(25) == ProbeMode::starttls);
+    CHECK(default_probe_mode(587) == ProbeMode::starttls);
+}
+
+TEST_CASE("--dns-server parsing", "[check-tls]") {
+    CHECK(DnsServer::parse("127.0.0.1").port == 53);
+    CHECK(DnsServer::parse("127.0.0.1:5353").port == 5353);
+    CHECK(DnsServer::parse("127.0.0.1:5353").address == "127.0.0.1");
+    for (const std::string bad : {"localhost", "127.0.0.1:0", "127.0.0.1:70000", "::1", ""}) {
+        INFO(bad);
+        CHECK_THROWS_AS(DnsServer::parse(bad), Error);
+    }
+}
