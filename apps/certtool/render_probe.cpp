@@ -23,7 +23,7 @@ const char* mark(bool ok) { return ok ? "OK" : "FAIL"; }
 
 json policy_json(const std::function<Delivery(TlsMode)>& delivery_for) {
     json j = json::object();
-    for (const TlsMode m : all_tls_modes) {
+    for (const TlsMode m : k_tls_modes) {
         const Delivery d = delivery_for(m);
         j[std::string{tls_mode_name(m)}] = {{"delivered", d.delivered},
                                             {"encrypted", d.encrypted},
@@ -125,7 +125,7 @@ void print_probe(std::ostream& out, const ProbeResult& r, const TrustStore& trus
     out << fmt::format("Outcome: {} ({}); confidence {}%; {}\n", outcome_letter(r.outcome),
                        outcome_description(r.outcome), r.confidence, ms_text(r.total_ms));
     out << "TLS policy outcomes:\n";
-    for (const TlsMode m : all_tls_modes) {
+    for (const TlsMode m : k_tls_modes) {
         out << fmt::format("  {:<17} {}\n", tls_mode_name(m), delivery(m, r.outcome).text());
     }
 }
@@ -180,7 +180,7 @@ void print_mx_report(std::ostream& out, const MxReport& report) {
         }
     }
     out << "TLS policy outcomes (mail to " << report.domain << "):\n";
-    for (const TlsMode m : all_tls_modes) {
+    for (const TlsMode m : k_tls_modes) {
         std::string per_host;
         for (const auto& h : report.hosts) {
             per_host += fmt::format("{}{}: {}", per_host.empty() ? "" : "; ", h.host,

@@ -17,29 +17,29 @@ using der::Tlv;
 namespace tag = der::tag;
 
 // OID contents.
-constexpr unsigned char oid_ec_public_key[] = {0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01};
-constexpr unsigned char oid_p256[] = {0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07};
-constexpr unsigned char oid_p384[] = {0x2B, 0x81, 0x04, 0x00, 0x22};
-constexpr unsigned char oid_p521[] = {0x2B, 0x81, 0x04, 0x00, 0x23};
-constexpr unsigned char oid_rsa[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01};
-constexpr unsigned char oid_ecdsa_sha256[] = {0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x02};
-constexpr unsigned char oid_ecdsa_sha384[] = {0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x03};
-constexpr unsigned char oid_ecdsa_sha512[] = {0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x04};
-constexpr unsigned char oid_rsa_sha256[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x0B};
-constexpr unsigned char oid_rsa_sha384[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x0C};
-constexpr unsigned char oid_rsa_sha512[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x0D};
-constexpr unsigned char oid_ski[] = {0x55, 0x1D, 0x0E};
-constexpr unsigned char oid_key_usage[] = {0x55, 0x1D, 0x0F};
-constexpr unsigned char oid_san[] = {0x55, 0x1D, 0x11};
-constexpr unsigned char oid_basic_constraints[] = {0x55, 0x1D, 0x13};
-constexpr unsigned char oid_crl_dp[] = {0x55, 0x1D, 0x1F};
-constexpr unsigned char oid_policies[] = {0x55, 0x1D, 0x20};
-constexpr unsigned char oid_aki[] = {0x55, 0x1D, 0x23};
-constexpr unsigned char oid_eku[] = {0x55, 0x1D, 0x25};
-constexpr unsigned char oid_aia[] = {0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x01};
-constexpr unsigned char oid_sct_list[] = {0x2B, 0x06, 0x01, 0x04, 0x01, 0xD6, 0x79, 0x02, 0x04, 0x02};
-constexpr unsigned char oid_server_auth[] = {0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01};
-constexpr unsigned char oid_client_auth[] = {0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02};
+constexpr unsigned char k_oid_ec_public_key[] = {0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01};
+constexpr unsigned char k_oid_p256[] = {0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07};
+constexpr unsigned char k_oid_p384[] = {0x2B, 0x81, 0x04, 0x00, 0x22};
+constexpr unsigned char k_oid_p521[] = {0x2B, 0x81, 0x04, 0x00, 0x23};
+constexpr unsigned char k_oid_rsa[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01};
+constexpr unsigned char k_oid_ecdsa_sha256[] = {0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x02};
+constexpr unsigned char k_oid_ecdsa_sha384[] = {0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x03};
+constexpr unsigned char k_oid_ecdsa_sha512[] = {0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x04};
+constexpr unsigned char k_oid_rsa_sha256[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x0B};
+constexpr unsigned char k_oid_rsa_sha384[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x0C};
+constexpr unsigned char k_oid_rsa_sha512[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x0D};
+constexpr unsigned char k_oid_ski[] = {0x55, 0x1D, 0x0E};
+constexpr unsigned char k_oid_key_usage[] = {0x55, 0x1D, 0x0F};
+constexpr unsigned char k_oid_san[] = {0x55, 0x1D, 0x11};
+constexpr unsigned char k_oid_basic_constraints[] = {0x55, 0x1D, 0x13};
+constexpr unsigned char k_oid_crl_dp[] = {0x55, 0x1D, 0x1F};
+constexpr unsigned char k_oid_policies[] = {0x55, 0x1D, 0x20};
+constexpr unsigned char k_oid_aki[] = {0x55, 0x1D, 0x23};
+constexpr unsigned char k_oid_eku[] = {0x55, 0x1D, 0x25};
+constexpr unsigned char k_oid_aia[] = {0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x01};
+constexpr unsigned char k_oid_sct_list[] = {0x2B, 0x06, 0x01, 0x04, 0x01, 0xD6, 0x79, 0x02, 0x04, 0x02};
+constexpr unsigned char k_oid_server_auth[] = {0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01};
+constexpr unsigned char k_oid_client_auth[] = {0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02};
 
 // "YYMMDDHHMMSSZ" or "YYYYMMDDHHMMSSZ" as seconds since the epoch.
 std::optional<std::int64_t> parse_time(const Tlv& t) {
@@ -102,24 +102,24 @@ std::optional<Signature> signature_algorithm(Bytes alg_seq) {
         return std::nullopt;
     }
     const Bytes o = oid->value;
-    if (der::is_oid(o, oid_ecdsa_sha256) || der::is_oid(o, oid_ecdsa_sha384) ||
-        der::is_oid(o, oid_ecdsa_sha512)) {
+    if (der::is_oid(o, k_oid_ecdsa_sha256) || der::is_oid(o, k_oid_ecdsa_sha384) ||
+        der::is_oid(o, k_oid_ecdsa_sha512)) {
         if (!r.empty()) {
             return std::nullopt;  // ECDSA takes no parameters
         }
-        return Signature{der::is_oid(o, oid_ecdsa_sha256)   ? EVP_sha256()
-                         : der::is_oid(o, oid_ecdsa_sha384) ? EVP_sha384()
+        return Signature{der::is_oid(o, k_oid_ecdsa_sha256)   ? EVP_sha256()
+                         : der::is_oid(o, k_oid_ecdsa_sha384) ? EVP_sha384()
                                                             : EVP_sha512(),
                          EVP_PKEY_EC};
     }
-    if (der::is_oid(o, oid_rsa_sha256) || der::is_oid(o, oid_rsa_sha384) ||
-        der::is_oid(o, oid_rsa_sha512)) {
+    if (der::is_oid(o, k_oid_rsa_sha256) || der::is_oid(o, k_oid_rsa_sha384) ||
+        der::is_oid(o, k_oid_rsa_sha512)) {
         const auto null = r.next(tag::null);
         if (!null || !null->value.empty() || !r.empty()) {
             return std::nullopt;
         }
-        return Signature{der::is_oid(o, oid_rsa_sha256)   ? EVP_sha256()
-                         : der::is_oid(o, oid_rsa_sha384) ? EVP_sha384()
+        return Signature{der::is_oid(o, k_oid_rsa_sha256)   ? EVP_sha256()
+                         : der::is_oid(o, k_oid_rsa_sha384) ? EVP_sha384()
                                                           : EVP_sha512(),
                          EVP_PKEY_RSA};
     }
@@ -140,23 +140,23 @@ std::optional<int> key_security_bits(Bytes spki) {
         return std::nullopt;
     }
     const Bytes key = bits->value.subspan(1);
-    if (der::is_oid(oid->value, oid_ec_public_key)) {
+    if (der::is_oid(oid->value, k_oid_ec_public_key)) {
         const auto curve = a.next(tag::oid);
         if (!curve || !a.empty() || key.empty() || key[0] != 0x04) {
             return std::nullopt;  // named curves, uncompressed points only
         }
-        if (der::is_oid(curve->value, oid_p256) && key.size() == 65) {
+        if (der::is_oid(curve->value, k_oid_p256) && key.size() == 65) {
             return 128;
         }
-        if (der::is_oid(curve->value, oid_p384) && key.size() == 97) {
+        if (der::is_oid(curve->value, k_oid_p384) && key.size() == 97) {
             return 192;
         }
-        if (der::is_oid(curve->value, oid_p521) && key.size() == 133) {
+        if (der::is_oid(curve->value, k_oid_p521) && key.size() == 133) {
             return 256;
         }
         return std::nullopt;
     }
-    if (der::is_oid(oid->value, oid_rsa)) {
+    if (der::is_oid(oid->value, k_oid_rsa)) {
         const auto null = a.next(tag::null);
         if (!null || !null->value.empty() || !a.empty()) {
             return std::nullopt;
@@ -249,12 +249,12 @@ bool extensions_ok(Bytes exts_seq, Purpose purpose, Extensions& out) {
         const Bytes o = oid->value;
         const Bytes v = value->value;
         unsigned bit = 0;
-        if (der::is_oid(o, oid_basic_constraints)) {
+        if (der::is_oid(o, k_oid_basic_constraints)) {
             bit = 1U;
             if (v.size() != 2 || v[0] != tag::sequence || v[1] != 0) {
                 return false;  // only an empty SEQUENCE: cA FALSE, no pathLen
             }
-        } else if (der::is_oid(o, oid_key_usage)) {
+        } else if (der::is_oid(o, k_oid_key_usage)) {
             bit = 2U;
             Reader r{v};
             const auto bits = r.next(tag::bit_string);
@@ -273,7 +273,7 @@ bool extensions_ok(Bytes exts_seq, Purpose purpose, Extensions& out) {
             if (first == 0 && (bits->value.size() == 2 || bits->value[2] == 0)) {
                 return false;
             }
-        } else if (der::is_oid(o, oid_eku)) {
+        } else if (der::is_oid(o, k_oid_eku)) {
             bit = 4U;
             Reader r{v};
             const auto seq = r.next(tag::sequence);
@@ -288,15 +288,15 @@ bool extensions_ok(Bytes exts_seq, Purpose purpose, Extensions& out) {
                 if (!id) {
                     return false;
                 }
-                server = server || der::is_oid(id->value, oid_server_auth);
-                client = client || der::is_oid(id->value, oid_client_auth);
-                if (!der::is_oid(id->value, oid_server_auth) &&
-                    !der::is_oid(id->value, oid_client_auth)) {
+                server = server || der::is_oid(id->value, k_oid_server_auth);
+                client = client || der::is_oid(id->value, k_oid_client_auth);
+                if (!der::is_oid(id->value, k_oid_server_auth) &&
+                    !der::is_oid(id->value, k_oid_client_auth)) {
                     return false;  // other purposes: strict-EKU rules apply, let the full path
                 }
             }
             out.eku_ok = purpose == Purpose::any || (purpose == Purpose::server ? server : client);
-        } else if (der::is_oid(o, oid_san)) {
+        } else if (der::is_oid(o, k_oid_san)) {
             bit = 8U;
             Reader r{v};
             const auto seq = r.next(tag::sequence);
@@ -319,14 +319,14 @@ bool extensions_ok(Bytes exts_seq, Purpose purpose, Extensions& out) {
                     return false;  // only DNS names and IP addresses
                 }
             }
-        } else if (der::is_oid(o, oid_ski)) {
+        } else if (der::is_oid(o, k_oid_ski)) {
             bit = 16U;
             Reader r{v};
             const auto id = r.next(tag::octet_string);
             if (!id || !r.empty() || id->value.empty()) {
                 return false;
             }
-        } else if (der::is_oid(o, oid_aki)) {
+        } else if (der::is_oid(o, k_oid_aki)) {
             bit = 32U;
             Reader r{v};
             const auto seq = r.next(tag::sequence);
@@ -340,22 +340,22 @@ bool extensions_ok(Bytes exts_seq, Purpose purpose, Extensions& out) {
             }
             out.aki_key_id = id->value;
             out.has_aki_key_id = true;
-        } else if (der::is_oid(o, oid_crl_dp)) {
+        } else if (der::is_oid(o, k_oid_crl_dp)) {
             bit = 64U;
             if (!parses_as<CRL_DIST_POINTS>(v, d2i_CRL_DIST_POINTS, CRL_DIST_POINTS_free)) {
                 return false;
             }
-        } else if (der::is_oid(o, oid_aia)) {
+        } else if (der::is_oid(o, k_oid_aia)) {
             bit = 128U;
             if (!parses_as<AUTHORITY_INFO_ACCESS>(v, d2i_AUTHORITY_INFO_ACCESS, AUTHORITY_INFO_ACCESS_free)) {
                 return false;
             }
-        } else if (der::is_oid(o, oid_policies)) {
+        } else if (der::is_oid(o, k_oid_policies)) {
             bit = 256U;
             if (!parses_as<CERTIFICATEPOLICIES>(v, d2i_CERTIFICATEPOLICIES, CERTIFICATEPOLICIES_free)) {
                 return false;
             }
-        } else if (der::is_oid(o, oid_sct_list)) {
+        } else if (der::is_oid(o, k_oid_sct_list)) {
             bit = 512U;
         } else {
             return false;

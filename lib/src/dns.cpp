@@ -66,6 +66,8 @@ public:
     }
     Resolver(const Resolver&) = delete;
     Resolver& operator=(const Resolver&) = delete;
+    Resolver(Resolver&&) = delete;
+    Resolver& operator=(Resolver&&) = delete;
     ~Resolver() { ::res_nclose(&m_state); }
 
     enum class Status { ok, no_such_domain, no_data, failed };

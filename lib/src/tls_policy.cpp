@@ -45,7 +45,7 @@ std::optional<TlsMode> parse_tls_mode(std::string_view text) {
             key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         }
     }
-    for (const TlsMode m : all_tls_modes) {
+    for (const TlsMode m : k_tls_modes) {
         std::string name;
         for (const char c : tls_mode_name(m)) {
             if (c != '-') {

@@ -44,7 +44,7 @@ TEST_CASE("TLS policy outcomes follow the appliance's table", "[check-tls]") {
         CHECK(d.as_demanded == (expected != "not delivered"));
         CHECK(d.delivered == (expected != "not delivered"));
     }
-    for (const TlsMode m : all_tls_modes) {
+    for (const TlsMode m : k_tls_modes) {
         CHECK(delivery(m, O::no_session).text() == "not delivered");
         CHECK_FALSE(delivery(m, O::no_session).as_demanded);
     }
@@ -81,7 +81,7 @@ TEST_CASE("HOST[:PORT] targets", "[check-tls]") {
     CHECK(default_probe_mode(587) == ProbeMode::starttls);
 }
 
-TEST_CASE("--dns-server parsing", "[check-tls]") {
+TEST_CASE("DNS server option (IP[:PORT]) parsing", "[check-tls]") {
     CHECK(DnsServer::parse("127.0.0.1").port == 53);
     CHECK(DnsServer::parse("127.0.0.1:5353").port == 5353);
     CHECK(DnsServer::parse("127.0.0.1:5353").address == "127.0.0.1");

@@ -22,7 +22,7 @@ enum class ProbeOutcome {
 [[nodiscard]] std::string_view outcome_description(ProbeOutcome o) noexcept;
 
 enum class TlsMode { none, preferred, required, preferred_verify, required_verify };
-inline constexpr std::array<TlsMode, 5> all_tls_modes{TlsMode::none, TlsMode::preferred,
+inline constexpr std::array<TlsMode, 5> k_tls_modes{TlsMode::none, TlsMode::preferred,
                                                       TlsMode::required, TlsMode::preferred_verify,
                                                       TlsMode::required_verify};
 [[nodiscard]] std::string_view tls_mode_name(TlsMode m) noexcept;  // "Preferred-Verify"
