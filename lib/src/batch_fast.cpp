@@ -220,6 +220,17 @@ bool parses_as(Bytes value, T* (*d2i)(T**, const unsigned char**, long), void (*
     return ok;
 }
 
+// The contents of `v` when it is exactly one non-empty SEQUENCE (an extension value such as
+// extKeyUsage or subjectAltName), else nullopt.
+std::optional<Bytes> only_sequence(Bytes v) {
+    Reader r{v};
+    const auto seq = r.next(tag::sequence);
+    if (!seq || !r.empty() || seq->value.empty()) {
+        return std::nullopt;
+    }
+    return seq->value;
+}
+
 // Walks the extensions; false if any is outside the subset or not acceptable for `purpose`.
 bool extensions_ok(Bytes exts_seq, Purpose purpose, Extensions& out) {
     Reader list{exts_seq};
@@ -275,12 +286,11 @@ bool extensions_ok(Bytes exts_seq, Purpose purpose, Extensions& out) {
             }
         } else if (der::is_oid(o, k_oid_eku)) {
             bit = 4U;
-            Reader r{v};
-            const auto seq = r.next(tag::sequence);
-            if (!seq || !r.empty() || seq->value.empty()) {
+            const auto purposes = only_sequence(v);
+            if (!purposes) {
                 return false;
             }
-            Reader ids{seq->value};
+            Reader ids{*purposes};
             bool server = false;
             bool client = false;
             while (!ids.empty()) {
@@ -298,12 +308,11 @@ bool extensions_ok(Bytes exts_seq, Purpose purpose, Extensions& out) {
             out.eku_ok = purpose == Purpose::any || (purpose == Purpose::server ? server : client);
         } else if (der::is_oid(o, k_oid_san)) {
             bit = 8U;
-            Reader r{v};
-            const auto seq = r.next(tag::sequence);
-            if (!seq || !r.empty() || seq->value.empty()) {
+            const auto general_names = only_sequence(v);
+            if (!general_names) {
                 return false;
             }
-            Reader names{seq->value};
+            Reader names{*general_names};
             while (!names.empty()) {
                 const auto gn = names.next();
                 if (!gn) {
@@ -328,12 +337,11 @@ bool extensions_ok(Bytes exts_seq, Purpose purpose, Extensions& out) {
             }
         } else if (der::is_oid(o, k_oid_aki)) {
             bit = 32U;
-            Reader r{v};
-            const auto seq = r.next(tag::sequence);
-            if (!seq || !r.empty()) {
+            const auto aki = only_sequence(v);
+            if (!aki) {
                 return false;
             }
-            Reader parts{seq->value};
+            Reader parts{*aki};
             const auto id = parts.next(0x80);
             if (!id || !parts.empty() || id->value.empty()) {
                 return false;  // keyIdentifier only
