@@ -11,6 +11,8 @@
 set -euo pipefail
 out=$1
 port=${2:-$((30000 + RANDOM % 20000))}
+# shellcheck source=tests/postfix/common.sh
+. "$(dirname "$0")/common.sh"
 command -v postfix >/dev/null || { echo "postfix is not installed (scripts/install-deps.sh)" >&2; exit 3; }
 command -v swaks >/dev/null || { echo "swaks is not installed (scripts/install-deps.sh)" >&2; exit 3; }
 mkdir -p "$out"
@@ -19,9 +21,7 @@ instances=()
 
 cleanup() {
   for dir in "${instances[@]}"; do
-    postfix -c "$dir" stop >/dev/null 2>&1 || true
-    pid=$(head -1 "$dir/queue/pid/master.pid" 2>/dev/null | tr -d ' ' || true)
-    [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true
+    postfix_stop_instance "$dir"
   done
 }
 trap cleanup EXIT
@@ -36,36 +36,19 @@ make_instance() {  # name port tls(yes|no) [main.cf lines...]
   shift 3
   local dir=$out/$name
   mkdir -p "$dir/queue" "$dir/data"
-  sed -e 's/^\(smtp *inet.*\)$/#\1/' /etc/postfix/master.cf |
-    awk '{ if ($0 !~ /^#/ && NF >= 8 && $5 == "y") { $5 = "n" } print }' > "$dir/master.cf"
+  postfix_master_cf > "$dir/master.cf"
   echo "127.0.0.1:$p inet n - n - - smtpd" >> "$dir/master.cf"
-  cat > "$dir/main.cf" <<CF
-compatibility_level = 3.6
-config_directory = $dir
-queue_directory = $dir/queue
-data_directory = $dir/data
-maillog_file = $dir/maillog
-maillog_file_prefixes = $out
-syslog_name = postfix-$name
+  {
+    postfix_main_cf "$dir" "$name" "$out"
+    cat <<CF
 myhostname = $name.test.example
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-smtpd_relay_restrictions = permit_mynetworks, reject
-notify_classes =
-default_transport = error:this test sends no mail off the machine
 local_transport = discard:silently
-mydestination =
-alias_maps =
-alias_database =
-local_recipient_maps =
 smtpd_tls_loglevel = 1
 smtp_tls_loglevel = 1
-biff = no
 smtp_dns_support_level = disabled
 smtp_host_lookup = native
-smtpd_banner = \$myhostname ESMTP
 CF
+  } > "$dir/main.cf"
   if [ "$tls" = yes ]; then
     printf 'smtpd_tls_security_level = may\nsmtpd_tls_chain_files = %s, %s\n' \
       "$out/key.pem" "$out/cert.pem" >> "$dir/main.cf"

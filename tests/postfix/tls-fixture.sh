@@ -22,16 +22,15 @@
 # the good listener; slow.example.test / manyslow.example.test: 1 and 50 MX hosts on "slow";
 # nomx.example.test: no MX, A 127.0.0.2; nullmx.example.test: MX 0 "." (RFC 7505).
 set -euo pipefail
+# shellcheck source=tests/postfix/common.sh
+. "$(dirname "$0")/common.sh"
 cmd=$1
 dir=$2
 
 stop() {
   local pf=$dir/postfix
   if [ -f "$pf/main.cf" ]; then
-    postfix -c "$pf" stop >/dev/null 2>&1 || true
-    local pid
-    pid=$(head -1 "$pf/queue/pid/master.pid" 2>/dev/null | tr -d ' ' || true)
-    [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true
+    postfix_stop_instance "$pf"
   fi
   if [ -f "$dir/dnsmasq.pid" ]; then
     kill "$(cat "$dir/dnsmasq.pid")" 2>/dev/null || true
@@ -78,8 +77,7 @@ dns_port=$(free_port)
 pf=$dir/postfix
 rm -rf "$pf"
 mkdir -p "$pf/queue" "$pf/data"
-sed -e 's/^\(smtp *inet.*\)$/#\1/' /etc/postfix/master.cf |
-  awk '{ if ($0 !~ /^#/ && NF >= 8 && $5 == "y") { $5 = "n" } print }' > "$pf/master.cf"
+postfix_master_cf > "$pf/master.cf"
 cat >> "$pf/master.cf" <<MASTER
 127.0.0.2:$port inet n - n - - smtpd
 127.0.0.2:$((port + 1)) inet n - n - - smtpd -o smtpd_tls_wrappermode=yes
@@ -90,28 +88,11 @@ cat >> "$pf/master.cf" <<MASTER
 127.0.0.7:$port inet n - n - - smtpd -o { smtpd_tls_chain_files = $pki/good.key, $pki/good.pem }
 127.0.0.8:$port inet n - n - - smtpd -o smtpd_delay_reject=no -o { smtpd_client_restrictions = sleep 1 }
 MASTER
-cat > "$pf/main.cf" <<CF
-compatibility_level = 3.6
-config_directory = $pf
-queue_directory = $pf/queue
-data_directory = $pf/data
-maillog_file = $pf/maillog
-maillog_file_prefixes = $dir
-syslog_name = postfix-checktls
+{
+  postfix_main_cf "$pf" checktls "$dir"
+  cat <<CF
 myhostname = mx1.example.test
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-smtpd_relay_restrictions = permit_mynetworks, reject
-notify_classes =
-default_transport = error:this test sends no mail
 local_transport = error:this test sends no mail
-mydestination =
-alias_maps =
-alias_database =
-local_recipient_maps =
-biff = no
-smtpd_banner = \$myhostname ESMTP
 smtpd_tls_security_level = may
 smtpd_tls_chain_files = $pki/good.key, $pki/good.pem, $pki/inter.pem
 smtpd_tls_loglevel = 1
@@ -119,6 +100,7 @@ smtpd_client_connection_count_limit = 0
 smtpd_client_connection_rate_limit = 0
 default_process_limit = 200
 CF
+} > "$pf/main.cf"
 postfix -c "$pf" set-permissions >/dev/null 2>&1 || true
 postfix -c "$pf" check >/dev/null 2>&1 || true
 if ! postfix -c "$pf" start >/dev/null 2>&1; then

@@ -1,0 +1,46 @@
+# shellcheck shell=bash
+# Shared by the scripts that run private Postfix instances for tests (sourced, not run).
+# Each instance has its own config dir, listens only on loopback and sends nothing off the machine.
+
+# master.cf for a private instance: Debian's, with its port-25 listener commented out and no
+# service chrooted (an instance's queue is not a chroot jail). Listeners are appended by the caller.
+postfix_master_cf() {
+  sed -e 's/^\(smtp *inet.*\)$/#\1/' /etc/postfix/master.cf |
+    awk '{ if ($0 !~ /^#/ && NF >= 8 && $5 == "y") { $5 = "n" } print }'
+}
+
+# The main.cf lines every instance needs: postfix_main_cf DIR NAME LOG_PREFIX_DIR.
+# Mail to anywhere not routed explicitly bounces locally (error: transport); no notices.
+postfix_main_cf() {
+  local dir=$1 name=$2 prefix=$3
+  cat <<CF
+compatibility_level = 3.6
+config_directory = $dir
+queue_directory = $dir/queue
+data_directory = $dir/data
+maillog_file = $dir/maillog
+maillog_file_prefixes = $prefix
+syslog_name = postfix-$name
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+smtpd_relay_restrictions = permit_mynetworks, reject
+notify_classes =
+default_transport = error:this test sends no mail off the machine
+mydestination =
+alias_maps =
+alias_database =
+local_recipient_maps =
+biff = no
+smtpd_banner = \$myhostname ESMTP
+CF
+}
+
+# Stops the instance in DIR; a master that does not stop is killed (it may linger as a zombie:
+# callers wait for its port to close rather than trusting kill -0).
+postfix_stop_instance() {
+  local dir=$1 pid
+  postfix -c "$dir" stop >/dev/null 2>&1 || true
+  pid=$(head -1 "$dir/queue/pid/master.pid" 2>/dev/null | tr -d ' ' || true)
+  if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; fi
+}
