@@ -378,10 +378,12 @@ public:
             step.status = StepStatus::failed;
             step.detail = e.what();
             if (!failure_code.empty()) {
-                const std::string code =
-                    e.code() == Errc::parse && (name == "banner" || name == "ehlo")
-                        ? std::string{"not-smtp"}
-                        : failure_code;
+                // The peer answered, but not in SMTP; or it answered the banner with a refusal.
+                const bool greeting = name == "banner" || name == "ehlo";
+                const std::string code = e.code() == Errc::parse && greeting ? "not-smtp"
+                                         : e.code() == Errc::unsupported && name == "banner"
+                                             ? "session-refused"
+                                             : failure_code;
                 finding(code, Severity::error, fmt::format("{}: {}", name, e.what()));
             }
         }
@@ -523,10 +525,6 @@ void converse(ProbeResult& r, const TrustStore& trust, const ProbeOptions& optio
         return banner.text();
     }, "no-banner");
     if (!banner_ok) {
-        if (!r.findings.empty() && r.findings.back().code == "no-banner" &&
-            r.steps.back().detail.find("refused the session") != std::string::npos) {
-            r.findings.back().code = "session-refused";
-        }
         return;
     }
     r.ehlo_name = !options.ehlo_name.empty() ? options.ehlo_name : host_fqdn().value_or("");
