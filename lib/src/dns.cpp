@@ -179,7 +179,11 @@ MxLookup lookup_mx(const std::string& domain, const DnsOptions& options) {
 }
 
 std::vector<std::string> lookup_addresses(const std::string& host, const DnsOptions& options) {
-    check_name(host, "host");
+    // Any name DNS can carry (an MX target may have underscores): only its shape is checked.
+    if (host.empty() || host.size() > 253 ||
+        std::any_of(host.begin(), host.end(), [](unsigned char c) { return c <= ' ' || c > '~'; })) {
+        throw Error(Errc::invalid_argument, fmt::format("'{}' is not a DNS name", host));
+    }
     Resolver r{options};
     std::vector<std::string> out;
     bool reachable = false;

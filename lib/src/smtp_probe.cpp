@@ -404,15 +404,23 @@ private:
     ProbeResult& m_r;
 };
 
-// The names the certificate must match for this host.
-std::vector<SubjectAltName> expected_names(const std::string& host, const ProbeOptions& options) {
+// The names the certificate must match for this host. A host name that is not a valid DNS name
+// (an MX record may hold anything) becomes a finding instead of an expected name.
+std::vector<SubjectAltName> expected_names(ProbeResult& r, const ProbeOptions& options) {
     std::vector<SubjectAltName> names;
-    const bool literal = !net::literal(host, 25).empty();
+    const bool literal = !net::literal(r.host, 25).empty();
     if (!literal || options.hostnames.empty()) {
-        names.push_back(SubjectAltName::parse(host));
+        try {
+            names.push_back(SubjectAltName::parse(r.host));
+        } catch (const Error& e) {
+            r.findings.push_back({"invalid-host-name", Severity::error,
+                                  fmt::format("'{}' cannot be matched against a certificate: {}",
+                                              r.host, e.what()),
+                                  {}, std::nullopt});
+        }
     }
     for (const auto& h : options.hostnames) {
-        auto n = SubjectAltName::parse(h);
+        auto n = SubjectAltName::parse(h);  // checked by the caller
         if (std::find_if(names.begin(), names.end(), [&](const SubjectAltName& x) {
                 return x.value == n.value && x.kind == n.kind;
             }) == names.end()) {
@@ -472,7 +480,7 @@ ProbeOutcome classify(const ProbeResult& r) {
 void converse(ProbeResult& r, const TrustStore& trust, const ProbeOptions& options,
               const std::vector<std::string>& addresses) {
     Probe p{r};
-    const auto names = expected_names(r.host, options);
+    const auto names = expected_names(r, options);
     std::optional<SmtpConnection> conn;
 
     // connect: the first address that accepts
@@ -773,7 +781,14 @@ MxReport probe_mx(const std::string& domain, std::uint16_t port, const TrustStor
         for (std::size_t i = 0; i < report.mx.hosts.size(); ++i) {
             workers.emplace_back([&, i] {
                 const auto& mx = report.mx.hosts[i];
-                report.hosts[i] = probe_smtp(mx.host, port, trust, options);
+                try {
+                    report.hosts[i] = probe_smtp(mx.host, port, trust, options);
+                } catch (const std::exception& e) {  // never let a thread end the process
+                    report.hosts[i].host = mx.host;
+                    report.hosts[i].port = port;
+                    report.hosts[i].findings.push_back(
+                        {"connect-failed", Severity::error, e.what(), {}, std::nullopt});
+                }
                 report.hosts[i].mx_preference = mx.preference;
             });
         }

@@ -142,7 +142,7 @@ TEST_CASE("check-tls fixture: PKI and peers", "[.fixture-start]") {
     REQUIRE(r.exit_code == 0);
 }
 
-TEST_CASE("check-tls (a): good chain over STARTTLS is verified; every mode delivers encrypted",
+TEST_CASE("check-tls (a): good chain over STARTTLS is verified, every mode delivers encrypted",
           "[check-tls][postfix]") {
     const Probe p = check({listener(2), "--starttls", "smtp", "--hostname", "mx1.example.test",
                            "--from", "postmaster@example.test"});
@@ -208,7 +208,7 @@ TEST_CASE("check-tls (a'): implicit TLS (--tls, port-465 style)", "[check-tls][p
     CHECK(wrong.report["outcome"] == "X");
 }
 
-TEST_CASE("check-tls (b): STARTTLS not advertised; Required fails, Preferred delivers in clear",
+TEST_CASE("check-tls (b): STARTTLS not advertised, Required fails, Preferred delivers in clear",
           "[check-tls][postfix]") {
     const Probe p = check({listener(3), "--hostname", "mx1.example.test"});
     const json& h = p.report;
@@ -333,6 +333,14 @@ TEST_CASE("check-tls (f): --mx with two MX hosts, one good one broken", "[check-
     CHECK(implicit.report["implicit_mx"] == true);
     REQUIRE(implicit.report["hosts"].size() == 1);
     CHECK(implicit.report["hosts"][0]["address"] == "127.0.0.2");
+    // An MX target no certificate can name: probed, reported, and the process survives.
+    std::vector<std::string> odd{"--mx", "oddmx.example.test"};
+    odd.insert(odd.end(), dns.begin(), dns.end());
+    const Probe odd_mx = check(odd);
+    REQUIRE(odd_mx.report["hosts"].size() == 1);
+    CHECK(odd_mx.report["hosts"][0]["address"] == "127.0.0.2");
+    CHECK(codes(odd_mx.report["hosts"][0]).count("invalid-host-name") == 1);
+    CHECK(odd_mx.report["hosts"][0]["outcome"] == "V");  // no name to check; the chain is good
     std::vector<std::string> null_args{"check-tls", "--mx", "nullmx.example.test"};
     null_args.insert(null_args.end(), dns.begin(), dns.end());
     const RunResult null_mx = run_certtool(null_args);
@@ -548,7 +556,7 @@ private:
 
 }  // namespace
 
-TEST_CASE("check-tls: SNI is the expected host name; TLS 1.0 is negotiated and flagged",
+TEST_CASE("check-tls: SNI is the expected host name, TLS 1.0 is negotiated and flagged",
           "[check-tls]") {
     const TempDir dir;
     const auto root = make_root({"SNI Root", at("2020-01-01T00:00:00Z"), at("2040-01-01T00:00:00Z"),

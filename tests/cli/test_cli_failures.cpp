@@ -150,7 +150,7 @@ TEST_CASE("every command has --help with examples and exit codes", "[cli]") {
 }
 
 TEST_CASE_METHOD(CliFixture,
-                 "passwords: file, env, fd; never a hang without a terminal",
+                 "passwords: file, env, fd, and never a hang without a terminal",
                  "[cli][secret]") {
     ok({"create-selfsigned", "m", "--cn", "m.example.com", "--key-type", "ec-p256"});
     write_file(dir / "pw", "fd-and-file\n");

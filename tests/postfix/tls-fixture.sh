@@ -20,7 +20,8 @@
 # DNS (dnsmasq on 127.0.0.1:$DNS_PORT): example.test MX 10 mx1.example.test (good), MX 20
 # mx2.example.test (notls); one.example.test: MX mx1 only; many.example.test: 50 MX hosts, all
 # the good listener; slow.example.test / manyslow.example.test: 1 and 50 MX hosts on "slow";
-# nomx.example.test: no MX, A 127.0.0.2; nullmx.example.test: MX 0 "." (RFC 7505).
+# nomx.example.test: no MX, A 127.0.0.2; nullmx.example.test: MX 0 "." (RFC 7505);
+# oddmx.example.test: MX odd_mx.example.test (an underscore: no certificate can name it).
 set -euo pipefail
 # shellcheck source=tests/postfix/common.sh
 . "$(dirname "$0")/common.sh"
@@ -117,6 +118,8 @@ fi
   echo "host-record=mx2.example.test,127.0.0.3"
   echo "host-record=nomx.example.test,127.0.0.2"
   echo "dns-rr=nullmx.example.test,15,000000"  # MX 0 "." (RFC 7505)
+  echo "mx-host=oddmx.example.test,odd_mx.example.test,10"  # not a host name a cert can hold
+  echo "host-record=odd_mx.example.test,127.0.0.2"
   echo "mx-host=slow.example.test,mx1.slow.example.test,10"
   echo "host-record=mx1.slow.example.test,127.0.0.8"
   for i in $(seq 50); do
