@@ -10,6 +10,7 @@ set -euo pipefail
 CERTTOOL=$(realpath "${1:-build/rel/bin/certtool}")
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 WORK=${BENCH_DIR:-/tmp/certtool-bench-mx}
+bash "$SRC/tests/postfix/tls-fixture.sh" stop "$WORK/fixture" 2>/dev/null || true  # a run cut short
 rm -rf "$WORK"
 mkdir -p "$WORK/pki"
 cd "$WORK/pki"
