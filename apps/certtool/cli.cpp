@@ -115,6 +115,14 @@ std::string footer(const std::vector<std::string>& examples) {
     return out + "\n" + k_exit_codes;
 }
 
+CLI::Option* add_trust_option(CLI::App& sub, std::string& target, const std::string& help) {
+    return sub.add_option("--trust", target, help)->type_name("FILE|DIR")->check(CLI::ExistingPath);
+}
+
+TrustStore trust_from_option(const std::string& option) {
+    return option.empty() ? TrustStore::system() : TrustStore::from_path(option);
+}
+
 Store open_store(const Common& common) {
     return Store{common.store.empty() ? Store::default_location()
                                       : std::filesystem::path{common.store}};

@@ -2,6 +2,7 @@
 // output channel (text or --json) the subcommands render into.
 #pragma once
 
+#include <certtool/chain.hpp>
 #include <certtool/error.hpp>
 #include <certtool/store.hpp>
 
@@ -15,6 +16,7 @@
 
 namespace CLI {  // NOLINT(readability-identifier-naming): CLI11's namespace
 class App;
+class Option;
 }  // namespace CLI
 
 namespace certtool::cli {
@@ -81,6 +83,12 @@ void add_common(CLI::App& sub, Common& common);
 
 // Standard help footer: examples, then the exit-code table.
 [[nodiscard]] std::string footer(const std::vector<std::string>& examples);
+
+// --trust FILE|DIR (an existing path); `help` says what the anchors are for.
+CLI::Option* add_trust_option(CLI::App& sub, std::string& target, const std::string& help);
+
+// The anchors --trust named, or the system trust store when it was not given.
+[[nodiscard]] TrustStore trust_from_option(const std::string& option);
 
 // The store named by --store, $CERTTOOL_HOME or the XDG default.
 [[nodiscard]] Store open_store(const Common& common);

@@ -81,7 +81,7 @@ ExitCode run_check_tls(const CheckTlsCliOptions& opt, const Common& common, Outp
         expected = open_store(common).get(opt.expect);
     }
     const TrustStore trust =
-        opt.trust.empty() ? TrustStore::system() : TrustStore::from_path(opt.trust);
+        trust_from_option(opt.trust);
 
     std::vector<ProbeResult*> results;
     std::optional<MxReport> mx;
@@ -139,9 +139,7 @@ void add_check_tls(CLI::App& app, Dispatch& dispatch) {
                                 "SMTP in clear: never send STARTTLS (report whether it is offered)");
     starttls->excludes(tls)->excludes(plain);
     tls->excludes(plain);
-    sub->add_option("--trust", opt->trust, "trust anchors (default: the system trust store)")
-        ->type_name("FILE|DIR")
-        ->check(CLI::ExistingPath);
+    add_trust_option(*sub, opt->trust, "trust anchors (default: the system trust store)");
     sub->add_option("--hostname", opt->hostnames,
                     "another name the certificate must match (repeatable; the host or MX name "
                     "always counts unless HOST is an IP address)")

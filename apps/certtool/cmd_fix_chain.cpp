@@ -49,7 +49,7 @@ ExitCode run_fix_chain(const FixChainOptions& opt, Output& out) {
         }
     }
     const TrustStore trust =
-        opt.trust.empty() ? TrustStore::system() : TrustStore::from_path(opt.trust);
+        trust_from_option(opt.trust);
     const auto trust_findings = check_trust(chain, trust);
     findings.insert(findings.end(), trust_findings.begin(), trust_findings.end());
 
@@ -101,10 +101,8 @@ void add_fix_chain(CLI::App& app, Dispatch& dispatch) {
     sub->add_option("-o,--output", opt->output, "write the fixed chain here (default: stdout)")
         ->type_name("FILE");
     sub->add_flag("--force", opt->force, "overwrite the output file");
-    sub->add_option("--trust", opt->trust, "trust anchors to check the result against "
-                                           "(default: the system trust store)")
-        ->type_name("FILE|DIR")
-        ->check(CLI::ExistingPath);
+    add_trust_option(*sub, opt->trust,
+                     "trust anchors to check the result against (default: the system trust store)");
     sub->add_flag("--aia", opt->aia,
                   "fetch missing issuers from the certificates' caIssuers URLs (HTTP)");
     sub->add_option("--aia-timeout", opt->aia_timeout, "seconds per fetch (default 5)")

@@ -60,11 +60,8 @@ void add_import_signed(CLI::App& app, Dispatch& dispatch) {
            "--intermediate", opt->intermediates, "intermediate certificate(s) (repeatable)")
         ->type_name("FILE")
         ->check(CLI::ExistingFile);
-    sub->add_option("--trust",
-                    opt->trust,
-                    "trust anchors to check the chain against (default: system store)")
-        ->type_name("FILE|DIR")
-        ->check(CLI::ExistingPath);
+    add_trust_option(*sub, opt->trust,
+                     "trust anchors to check the chain against (default: system store)");
     add_common(*sub, dispatch.common);
     sub->footer(
         footer({"certtool import-signed mail --cert signed.pem --intermediate issuing-ca.pem",

@@ -79,7 +79,7 @@ ExitCode run_batch(const VerifyCliOptions& opt, const TrustStore& trust, Output&
 
 ExitCode run_verify(const VerifyCliOptions& opt, const Common& common, Output& out) {
     const TrustStore trust =
-        opt.trust.empty() ? TrustStore::system() : TrustStore::from_path(opt.trust);
+        trust_from_option(opt.trust);
     if (!opt.batch.empty()) {
         return run_batch(opt, trust, out);
     }
@@ -124,9 +124,7 @@ void add_verify(CLI::App& app, Dispatch& dispatch) {
     sub->add_option("--chain", opt->chain, "intermediates, any order and format (repeatable)")
         ->type_name("FILE")
         ->check(CLI::ExistingFile);
-    sub->add_option("--trust", opt->trust, "trust anchors (default: the system trust store)")
-        ->type_name("FILE|DIR")
-        ->check(CLI::ExistingPath);
+    add_trust_option(*sub, opt->trust, "trust anchors (default: the system trust store)");
     sub->add_option("--hostname", opt->hostnames,
                     "name the certificate must be for: DNS name, IP or email (repeatable; every "
                     "one must match)")
