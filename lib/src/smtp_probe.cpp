@@ -408,8 +408,10 @@ private:
 // (an MX record may hold anything) becomes a finding instead of an expected name.
 std::vector<SubjectAltName> expected_names(ProbeResult& r, const ProbeOptions& options) {
     std::vector<SubjectAltName> names;
-    const bool literal = !net::literal(r.host, 25).empty();
-    if (!literal || options.hostnames.empty()) {
+    // An address, or a loopback name, says where to connect, not who the server is.
+    const bool locator = !net::literal(r.host, 25).empty() || r.host == "localhost" ||
+                         r.host.ends_with(".localhost");
+    if (!locator || options.hostnames.empty()) {
         try {
             names.push_back(SubjectAltName::parse(r.host));
         } catch (const Error& e) {

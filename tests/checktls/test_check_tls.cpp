@@ -578,4 +578,16 @@ TEST_CASE("check-tls: SNI is the expected host name, TLS 1.0 is negotiated and f
     CHECK(h["summary"]["secure"] == false);
     CHECK(h["confidence"] == 80);
     CHECK(r.exit_code == 0);  // a warning, not a failure: mail is encrypted and verified
+
+    // By the name localhost (which may resolve to ::1 first: the next address is tried), with
+    // --hostname: localhost only says where to connect, the certificate is checked for the name.
+    const RunResult by_name = run_certtool(
+        {"check-tls", fmt::format("localhost:{}", server.port()), "--hostname",
+         "old-tls.example.test", "--trust", (dir / "root.pem").string(), "--at", k_at, "--json"});
+    INFO(by_name.err);
+    const json n = json::parse(by_name.out);
+    CHECK(n["address"] == "127.0.0.1");
+    CHECK(n["outcome"] == "V");
+    REQUIRE(n["chain"]["names"].size() == 1);
+    CHECK(n["chain"]["names"][0]["name"] == "DNS:old-tls.example.test");
 }

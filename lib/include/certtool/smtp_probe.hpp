@@ -94,8 +94,8 @@ struct ProbeResult {
 };
 
 // Probes one host. `host` is a name or an IP literal; `addresses`, if given, are tried in
-// order instead of resolving it. The expected names are `host` (unless it is an IP literal
-// and --hostname names were given) plus options.hostnames. Never throws for what the server
+// order instead of resolving it. The expected names are `host` (unless it is an IP literal or
+// localhost and --hostname names were given) plus options.hostnames. Never throws for what the server
 // does: failures are steps, findings and the outcome.
 [[nodiscard]] ProbeResult probe_smtp(const std::string& host, std::uint16_t port,
                                      const TrustStore& trust, const ProbeOptions& options,
