@@ -79,12 +79,12 @@ BatchVerifier::BatchVerifier(TrustStore anchors,
             continue;
         }
         std::vector<unsigned char> subject_der;
-        unsigned char* der = nullptr;
-        const int len = i2d_X509_NAME(X509_get_subject_name(inter.native()), &der);
+        unsigned char* raw = nullptr;
+        const int len = i2d_X509_NAME(X509_get_subject_name(inter.native()), &raw);
+        const ossl::OpensslBytesPtr der{raw};
         if (len > 0) {
-            subject_der.assign(der, der + len);
+            subject_der.assign(der.get(), der.get() + len);
         }
-        OPENSSL_free(der);
         std::vector<unsigned char> key_id;
         if (const ASN1_OCTET_STRING* ski = X509_get0_subject_key_id(inter.native())) {
             key_id.assign(ASN1_STRING_get0_data(ski),

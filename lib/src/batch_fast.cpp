@@ -6,6 +6,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 
 namespace certtool::detail {
 
@@ -210,14 +211,13 @@ struct Extensions {
 };
 
 // Does `value` parse completely as what d2i reads? (OpenSSL would flag a malformed one.)
-template <typename T>
-bool parses_as(Bytes value, T* (*d2i)(T**, const unsigned char**, long), void (*free_fn)(T*)) {
+template <typename T, auto FreeFn>
+bool parses_as(Bytes value, T* (*d2i)(T**, const unsigned char**, long)) {
     const unsigned char* p = value.data();
-    T* obj = d2i(nullptr, &p, static_cast<long>(value.size()));
-    const bool ok = obj != nullptr && p == value.data() + value.size();
-    free_fn(obj);
+    const std::unique_ptr<T, ossl::Deleter<FreeFn>> obj{
+        d2i(nullptr, &p, static_cast<long>(value.size()))};
     ossl::clear_errors();
-    return ok;
+    return obj != nullptr && p == value.data() + value.size();
 }
 
 // The contents of `v` when it is exactly one non-empty SEQUENCE (an extension value such as
@@ -350,17 +350,17 @@ bool extensions_ok(Bytes exts_seq, Purpose purpose, Extensions& out) {
             out.has_aki_key_id = true;
         } else if (der::is_oid(o, k_oid_crl_dp)) {
             bit = 64U;
-            if (!parses_as<CRL_DIST_POINTS>(v, d2i_CRL_DIST_POINTS, CRL_DIST_POINTS_free)) {
+            if (!parses_as<CRL_DIST_POINTS, CRL_DIST_POINTS_free>(v, d2i_CRL_DIST_POINTS)) {
                 return false;
             }
         } else if (der::is_oid(o, k_oid_aia)) {
             bit = 128U;
-            if (!parses_as<AUTHORITY_INFO_ACCESS>(v, d2i_AUTHORITY_INFO_ACCESS, AUTHORITY_INFO_ACCESS_free)) {
+            if (!parses_as<AUTHORITY_INFO_ACCESS, AUTHORITY_INFO_ACCESS_free>(v, d2i_AUTHORITY_INFO_ACCESS)) {
                 return false;
             }
         } else if (der::is_oid(o, k_oid_policies)) {
             bit = 256U;
-            if (!parses_as<CERTIFICATEPOLICIES>(v, d2i_CERTIFICATEPOLICIES, CERTIFICATEPOLICIES_free)) {
+            if (!parses_as<CERTIFICATEPOLICIES, CERTIFICATEPOLICIES_free>(v, d2i_CERTIFICATEPOLICIES)) {
                 return false;
             }
         } else if (der::is_oid(o, k_oid_sct_list)) {
