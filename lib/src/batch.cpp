@@ -43,10 +43,12 @@ bool is_ca_cert(const Certificate& c) {
 
 BatchVerifier::BatchVerifier(TrustStore anchors,
                              std::vector<Certificate> intermediates,
-                             VerifyOptions options)
+                             VerifyOptions options,
+                             std::size_t precompute_after)
     : m_anchors(std::move(anchors)),
       m_intermediates(std::move(intermediates)),
-      m_options(std::move(options)) {
+      m_options(std::move(options)),
+      m_precompute_after(precompute_after) {
     if (!m_options.at) {
         m_options.at = m_options.clock();  // one validation time for the whole batch
     }
@@ -94,7 +96,7 @@ BatchVerifier::BatchVerifier(TrustStore anchors,
         m_issuers.push_back({inter, std::move(path), true,
                              TrustStore::from_certificates({inter}, "issuer"),
                              std::move(subject_der), std::move(key_id),
-                             std::make_shared<std::atomic<bool>>(false)});
+                             std::make_shared<detail::IssuerFastState>(m_precompute_after)});
     }
 }
 
@@ -217,12 +219,15 @@ BatchItem BatchVerifier::verify_encoded(std::string_view data, std::string_view 
     }
     std::optional<std::string> fast;
     if (candidate != nullptr) {
+        EVP_PKEY* key = X509_get0_pubkey(candidate->cert.native());
+        const bool confirmed = candidate->fast->confirmed.load(std::memory_order_relaxed);
         const detail::FastIssuer fi{{candidate->subject_der.data(), candidate->subject_der.size()},
                                     {candidate->key_id.data(), candidate->key_id.size()},
-                                    X509_get0_pubkey(candidate->cert.native())};
+                                    key,
+                                    confirmed ? candidate->fast->accelerator(key) : nullptr};
         ossl::clear_errors();
         fast = detail::fast_valid_leaf(der, fi, m_options);
-        if (fast && candidate->fast_confirmed->load(std::memory_order_relaxed)) {
+        if (fast && confirmed) {
             m_fast_hits->fetch_add(1, std::memory_order_relaxed);
             item.valid = true;
             item.subject = std::move(*fast);
@@ -247,7 +252,7 @@ BatchItem BatchVerifier::verify_encoded(std::string_view data, std::string_view 
     if (fast && r.valid && r.path.size() >= 2 &&
         X509_cmp(r.path[1].certificate.native(), candidate->cert.native()) == 0 &&
         *fast == item.subject) {
-        candidate->fast_confirmed->store(true, std::memory_order_relaxed);
+        candidate->fast->confirmed.store(true, std::memory_order_relaxed);
     }
     return item;
 }

@@ -382,6 +382,20 @@ bool extensions_ok(Bytes exts_seq, Purpose purpose, Extensions& out) {
 
 }  // namespace
 
+const FixedKeyEcdsa* IssuerFastState::accelerator(EVP_PKEY* key) {
+    if (const FixedKeyEcdsa* ready = ecdsa.load(std::memory_order_acquire)) {
+        return ready;
+    }
+    if (hits.fetch_add(1, std::memory_order_relaxed) + 1 < table_after) {
+        return nullptr;
+    }
+    std::call_once(table_once, [&] {
+        table = FixedKeyEcdsa::create(key);
+        ecdsa.store(table.get(), std::memory_order_release);
+    });
+    return ecdsa.load(std::memory_order_acquire);
+}
+
 bool fast_path_applies(const VerifyOptions& options) {
     return options.names.empty() && options.crls.empty() && !options.policy.enabled &&
            options.at.has_value() && options.strict_eku == VerifyOptions::StrictEku::off &&
@@ -477,12 +491,17 @@ std::optional<std::string> fast_valid_leaf(Bytes der, const FastIssuer& issuer,
     if (!alg || EVP_PKEY_get_base_id(issuer.key) != alg->key_type) {
         return std::nullopt;
     }
-    ossl::EvpMdCtxPtr ctx{EVP_MD_CTX_new()};
     const Bytes signature = sig->value.subspan(1);
-    const bool verified =
-        ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, alg->md, nullptr, issuer.key) == 1 &&
-        EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), tbs->whole.data(),
-                         tbs->whole.size()) == 1;
+    bool verified = false;
+    if (issuer.ecdsa != nullptr && alg->key_type == EVP_PKEY_EC) {
+        verified = issuer.ecdsa->verify(alg->md, tbs->whole, signature);
+    } else {
+        ossl::EvpMdCtxPtr ctx{EVP_MD_CTX_new()};
+        verified =
+            ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, alg->md, nullptr, issuer.key) == 1 &&
+            EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), tbs->whole.data(),
+                             tbs->whole.size()) == 1;
+    }
     ossl::clear_errors();
     if (!verified) {
         return std::nullopt;

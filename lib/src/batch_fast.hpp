@@ -9,11 +9,15 @@
 #pragma once
 
 #include "der.hpp"
+#include "ecdsa_fixed.hpp"
 
 #include <certtool/chain.hpp>
 
 #include <openssl/evp.h>
 
+#include <atomic>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +29,23 @@ struct FastIssuer {
     der::Bytes subject_der;  // the issuer's subject Name, as encoded
     der::Bytes key_id;       // its subjectKeyIdentifier, if any
     EVP_PKEY* key{nullptr};  // owned by the issuer's X509
+    const FixedKeyEcdsa* ecdsa{nullptr};  // a precomputed verifier for `key`, once worth it
+};
+
+// Per issuer, shared by the verifier's copies: whether a full verification has confirmed a leaf
+// that the fast path also accepted, and, after enough fast-path leaves to repay the table
+// (table_after), a FixedKeyEcdsa for the issuer's key.
+struct IssuerFastState {
+    explicit IssuerFastState(std::size_t after) : table_after(after) {}
+    const std::size_t table_after;
+    std::atomic<bool> confirmed{false};
+    std::atomic<std::size_t> hits{0};
+    std::once_flag table_once;
+    std::unique_ptr<FixedKeyEcdsa> table;
+    std::atomic<const FixedKeyEcdsa*> ecdsa{nullptr};
+
+    // The accelerator for `key`, building it on the table_after-th call; nullptr before.
+    const FixedKeyEcdsa* accelerator(EVP_PKEY* key);
 };
 
 // Whether the options allow the fast path at all (no names, CRLs, policy; openssl or rfc5280

@@ -217,9 +217,18 @@ struct BatchItem {
 // paths are validated once, and each leaf whose issuer is among them (and whose path has no
 // name, policy or path-length constraints that depend on the leaf) is then checked against that
 // issuer alone. Anything else goes through verify_chain. Same reports as verify_chain.
+namespace detail {
+struct IssuerFastState;  // lib/src/batch_fast.hpp
+}
+
 class BatchVerifier {
 public:
-    BatchVerifier(TrustStore anchors, std::vector<Certificate> intermediates, VerifyOptions options);
+    // After `precompute_after` fast-path leaves under one EC issuer, its key gets a precomputed
+    // signature-verification table (lib/src/ecdsa_fixed.hpp): ~37 ms once, then each leaf's
+    // signature check costs about half as much.
+    static constexpr std::size_t k_precompute_after = 512;
+    BatchVerifier(TrustStore anchors, std::vector<Certificate> intermediates, VerifyOptions options,
+                  std::size_t precompute_after = k_precompute_after);
 
     [[nodiscard]] ChainReport verify(const Certificate& leaf) const;
 
@@ -241,13 +250,14 @@ private:
         TrustStore as_anchor;
         std::vector<unsigned char> subject_der;  // for the fast path
         std::vector<unsigned char> key_id;
-        // A leaf verified in full under this issuer was also accepted by the fast path.
-        std::shared_ptr<std::atomic<bool>> fast_confirmed;
+        // Whether the fast path is confirmed for this issuer, and its signature accelerator.
+        std::shared_ptr<detail::IssuerFastState> fast;
     };
     TrustStore m_anchors;
     std::vector<Certificate> m_intermediates;
     VerifyOptions m_options;
     std::vector<Issuer> m_issuers;
+    std::size_t m_precompute_after;
     std::shared_ptr<std::atomic<std::size_t>> m_fast_hits{
         std::make_shared<std::atomic<std::size_t>>(0)};
 };

@@ -1,0 +1,144 @@
+// EC_GROUP_precompute_mult and the Jacobian-coordinate accessors are deprecated in OpenSSL 3.0
+// with no EVP replacement for a precomputed table on a point other than the generator; this
+// file is their only user (the target otherwise builds with OPENSSL_NO_DEPRECATED).
+#undef OPENSSL_NO_DEPRECATED
+#define OPENSSL_SUPPRESS_DEPRECATED 1
+
+#include "ecdsa_fixed.hpp"
+
+#include <openssl/core_names.h>
+#include <openssl/obj_mac.h>
+
+#include <algorithm>
+#include <array>
+#include <string>
+
+namespace certtool::detail {
+
+std::unique_ptr<FixedKeyEcdsa> FixedKeyEcdsa::create(EVP_PKEY* key) {
+    if (key == nullptr || EVP_PKEY_get_base_id(key) != EVP_PKEY_EC) {
+        return nullptr;
+    }
+    std::array<char, 80> group_name{};
+    std::size_t name_len = 0;
+    std::array<unsigned char, 256> pub{};
+    std::size_t pub_len = 0;
+    if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group_name.data(),
+                                       group_name.size(), &name_len) != 1 ||
+        EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_PUB_KEY, pub.data(), pub.size(),
+                                        &pub_len) != 1) {
+        ossl::clear_errors();
+        return nullptr;  // explicit parameters, or no public point
+    }
+    const int nid = OBJ_sn2nid(group_name.data());
+    auto fixed = std::unique_ptr<FixedKeyEcdsa>(new FixedKeyEcdsa);
+    fixed->m_curve.reset(EC_GROUP_new_by_curve_name(nid));
+    ossl::BnCtxPtr ctx{BN_CTX_new()};
+    fixed->m_p.reset(BN_new());
+    if (!fixed->m_curve || !ctx || !fixed->m_p ||
+        EC_GROUP_get_curve(fixed->m_curve.get(), fixed->m_p.get(), nullptr, nullptr,
+                           ctx.get()) != 1 ||
+        EC_GROUP_get_field_type(fixed->m_curve.get()) != NID_X9_62_prime_field) {
+        ossl::clear_errors();
+        return nullptr;
+    }
+    const BIGNUM* order = EC_GROUP_get0_order(fixed->m_curve.get());
+    fixed->m_order_bits = BN_num_bits(order);
+    fixed->m_key_group.reset(EC_GROUP_dup(fixed->m_curve.get()));
+    ossl::EcPointPtr q{fixed->m_key_group ? EC_POINT_new(fixed->m_key_group.get()) : nullptr};
+    // oct2point rejects points off the curve; the cofactor of the supported curves is 1, so any
+    // other point has order n and generates the same group as G.
+    if (!q || BN_is_one(EC_GROUP_get0_cofactor(fixed->m_curve.get())) != 1 ||
+        EC_POINT_oct2point(fixed->m_key_group.get(), q.get(), pub.data(), pub_len,
+                           ctx.get()) != 1 ||
+        EC_POINT_is_at_infinity(fixed->m_key_group.get(), q.get()) == 1 ||
+        EC_GROUP_set_generator(fixed->m_key_group.get(), q.get(), order,
+                               EC_GROUP_get0_cofactor(fixed->m_curve.get())) != 1 ||
+        EC_GROUP_precompute_mult(fixed->m_key_group.get(), ctx.get()) != 1 ||
+        (EC_GROUP_have_precompute_mult(fixed->m_curve.get()) != 1 &&
+         EC_GROUP_precompute_mult(fixed->m_curve.get(), ctx.get()) != 1)) {
+        ossl::clear_errors();
+        return nullptr;
+    }
+    return fixed;
+}
+
+bool FixedKeyEcdsa::verify(const EVP_MD* md, der::Bytes message, der::Bytes signature) const {
+    // The signature: DER only, nothing trailing (as libcrypto insists).
+    const unsigned char* p = signature.data();
+    ossl::EcdsaSigPtr sig{d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(signature.size()))};
+    if (!sig || p != signature.data() + signature.size()) {
+        ossl::clear_errors();
+        return false;
+    }
+    unsigned char* reencoded = nullptr;
+    const int len = i2d_ECDSA_SIG(sig.get(), &reencoded);
+    const ossl::OpensslBytesPtr owned{reencoded};
+    if (len <= 0 || static_cast<std::size_t>(len) != signature.size() ||
+        !std::equal(signature.begin(), signature.end(), reencoded)) {
+        ossl::clear_errors();
+        return false;
+    }
+    const BIGNUM* r = nullptr;
+    const BIGNUM* s = nullptr;
+    ECDSA_SIG_get0(sig.get(), &r, &s);
+    const BIGNUM* order = EC_GROUP_get0_order(m_curve.get());
+    if (BN_is_zero(r) || BN_is_negative(r) || BN_ucmp(r, order) >= 0 || BN_is_zero(s) ||
+        BN_is_negative(s) || BN_ucmp(s, order) >= 0) {
+        return false;
+    }
+    // e: the digest's leftmost order-length bits.
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+    unsigned int digest_len = 0;
+    if (EVP_Digest(message.data(), message.size(), digest.data(), &digest_len, md, nullptr) != 1) {
+        ossl::clear_errors();
+        return false;
+    }
+    const auto bits = static_cast<unsigned int>(m_order_bits);
+    const unsigned int used = 8 * digest_len > bits ? (bits + 7) / 8 : digest_len;
+    ossl::BnCtxPtr ctx{BN_CTX_new()};
+    ossl::BignumPtr e{BN_bin2bn(digest.data(), static_cast<int>(used), nullptr)};
+    ossl::BignumPtr w{BN_new()};
+    ossl::BignumPtr u1{BN_new()};
+    ossl::BignumPtr u2{BN_new()};
+    ossl::BignumPtr x{BN_new()};
+    ossl::BignumPtr y{BN_new()};
+    ossl::BignumPtr z{BN_new()};
+    ossl::BignumPtr t{BN_new()};
+    ossl::EcPointPtr r1{EC_POINT_new(m_curve.get())};
+    ossl::EcPointPtr r2{EC_POINT_new(m_key_group.get())};
+    ossl::EcPointPtr r2_on_curve{EC_POINT_new(m_curve.get())};
+    bool ok = ctx && e && w && u1 && u2 && x && y && z && t && r1 && r2 && r2_on_curve &&
+              (8 * used <= bits || BN_rshift(e.get(), e.get(), static_cast<int>(8 - (bits & 7U))) == 1) &&
+              BN_mod_inverse(w.get(), s, order, ctx.get()) != nullptr &&
+              BN_mod_mul(u1.get(), e.get(), w.get(), order, ctx.get()) == 1 &&
+              BN_mod_mul(u2.get(), r, w.get(), order, ctx.get()) == 1 &&
+              // u1*G from the curve's table, u2*Q from the key's table, added on the curve.
+              EC_POINT_mul(m_curve.get(), r1.get(), u1.get(), nullptr, nullptr, ctx.get()) == 1 &&
+              EC_POINT_mul(m_key_group.get(), r2.get(), u2.get(), nullptr, nullptr, ctx.get()) == 1;
+    if (ok && EC_POINT_is_at_infinity(m_key_group.get(), r2.get()) != 1) {
+        ok = EC_POINT_get_Jprojective_coordinates_GFp(m_key_group.get(), r2.get(), x.get(),
+                                                      y.get(), z.get(), ctx.get()) == 1 &&
+             EC_POINT_set_Jprojective_coordinates_GFp(m_curve.get(), r2_on_curve.get(), x.get(),
+                                                      y.get(), z.get(), ctx.get()) == 1 &&
+             EC_POINT_add(m_curve.get(), r1.get(), r1.get(), r2_on_curve.get(), ctx.get()) == 1;
+    }
+    // R must not be the point at infinity, and x(R) mod n == r. With R = (X, Y, Z) in Jacobian
+    // coordinates, x(R) = X / Z^2 lies in [0, p), so x(R) mod n == r means x(R) == r or, when
+    // r + n < p, x(R) == r + n: compare X with r * Z^2 (mod p) for both, without an inversion.
+    ok = ok && EC_POINT_is_at_infinity(m_curve.get(), r1.get()) != 1 &&
+         EC_POINT_get_Jprojective_coordinates_GFp(m_curve.get(), r1.get(), x.get(), y.get(),
+                                                  z.get(), ctx.get()) == 1 &&
+         BN_nnmod(x.get(), x.get(), m_p.get(), ctx.get()) == 1 &&
+         BN_mod_sqr(z.get(), z.get(), m_p.get(), ctx.get()) == 1 &&
+         BN_mod_mul(t.get(), r, z.get(), m_p.get(), ctx.get()) == 1;
+    bool valid = ok && BN_cmp(t.get(), x.get()) == 0;
+    if (ok && !valid && BN_add(y.get(), r, order) == 1 && BN_cmp(y.get(), m_p.get()) < 0) {
+        valid = BN_mod_mul(t.get(), y.get(), z.get(), m_p.get(), ctx.get()) == 1 &&
+                BN_cmp(t.get(), x.get()) == 0;
+    }
+    ossl::clear_errors();
+    return valid;
+}
+
+}  // namespace certtool::detail
