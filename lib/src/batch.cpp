@@ -8,14 +8,16 @@
 #include <certtool/files.hpp>
 
 #include <fmt/core.h>
-#include <nlohmann/json.hpp>
 
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
+#include <cstring>
 #include <map>
+#include <optional>
 
 namespace certtool {
 
@@ -200,34 +202,90 @@ der::Bytes first_certificate_der(std::string_view data, std::vector<unsigned cha
 
 }  // namespace
 
-BatchItem BatchVerifier::verify_encoded(std::string_view data, std::string_view source) const {
-    BatchItem item{0, std::string{source}, false, {}, {}, {}, false};
-    const Issuer* candidate = nullptr;
-    std::vector<unsigned char> buf;
-    const der::Bytes der = detail::fast_path_applies(m_options)
-                               ? first_certificate_der(data, buf)
-                               : der::Bytes{};
-    if (!der.empty()) {
-        if (const auto name = detail::issuer_name_der(der)) {
-            for (const auto& is : m_issuers) {
-                if (der::equal(*name, {is.subject_der.data(), is.subject_der.size()})) {
-                    candidate = &is;
-                    break;
-                }
+struct BatchVerifier::Prepared {
+    std::vector<unsigned char> buf;  // the DER, when decoded from PEM
+    der::Bytes der;
+    const Issuer* candidate{nullptr};
+    std::optional<detail::FastLeaf> leaf;  // passed the fast path's checks but the signature
+    bool signature_ok{false};
+};
+
+BatchVerifier::Prepared BatchVerifier::prepare(std::string_view data) const {
+    Prepared p;
+    if (!detail::fast_path_applies(m_options)) {
+        return p;
+    }
+    p.der = first_certificate_der(data, p.buf);
+    const auto name = p.der.empty() ? std::nullopt : detail::issuer_name_der(p.der);
+    if (!name) {
+        return p;
+    }
+    for (const auto& is : m_issuers) {
+        if (der::equal(*name, {is.subject_der.data(), is.subject_der.size()})) {
+            p.candidate = &is;
+            break;
+        }
+    }
+    if (p.candidate != nullptr) {
+        const detail::FastIssuer fi{
+            {p.candidate->subject_der.data(), p.candidate->subject_der.size()},
+            {p.candidate->key_id.data(), p.candidate->key_id.size()},
+            X509_get0_pubkey(p.candidate->cert.native())};
+        p.leaf = detail::fast_check_leaf(p.der, fi, m_options);
+    }
+    ossl::clear_errors();
+    return p;
+}
+
+void BatchVerifier::check_signatures(std::span<Prepared> items) const {
+    // Leaves under a confirmed EC issuer whose precomputed table is ready: checked together.
+    for (const auto& is : m_issuers) {
+        if (!is.fast->confirmed.load(std::memory_order_relaxed)) {
+            continue;
+        }
+        std::vector<Prepared*> mine;
+        for (auto& p : items) {
+            if (p.candidate == &is && p.leaf && p.leaf->key_type == EVP_PKEY_EC) {
+                mine.push_back(&p);
+            }
+        }
+        EVP_PKEY* key = X509_get0_pubkey(is.cert.native());
+        const detail::FixedKeyEcdsa* ecdsa =
+            mine.empty() ? nullptr : is.fast->accelerator(key, mine.size());
+        if (ecdsa == nullptr) {
+            continue;
+        }
+        std::vector<detail::FixedKeyEcdsa::Job> jobs;
+        jobs.reserve(mine.size());
+        for (const Prepared* p : mine) {
+            jobs.push_back({p->leaf->md, p->leaf->tbs, p->leaf->signature});
+        }
+        const std::vector<bool> ok = ecdsa->verify_all(jobs);
+        for (std::size_t i = 0; i < mine.size(); ++i) {
+            mine[i]->signature_ok = ok[i];
+            if (!ok[i]) {
+                mine[i]->leaf.reset();
             }
         }
     }
+    // The rest one by one.
+    for (auto& p : items) {
+        if (p.leaf && !p.signature_ok) {
+            const detail::FastIssuer fi{{}, {}, X509_get0_pubkey(p.candidate->cert.native())};
+            p.signature_ok = detail::fast_signature_ok(*p.leaf, fi);
+            if (!p.signature_ok) {
+                p.leaf.reset();
+            }
+        }
+    }
+}
+
+BatchItem BatchVerifier::finish(Prepared& p, std::string_view data, std::string_view source) const {
+    BatchItem item{0, std::string{source}, false, {}, {}, {}, false};
     std::optional<std::string> fast;
-    if (candidate != nullptr) {
-        EVP_PKEY* key = X509_get0_pubkey(candidate->cert.native());
-        const bool confirmed = candidate->fast->confirmed.load(std::memory_order_relaxed);
-        const detail::FastIssuer fi{{candidate->subject_der.data(), candidate->subject_der.size()},
-                                    {candidate->key_id.data(), candidate->key_id.size()},
-                                    key,
-                                    confirmed ? candidate->fast->accelerator(key) : nullptr};
-        ossl::clear_errors();
-        fast = detail::fast_valid_leaf(der, fi, m_options);
-        if (fast && confirmed) {
+    if (p.leaf && p.signature_ok) {
+        fast = detail::fast_subject(*p.leaf);
+        if (fast && p.candidate->fast->confirmed.load(std::memory_order_relaxed)) {
             m_fast_hits->fetch_add(1, std::memory_order_relaxed);
             item.valid = true;
             item.subject = std::move(*fast);
@@ -250,39 +308,160 @@ BatchItem BatchVerifier::verify_encoded(std::string_view data, std::string_view 
     }
     // Both paths agree on a leaf under this very issuer: later ones may take the fast path.
     if (fast && r.valid && r.path.size() >= 2 &&
-        X509_cmp(r.path[1].certificate.native(), candidate->cert.native()) == 0 &&
+        X509_cmp(r.path[1].certificate.native(), p.candidate->cert.native()) == 0 &&
         *fast == item.subject) {
-        candidate->fast->confirmed.store(true, std::memory_order_relaxed);
+        p.candidate->fast->confirmed.store(true, std::memory_order_relaxed);
     }
     return item;
+}
+
+BatchItem BatchVerifier::verify_encoded(std::string_view data, std::string_view source) const {
+    Prepared p = prepare(data);
+    check_signatures({&p, 1});
+    return finish(p, data, source);
+}
+
+std::vector<BatchItem> BatchVerifier::verify_encoded_all(std::span<const Encoded> inputs) const {
+    std::vector<Prepared> prepared;
+    prepared.reserve(inputs.size());
+    for (const auto& in : inputs) {
+        prepared.push_back(prepare(in.data));
+    }
+    check_signatures(prepared);
+    std::vector<BatchItem> out;
+    out.reserve(inputs.size());
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        try {
+            out.push_back(finish(prepared[i], inputs[i].data, inputs[i].source));
+        } catch (const Error& e) {
+            out.push_back({i, std::string{inputs[i].source}, false, {}, {}, e.what(), true});
+        }
+    }
+    return out;
 }
 
 namespace {
 
-BatchItem verify_one(const BatchVerifier& verifier,
-                     const std::filesystem::path& file,
-                     std::size_t index) {
-    BatchItem item{index, file.string(), false, {}, {}, {}, false};
-    try {
-        item = verifier.verify_encoded(read_input_file(file, "certificate file"), file.string());
-        item.index = index;
-    } catch (const Error& e) {
-        item.read_error = true;
-        item.message = e.what();
+// Verifies files[first], files[first + step], ... up to `count` of them, in one
+// verify_encoded_all call (so their signatures share work); unreadable files become items
+// with read_error set.
+std::vector<BatchItem> verify_chunk(const BatchVerifier& verifier,
+                                    const std::vector<std::filesystem::path>& files,
+                                    std::size_t first, std::size_t step, std::size_t count) {
+    std::vector<BatchItem> items;
+    std::vector<std::string> data;
+    std::vector<std::string> names;
+    std::vector<std::size_t> read_index;  // item position of each readable file
+    for (std::size_t k = 0, i = first; k < count && i < files.size(); ++k, i += step) {
+        items.push_back({i, files[i].string(), false, {}, {}, {}, false});
+        try {
+            data.push_back(read_input_file(files[i], "certificate file"));
+            names.push_back(files[i].string());
+            read_index.push_back(items.size() - 1);
+        } catch (const Error& e) {
+            items.back().read_error = true;
+            items.back().message = e.what();
+        }
     }
-    return item;
+    std::vector<BatchVerifier::Encoded> inputs;
+    inputs.reserve(data.size());
+    for (std::size_t j = 0; j < data.size(); ++j) {
+        inputs.push_back({data[j], names[j]});
+    }
+    auto verdicts = verifier.verify_encoded_all(inputs);
+    for (std::size_t j = 0; j < verdicts.size(); ++j) {
+        BatchItem& slot = items[read_index[j]];
+        verdicts[j].index = slot.index;
+        slot = std::move(verdicts[j]);
+    }
+    return items;
 }
 
-std::string encode(const BatchItem& item) {
-    return nlohmann::json{{"i", item.index},
-                          {"v", item.valid},
-                          {"s", item.subject},
-                          {"c", item.codes},
-                          {"m", item.message},
-                          {"r", item.read_error}}
-               .dump() +
-           "\n";
+constexpr std::size_t k_chunk = 64;  // certificates per verify_encoded_all call
+
+// Worker results travel to the parent as length-prefixed binary records (the parent decodes
+// one per certificate, so this is on the serial part of a batch): index (8 octets), flags,
+// subject, code count, codes, message; each string as a 4-octet length and its bytes.
+template <typename T>
+void put(std::string& out, T v) {
+    out.append(reinterpret_cast<const char*>(&v), sizeof v);
 }
+
+void put_string(std::string& out, std::string_view v) {
+    put(out, static_cast<std::uint32_t>(v.size()));
+    out.append(v);
+}
+
+void encode(const BatchItem& item, std::string& out) {
+    put(out, static_cast<std::uint64_t>(item.index));
+    put(out, static_cast<std::uint8_t>((item.valid ? 1U : 0U) | (item.read_error ? 2U : 0U)));
+    put_string(out, item.subject);
+    put(out, static_cast<std::uint32_t>(item.codes.size()));
+    for (const auto& c : item.codes) {
+        put_string(out, c);
+    }
+    put_string(out, item.message);
+}
+
+// Reads records from `data`; returns how many bytes were consumed (a record cut at the end is
+// left for the next read).
+class RecordReader {
+public:
+    explicit RecordReader(std::string_view data) : m_data(data) {}
+
+    std::optional<BatchItem> next() {
+        const std::size_t start = m_pos;
+        BatchItem item;
+        std::uint64_t index = 0;
+        std::uint8_t flags = 0;
+        std::uint32_t codes = 0;
+        if (!get(index) || !get(flags) || !get_string(item.subject) || !get(codes)) {
+            m_pos = start;
+            return std::nullopt;
+        }
+        item.codes.resize(codes);
+        for (auto& c : item.codes) {
+            if (!get_string(c)) {
+                m_pos = start;
+                return std::nullopt;
+            }
+        }
+        if (!get_string(item.message)) {
+            m_pos = start;
+            return std::nullopt;
+        }
+        item.index = static_cast<std::size_t>(index);
+        item.valid = (flags & 1U) != 0;
+        item.read_error = (flags & 2U) != 0;
+        return item;
+    }
+
+    [[nodiscard]] std::size_t consumed() const { return m_pos; }
+
+private:
+    template <typename T>
+    bool get(T& v) {
+        if (m_data.size() - m_pos < sizeof v) {
+            return false;
+        }
+        std::memcpy(&v, m_data.data() + m_pos, sizeof v);
+        m_pos += sizeof v;
+        return true;
+    }
+
+    bool get_string(std::string& v) {
+        std::uint32_t len = 0;
+        if (!get(len) || m_data.size() - m_pos < len) {
+            return false;
+        }
+        v.assign(m_data.substr(m_pos, len));
+        m_pos += len;
+        return true;
+    }
+
+    std::string_view m_data;
+    std::size_t m_pos{0};
+};
 
 bool write_all(int fd, std::string_view data) {
     while (!data.empty()) {
@@ -306,8 +485,10 @@ void verify_batch(const BatchVerifier& verifier,
                   const std::function<void(const BatchItem&)>& sink) {
     jobs = std::clamp(jobs, 1U, 64U);
     if (jobs == 1 || files.size() < 2 * jobs) {
-        for (std::size_t i = 0; i < files.size(); ++i) {
-            sink(verify_one(verifier, files[i], i));
+        for (std::size_t first = 0; first < files.size(); first += k_chunk) {
+            for (const auto& item : verify_chunk(verifier, files, first, 1, k_chunk)) {
+                sink(item);
+            }
         }
         return;
     }
@@ -331,8 +512,10 @@ void verify_batch(const BatchVerifier& verifier,
         if (pid == 0) {
             ::close(fds[0]);
             std::string out;
-            for (std::size_t i = w; i < files.size(); i += jobs) {
-                out += encode(verify_one(verifier, files[i], i));
+            for (std::size_t i = w; i < files.size(); i += jobs * k_chunk) {
+                for (const auto& item : verify_chunk(verifier, files, i, jobs, k_chunk)) {
+                    encode(item, out);
+                }
                 if (out.size() > 1 << 16) {
                     if (!write_all(fds[1], out)) {
                         ::_exit(1);
@@ -366,16 +549,15 @@ void verify_batch(const BatchVerifier& verifier,
                 continue;
             }
             w.buffer.append(buf.data(), static_cast<std::size_t>(n));
-            std::size_t start = 0;
-            for (std::size_t nl = w.buffer.find('\n'); nl != std::string::npos;
-                 nl = w.buffer.find('\n', start)) {
-                const auto j = nlohmann::json::parse(w.buffer.substr(start, nl - start));
-                BatchItem item{j["i"], {}, j["v"], j["s"], j["c"], j["m"], j["r"]};
-                item.file = files[item.index].string();
-                pending.emplace(item.index, std::move(item));
-                start = nl + 1;
+            RecordReader records{w.buffer};
+            while (auto item = records.next()) {
+                if (item->index >= files.size()) {
+                    throw Error(Errc::io, "a batch worker process sent a corrupt result");
+                }
+                item->file = files[item->index].string();
+                pending.emplace(item->index, std::move(*item));
             }
-            w.buffer.erase(0, start);
+            w.buffer.erase(0, records.consumed());
             for (auto it = pending.find(next); it != pending.end(); it = pending.find(next)) {
                 sink(it->second);
                 pending.erase(it);

@@ -382,11 +382,11 @@ bool extensions_ok(Bytes exts_seq, Purpose purpose, Extensions& out) {
 
 }  // namespace
 
-const FixedKeyEcdsa* IssuerFastState::accelerator(EVP_PKEY* key) {
+const FixedKeyEcdsa* IssuerFastState::accelerator(EVP_PKEY* key, std::size_t leaves) {
     if (const FixedKeyEcdsa* ready = ecdsa.load(std::memory_order_acquire)) {
         return ready;
     }
-    if (hits.fetch_add(1, std::memory_order_relaxed) + 1 < table_after) {
+    if (hits.fetch_add(leaves, std::memory_order_relaxed) + leaves < table_after) {
         return nullptr;
     }
     std::call_once(table_once, [&] {
@@ -424,8 +424,8 @@ std::optional<Bytes> issuer_name_der(Bytes der) {
     return issuer->whole;
 }
 
-std::optional<std::string> fast_valid_leaf(Bytes der, const FastIssuer& issuer,
-                                           const VerifyOptions& options) {
+std::optional<FastLeaf> fast_check_leaf(Bytes der, const FastIssuer& issuer,
+                                        const VerifyOptions& options) {
     if (!fast_path_applies(options) || issuer.key == nullptr) {
         return std::nullopt;
     }
@@ -491,28 +491,41 @@ std::optional<std::string> fast_valid_leaf(Bytes der, const FastIssuer& issuer,
     if (!alg || EVP_PKEY_get_base_id(issuer.key) != alg->key_type) {
         return std::nullopt;
     }
-    const Bytes signature = sig->value.subspan(1);
+    return FastLeaf{alg->md, alg->key_type, tbs->whole, sig->value.subspan(1), subject->whole};
+}
+
+bool fast_signature_ok(const FastLeaf& leaf, const FastIssuer& issuer) {
     bool verified = false;
-    if (issuer.ecdsa != nullptr && alg->key_type == EVP_PKEY_EC) {
-        verified = issuer.ecdsa->verify(alg->md, tbs->whole, signature);
+    if (issuer.ecdsa != nullptr && leaf.key_type == EVP_PKEY_EC) {
+        verified = issuer.ecdsa->verify(leaf.md, leaf.tbs, leaf.signature);
     } else {
         ossl::EvpMdCtxPtr ctx{EVP_MD_CTX_new()};
         verified =
-            ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, alg->md, nullptr, issuer.key) == 1 &&
-            EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), tbs->whole.data(),
-                             tbs->whole.size()) == 1;
+            ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, leaf.md, nullptr, issuer.key) == 1 &&
+            EVP_DigestVerify(ctx.get(), leaf.signature.data(), leaf.signature.size(),
+                             leaf.tbs.data(), leaf.tbs.size()) == 1;
     }
     ossl::clear_errors();
-    if (!verified) {
-        return std::nullopt;
-    }
-    const unsigned char* p = subject->whole.data();
-    ossl::X509NamePtr name{d2i_X509_NAME(nullptr, &p, static_cast<long>(subject->whole.size()))};
-    if (!name || p != subject->whole.data() + subject->whole.size()) {
+    return verified;
+}
+
+std::optional<std::string> fast_subject(const FastLeaf& leaf) {
+    const unsigned char* p = leaf.subject.data();
+    ossl::X509NamePtr name{d2i_X509_NAME(nullptr, &p, static_cast<long>(leaf.subject.size()))};
+    if (!name || p != leaf.subject.data() + leaf.subject.size()) {
         ossl::clear_errors();
         return std::nullopt;
     }
     return ossl::name_to_string(name.get());
+}
+
+std::optional<std::string> fast_valid_leaf(Bytes der, const FastIssuer& issuer,
+                                           const VerifyOptions& options) {
+    const auto leaf = fast_check_leaf(der, issuer, options);
+    if (!leaf || !fast_signature_ok(*leaf, issuer)) {
+        return std::nullopt;
+    }
+    return fast_subject(*leaf);
 }
 
 }  // namespace certtool::detail

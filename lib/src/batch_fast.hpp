@@ -44,16 +44,37 @@ struct IssuerFastState {
     std::unique_ptr<FixedKeyEcdsa> table;
     std::atomic<const FixedKeyEcdsa*> ecdsa{nullptr};
 
-    // The accelerator for `key`, building it on the table_after-th call; nullptr before.
-    const FixedKeyEcdsa* accelerator(EVP_PKEY* key);
+    // The accelerator for `key`, for `leaves` more leaves: built once table_after leaves have
+    // asked for it; nullptr before.
+    const FixedKeyEcdsa* accelerator(EVP_PKEY* key, std::size_t leaves);
 };
 
 // Whether the options allow the fast path at all (no names, CRLs, policy; openssl or rfc5280
 // profile; a fixed validation time).
 [[nodiscard]] bool fast_path_applies(const VerifyOptions& options);
 
-// The leaf's subject, printed, if `der` is a certificate the fast path accepts as valid under
-// `issuer` with `options`; nullopt otherwise (not understood, or not valid).
+// A leaf that passed every fast-path check except its signature (views into its DER).
+struct FastLeaf {
+    const EVP_MD* md;
+    int key_type;
+    der::Bytes tbs;        // the signed TBSCertificate, as encoded
+    der::Bytes signature;  // the signature's octets
+    der::Bytes subject;    // the subject Name, as encoded
+};
+
+// Everything but the signature: nullopt if `der` is not a certificate the fast path understands
+// or it would not be valid under `issuer` with `options`.
+[[nodiscard]] std::optional<FastLeaf> fast_check_leaf(der::Bytes der, const FastIssuer& issuer,
+                                                      const VerifyOptions& options);
+
+// The signature, with issuer.ecdsa when there is one (FixedKeyEcdsa::verify_all checks many).
+[[nodiscard]] bool fast_signature_ok(const FastLeaf& leaf, const FastIssuer& issuer);
+
+// The leaf's subject, printed; nullopt if its encoding does not parse.
+[[nodiscard]] std::optional<std::string> fast_subject(const FastLeaf& leaf);
+
+// All three: the leaf's subject, printed, if `der` is a certificate the fast path accepts as
+// valid under `issuer` with `options`; nullopt otherwise (not understood, or not valid).
 [[nodiscard]] std::optional<std::string> fast_valid_leaf(der::Bytes der, const FastIssuer& issuer,
                                                          const VerifyOptions& options);
 

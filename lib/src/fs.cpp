@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <chrono>
@@ -77,13 +78,18 @@ std::string read_file(const fs::path& path, std::string_view what, std::size_t m
         throw Error(Errc::io,
                     fmt::format("cannot read {} '{}': it is a directory", what, path.string()));
     }
+    // Read straight into the string: sized from fstat for a regular file (one read, and one
+    // more to see the end), growing for pipes and the like.
     std::string out;
-    if (S_ISREG(st.st_mode) && st.st_size > 0) {
-        out.reserve(static_cast<std::size_t>(st.st_size) + 1);
-    }
-    std::array<char, 65536> buf{};
+    const bool sized = S_ISREG(st.st_mode) && st.st_size > 0 &&
+                       static_cast<std::size_t>(st.st_size) <= max_bytes;
+    out.resize(sized ? static_cast<std::size_t>(st.st_size) + 1 : std::size_t{4096});
+    std::size_t len = 0;
     for (;;) {
-        const ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+        if (len == out.size()) {
+            out.resize(std::min(out.size() * 2, max_bytes + 1));
+        }
+        const ssize_t n = ::read(fd.get(), out.data() + len, out.size() - len);
         if (n < 0 && errno == EINTR) {
             continue;
         }
@@ -96,13 +102,14 @@ std::string read_file(const fs::path& path, std::string_view what, std::size_t m
         if (n == 0) {
             break;
         }
-        out.append(buf.data(), static_cast<std::size_t>(n));
-        if (out.size() > max_bytes) {
+        len += static_cast<std::size_t>(n);
+        if (len > max_bytes) {
             throw Error(
                 Errc::parse,
                 fmt::format("{} '{}' is larger than {} bytes", what, path.string(), max_bytes));
         }
     }
+    out.resize(len);
     return out;
 }
 

@@ -23,7 +23,11 @@ std::vector<std::filesystem::path> expand_inputs(const std::vector<std::string>&
         if (std::filesystem::is_directory(p, ec)) {
             std::vector<std::filesystem::path> files;
             for (const auto& e : std::filesystem::directory_iterator(p, ec)) {
-                if (e.is_regular_file(ec) && e.path().filename().string().front() != '.') {
+                // A symbolic link is taken as it is listed, without a stat per entry (that is
+                // most of the listing's cost in a directory of links): one that does not lead
+                // to a readable file is reported when it is read.
+                if ((e.is_symlink(ec) || e.is_regular_file(ec)) &&
+                    e.path().filename().string().front() != '.') {
                     files.push_back(e.path());
                 }
             }

@@ -10,6 +10,7 @@
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -171,10 +172,13 @@ TEST_CASE("FixedKeyEcdsa agrees with EVP_DigestVerify on good, broken and non-DE
         REQUIRE(group);
         int valid = 0;
         int invalid = 0;
+        std::vector<Variant> all;
+        std::vector<const EVP_MD*> all_mds;
+        std::vector<bool> all_expected;
         for (const EVP_MD* md : mds) {
             for (int round = 0; round < 8; ++round) {
-                for (const auto& v : variants(key.get(), other.get(), md,
-                                              EC_GROUP_get0_order(group.get()), round)) {
+                for (auto& v : variants(key.get(), other.get(), md,
+                                        EC_GROUP_get0_order(group.get()), round)) {
                     INFO(curve << ", " << EVP_MD_get0_name(md) << ", " << v.name);
                     const bool expected = evp_verifies(key.get(), md, v.message, v.signature);
                     CHECK(fixed->verify(md, {v.message.data(), v.message.size()},
@@ -183,12 +187,33 @@ TEST_CASE("FixedKeyEcdsa agrees with EVP_DigestVerify on good, broken and non-DE
                     if (v.name == "good" || v.name == "n - s") {
                         CHECK(expected);  // the comparison above is not vacuous
                     }
+                    all.push_back(std::move(v));
+                    all_mds.push_back(md);
+                    all_expected.push_back(expected);
                 }
             }
         }
         INFO(curve);
         CHECK(valid == 2 * 5 * 8);
         CHECK(invalid > 15 * 5 * 8);
+        // verify_all shares one inversion among a batch: the same verdicts, whatever the mix of
+        // good and broken signatures in it and whatever its size (1, 7, 64, all).
+        for (const std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{64}, all.size()}) {
+            for (std::size_t start = 0; start < all.size(); start += chunk) {
+                std::vector<FixedKeyEcdsa::Job> jobs;
+                for (std::size_t i = start; i < std::min(all.size(), start + chunk); ++i) {
+                    jobs.push_back({all_mds[i], {all[i].message.data(), all[i].message.size()},
+                                    {all[i].signature.data(), all[i].signature.size()}});
+                }
+                const auto verdicts = fixed->verify_all(jobs);
+                REQUIRE(verdicts.size() == jobs.size());
+                for (std::size_t j = 0; j < jobs.size(); ++j) {
+                    INFO("batch of " << chunk << ", " << all[start + j].name);
+                    CHECK(verdicts[j] == all_expected[start + j]);
+                }
+            }
+        }
+        CHECK(fixed->verify_all({}).empty());
     }
 }
 

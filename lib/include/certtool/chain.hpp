@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -239,6 +240,15 @@ public:
     // invalid leaf, gets verify()'s full report. Throws Error{parse} if there is no certificate.
     [[nodiscard]] BatchItem verify_encoded(std::string_view data, std::string_view source) const;
 
+    // verify_encoded() for many certificates at once (one per input, in order); fast-path
+    // signatures under one issuer are then checked together (FixedKeyEcdsa::verify_all). An
+    // input with no certificate becomes an item with read_error set instead of a throw.
+    struct Encoded {
+        std::string_view data;
+        std::string_view source;
+    };
+    [[nodiscard]] std::vector<BatchItem> verify_encoded_all(std::span<const Encoded> inputs) const;
+
     // How many verify_encoded() verdicts came from the fast path (in this process).
     [[nodiscard]] std::size_t fast_path_hits() const noexcept { return m_fast_hits->load(); }
 
@@ -253,6 +263,12 @@ private:
         // Whether the fast path is confirmed for this issuer, and its signature accelerator.
         std::shared_ptr<detail::IssuerFastState> fast;
     };
+    struct Prepared;  // one input's DER, issuer candidate and fast-path checks (batch.cpp)
+    [[nodiscard]] Prepared prepare(std::string_view data) const;
+    void check_signatures(std::span<Prepared> items) const;
+    [[nodiscard]] BatchItem finish(Prepared& item, std::string_view data,
+                                   std::string_view source) const;
+
     TrustStore m_anchors;
     std::vector<Certificate> m_intermediates;
     VerifyOptions m_options;

@@ -13,8 +13,9 @@ namespace certtool {
 // Throws Error{io}.
 [[nodiscard]] std::string read_input_file(const std::filesystem::path& path, std::string_view what);
 
-// Input arguments to files: a directory stands for the regular files in it (sorted, not
-// recursive, hidden files skipped). Throws Error{io} for a path that does not exist.
+// Input arguments to files: a directory stands for the regular files and symbolic links in it
+// (sorted, not recursive, hidden files skipped; a link to something other than a readable file
+// fails when it is read). Throws Error{io} for a path that does not exist.
 [[nodiscard]] std::vector<std::filesystem::path> expand_inputs(
     const std::vector<std::string>& args);
 
