@@ -194,6 +194,30 @@ ChainFinding describe(const RawError& e,
         std::min(static_cast<std::size_t>(std::max(e.depth, 0)), path.size() - 1);
     const Certificate& c = path[pos];
     const std::string who = fmt::format("{} {}", role(pos, path.size(), anchored), quoted(c));
+    const auto bad_signature = [&] {
+        return error_finding("bad-signature",
+                             fmt::format("the signature on {} does not verify with its issuer's "
+                                         "key: the issuer in the chain is the wrong certificate "
+                                         "(same name, other key) or it was altered",
+                                         who),
+                             path,
+                             pos);
+    };
+    // libcrypto found no issuer, yet the path has a certificate with the issuer's name above:
+    // it was passed over because its key identifier differs. If its key does not verify the
+    // signature either, this is a same-name CA with another key.
+    if ((e.error == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+         e.error == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT) &&
+        pos + 1 < path.size() &&
+        X509_NAME_cmp(X509_get_issuer_name(c.native()),
+                      X509_get_subject_name(path[pos + 1].native())) == 0) {
+        EVP_PKEY* key = X509_get0_pubkey(path[pos + 1].native());
+        const bool verifies = key != nullptr && X509_verify(c.native(), key) == 1;
+        ossl::clear_errors();
+        if (!verifies) {
+            return bad_signature();
+        }
+    }
     switch (e.error) {
         case X509_V_ERR_CERT_HAS_EXPIRED:
             return error_finding("expired",
@@ -217,14 +241,7 @@ ChainFinding describe(const RawError& e,
         case X509_V_ERR_CERT_SIGNATURE_FAILURE:
         case X509_V_ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE:
         case X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY:
-            return error_finding("bad-signature",
-                                 fmt::format("the signature on {} does not verify with its "
-                                             "issuer's key: the issuer in the chain is the wrong "
-                                             "certificate (same name, other key) or it was "
-                                             "altered",
-                                             who),
-                                 path,
-                                 pos);
+            return bad_signature();
         case X509_V_ERR_INVALID_CA:
         case X509_V_ERR_KEYUSAGE_NO_CERTSIGN:
             return error_finding("not-a-ca",

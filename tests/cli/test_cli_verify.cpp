@@ -269,6 +269,74 @@ TEST_CASE_METHOD(VerifyFixture, "verify --batch: one line per certificate, in in
     }
 }
 
+// Past BatchVerifier::k_precompute_after leaves the issuer's key gets a precomputed table and
+// signatures are checked 64 at a time (lib/src/ecdsa_fixed.hpp); leaves broken in ways only
+// the signature or the dates show must still fail there, each on its own line, in order. Also:
+// links in the directory are followed, and a dangling one is an error line, not a silent skip.
+TEST_CASE_METHOD(VerifyFixture, "verify --batch: a large batch under one issuer keeps every verdict",
+                 "[cli][verify][batch]") {
+    const Pki p = make_pki();
+    // Same name as the issuing CA, another key: its leaves fail only on the signature.
+    const Issued impostor = make_root(spec("Verify Issuing CA", "2021-01-01T00:00:00Z",
+                                           "2030-01-01T00:00:00Z", {}, true));
+    const auto key = PrivateKey::generate(KeyType::ec_p256);
+    const auto batch = dir / "big";
+    std::filesystem::create_directories(batch);
+    constexpr int k_leaves = 1500;
+    const auto broken = [](int i) { return i > 700 && i % 97 == 0 ? 1 : i % 211 == 5 ? 2 : 0; };
+    for (int i = 0; i < k_leaves; ++i) {
+        const std::string name = fmt::format("host{:04}.example.com", i);
+        const int how = broken(i);
+        const Issued leaf = issue(how == 1 ? impostor : p.inter,
+                                  spec(name, how == 2 ? "2025-01-01T00:00:00Z" : "2026-01-01T00:00:00Z",
+                                       how == 2 ? "2026-01-01T00:00:00Z" : "2027-01-01T00:00:00Z",
+                                       {name}),
+                                  key);
+        write_file((batch / fmt::format("leaf{:04}.pem", i)).string(), pem_of({leaf.cert}));
+    }
+    std::filesystem::create_symlink(batch / "leaf0000.pem", batch / "link.pem");
+    std::filesystem::create_symlink(batch / "nowhere.pem", batch / "loose.pem");
+    write_file(path("chain.pem"), pem_of({p.inter.cert}));
+    write_file(path("root.pem"), pem_of({p.root.cert}));
+    for (const std::string jobs : {"1", "2"}) {
+        const RunResult r = ct({"verify", "--batch", batch.string(), "--chain", path("chain.pem"),
+                                "--trust", path("root.pem"), "--at", k_at, "--json", "--jobs",
+                                jobs});
+        INFO("jobs " << jobs << ": " << r.err);
+        CHECK(r.exit_code == 1);
+        std::istringstream lines{r.out};
+        std::string line;
+        int n = 0;
+        int failed = 0;
+        while (std::getline(lines, line)) {
+            const json j = json::parse(line);
+            const auto file = j["file"].get<std::string>();
+            INFO(line);
+            if (n < k_leaves) {
+                CHECK_THAT(file, Catch::EndsWith(fmt::format("leaf{:04}.pem", n)));
+                const int how = broken(n);
+                CHECK(j["valid"] == (how == 0));
+                failed += how != 0 ? 1 : 0;
+                if (how == 1) {
+                    CHECK(j["codes"] == json::array({"bad-signature"}));
+                } else if (how == 2) {
+                    CHECK(j["codes"] == json::array({"expired"}));
+                }
+            } else if (n == k_leaves) {
+                CHECK_THAT(file, Catch::EndsWith("link.pem"));
+                CHECK(j["valid"] == true);
+            } else {
+                CHECK_THAT(file, Catch::EndsWith("loose.pem"));
+                CHECK(j["error"] == true);
+                CHECK_THAT(j["message"].get<std::string>(), Catch::Contains("No such file"));
+            }
+            ++n;
+        }
+        CHECK(n == k_leaves + 2);
+        CHECK(failed > 14);
+    }
+}
+
 namespace {
 
 // Serves `body` as a 200 response to any HTTP request.

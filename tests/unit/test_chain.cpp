@@ -213,3 +213,25 @@ TEST_CASE("batch fast path agrees with verify_chain on good and broken leaves", 
     o.at = t("2026-06-01T00:00:00Z");
     CHECK(verify_chain(cases.front().cert, {inter.cert}, trust, o).valid);
 }
+
+// A CA with the issuing CA's name but another key signed the leaf: libcrypto passes over the
+// real CA (its key identifier differs) and says only "unable to get local issuer certificate";
+// the report names the cause.
+TEST_CASE_METHOD(Pki, "verify: a leaf from a same-name CA with another key is bad-signature",
+                 "[chain]") {
+    const test::Issued impostor = test::make_root(
+        {"Test Issuing CA", at("2020-01-01T00:00:00Z"), at("2035-01-01T00:00:00Z"), {}, true});
+    const test::Issued forged = test::issue(impostor, {"mail.example.com",
+                                                       at("2026-01-01T00:00:00Z"),
+                                                       at("2027-01-01T00:00:00Z"),
+                                                       {"mail.example.com"}});
+    VerifyOptions o;
+    o.at = now;
+    const auto trust = TrustStore::from_certificates({root.cert}, "test root");
+    const ChainReport r = verify_chain(forged.cert, {inter.cert}, trust, o);
+    CHECK_FALSE(r.valid);
+    CHECK(has(r.findings, "bad-signature"));
+    CHECK_FALSE(has(r.findings, "invalid-certificate"));
+    // The genuine leaf under the same CA is fine (the finding is not about the CA).
+    CHECK(verify_chain(leaf.cert, {inter.cert}, trust, o).valid);
+}
