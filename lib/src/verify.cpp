@@ -131,7 +131,22 @@ int collect_cb(int ok, X509_STORE_CTX* ctx) {
     }
     auto* collector = static_cast<Collector*>(X509_STORE_CTX_get_ex_data(ctx, collector_index()));
     if (collector == nullptr) {
-        return ok;  // a CRL issuer's path (a sub-context): its failure fails the CRL
+        // A CRL issuer's path (a sub-context): its failure fails the CRL. One exception:
+        // libcrypto refuses any CRL path validation inside this one, but when the CRL that
+        // covers a certificate here was issued by the very certificate this sub-context is
+        // validating (an indirect CRL covering its own issuer's certificate, PKITS 4.14.30),
+        // that path is the one being validated right here; the CRL's signature and its
+        // entries are still checked after this.
+        if (X509_STORE_CTX_get_error(ctx) == X509_V_ERR_CRL_PATH_VALIDATION_ERROR &&
+            X509_STORE_CTX_get0_parent_ctx(ctx) != nullptr) {
+            X509* crl_issuer = X509_STORE_CTX_get0_current_issuer(ctx);
+            X509* validating = X509_STORE_CTX_get0_cert(ctx);
+            if (crl_issuer != nullptr && validating != nullptr &&
+                X509_cmp(crl_issuer, validating) == 0) {
+                return 1;
+            }
+        }
+        return ok;
     }
     if (X509_STORE_CTX_get_error(ctx) == X509_V_ERR_CERT_SIGNATURE_FAILURE &&
         collector->inherited != nullptr) {

@@ -4,6 +4,7 @@
 // chain-conformance.json in the working directory, and fails if a suite drops below
 // tests/conformance/floors.json. How each suite's inputs map to VerifyOptions is documented
 // at each suite below and in the README.
+#include "ossl/ossl.hpp"
 #include "support.hpp"
 
 #include <certtool/chain.hpp>
@@ -14,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <zlib.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -272,6 +274,94 @@ TEST_CASE("conformance: NIST PKITS", "[conformance][chain][pkits]") {
         s.record(r.valid == t["should_validate"].get<bool>(), id, &r);
     }
     report(s);
+}
+
+// PKITS 4.14.30 passes because a CRL issuer whose certificate is covered by its own indirect
+// CRL is accepted inside libcrypto's CRL-issuer sub-validation (lib/src/verify.cpp,
+// collect_cb). That must not make such an issuer unrevocable: the same CRL, re-signed with the
+// cRLIssuer's key (PKITS ships it) and listing the cRLIssuer's own certificate, or the end
+// entity, must make the path fail.
+TEST_CASE("conformance: PKITS 4.14.30 with the CRL issuer or the end entity revoked",
+          "[conformance][chain][pkits]") {
+    const fs::path dir = test::corpora_dir() / "nist-pkits";
+    auto cert = [&](const std::string& name) {
+        return Certificate::parse(test::read_file(dir / "certs" / (name + ".crt")), name);
+    };
+    const auto anchor = cert("TrustAnchorRootCertificate");
+    const auto ca4 = cert("indirectCRLCA4Cert");
+    const auto crl_issuer = cert("indirectCRLCA4cRLIssuerCert");
+    const auto ee = cert("ValidcRLIssuerTest30EE");
+    const std::string p12 = test::read_file(dir / "pkcs12" / "indirectCRLCA4cRLIssuerCert.p12");
+    const auto* p12_bytes = reinterpret_cast<const unsigned char*>(p12.data());
+    ossl::Pkcs12Ptr bag{d2i_PKCS12(nullptr, &p12_bytes, static_cast<long>(p12.size()))};
+    REQUIRE(bag);
+    EVP_PKEY* raw_key = nullptr;
+    X509* raw_cert = nullptr;
+    REQUIRE(PKCS12_parse(bag.get(), "password", &raw_key, &raw_cert, nullptr) == 1);
+    const ossl::EvpPkeyPtr key{raw_key};
+    const ossl::X509Ptr key_cert{raw_cert};
+    REQUIRE(X509_cmp(key_cert.get(), crl_issuer.native()) == 0);
+
+    const std::string original = test::read_file(dir / "crls" / "indirectCRLCA4cRLIssuerCRL.crl");
+    // The indirect CRL with one more entry: `revoked` (issued by CA4, so the entry names CA4 as
+    // its certificate issuer), re-signed by the cRLIssuer.
+    const auto with_entry = [&](const Certificate& revoked) {
+        const auto* in = reinterpret_cast<const unsigned char*>(original.data());
+        ossl::X509CrlPtr crl{d2i_X509_CRL(nullptr, &in, static_cast<long>(original.size()))};
+        REQUIRE(crl);
+        X509_REVOKED* entry = X509_REVOKED_new();
+        REQUIRE(entry != nullptr);
+        ossl::Asn1TimePtr date{ASN1_TIME_new()};
+        REQUIRE(ASN1_TIME_set_string_X509(date.get(), "20100101000000Z") == 1);
+        ossl::GeneralNamesPtr issuer_names{GENERAL_NAMES_new()};
+        GENERAL_NAME* dir_name = GENERAL_NAME_new();
+        REQUIRE(dir_name != nullptr);
+        GENERAL_NAME_set0_value(dir_name, GEN_DIRNAME,
+                                X509_NAME_dup(X509_get_subject_name(ca4.native())));
+        REQUIRE(sk_GENERAL_NAME_push(issuer_names.get(), dir_name) > 0);
+        const bool built =
+            X509_REVOKED_set_serialNumber(entry, X509_get_serialNumber(revoked.native())) == 1 &&
+            X509_REVOKED_set_revocationDate(entry, date.get()) == 1 &&
+            X509_REVOKED_add1_ext_i2d(entry, NID_certificate_issuer, issuer_names.get(), 1,
+                                      X509V3_ADD_DEFAULT) == 1 &&
+            X509_CRL_add0_revoked(crl.get(), entry) == 1;
+        if (!built) {
+            X509_REVOKED_free(entry);
+        }
+        REQUIRE(built);
+        REQUIRE(X509_CRL_sort(crl.get()) == 1);
+        REQUIRE(X509_CRL_sign(crl.get(), key.get(), EVP_sha256()) > 0);
+        unsigned char* out = nullptr;
+        const int len = i2d_X509_CRL(crl.get(), &out);
+        const ossl::OpensslBytesPtr owned{out};
+        REQUIRE(len > 0);
+        return Crl::parse_all(std::string(reinterpret_cast<const char*>(out),
+                                          static_cast<std::size_t>(len)),
+                              "modified indirect CRL");
+    };
+    const auto verify_with = [&](std::vector<Crl> indirect) {
+        VerifyOptions o;
+        o.at = parse_time("2020-01-01T00:00:00Z");
+        o.purpose = Purpose::any;
+        o.profile = Profile::rfc5280;
+        o.crls = Crl::parse_all(test::read_file(dir / "crls" / "TrustAnchorRootCRL.crl"),
+                                "TrustAnchorRootCRL");
+        for (auto& c : indirect) {
+            o.crls.push_back(std::move(c));
+        }
+        return verify_chain(ee, {ca4, crl_issuer},
+                            TrustStore::from_certificates({anchor}, "PKITS anchor"), o);
+    };
+    CHECK(verify_with(Crl::parse_all(original, "indirectCRLCA4cRLIssuerCRL")).valid);  // 4.14.30
+    const auto issuer_revoked = verify_with(with_entry(crl_issuer));
+    CHECK_FALSE(issuer_revoked.valid);
+    // The CRL's own issuer is revoked, so the end entity's status cannot be known.
+    CHECK(std::any_of(issuer_revoked.findings.begin(), issuer_revoked.findings.end(),
+                      [](const ChainFinding& f) { return f.code == "revocation-unknown"; }));
+    const auto ee_revoked = verify_with(with_entry(ee));
+    CHECK_FALSE(ee_revoked.valid);
+    CHECK(std::any_of(ee_revoked.findings.begin(), ee_revoked.findings.end(),
+                      [](const ChainFinding& f) { return f.code == "revoked"; }));
 }
 
 // BoringSSL verify_certificate_chain_unittest: chain target first, anchor last. Trust:
