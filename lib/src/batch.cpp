@@ -484,7 +484,7 @@ void verify_batch(const BatchVerifier& verifier,
                   unsigned jobs,
                   const std::function<void(const BatchItem&)>& sink) {
     jobs = std::clamp(jobs, 1U, 64U);
-    if (jobs == 1 || files.size() < 2 * jobs) {
+    if (jobs == 1 || files.size() < std::size_t{2} * jobs) {
         for (std::size_t first = 0; first < files.size(); first += k_chunk) {
             for (const auto& item : verify_chunk(verifier, files, first, 1, k_chunk)) {
                 sink(item);

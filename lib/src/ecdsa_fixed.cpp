@@ -2,7 +2,7 @@
 // with no EVP replacement for a precomputed table on a point other than the generator; this
 // file is their only user (the target otherwise builds with OPENSSL_NO_DEPRECATED).
 #undef OPENSSL_NO_DEPRECATED
-#define OPENSSL_SUPPRESS_DEPRECATED 1
+#define OPENSSL_SUPPRESS_DEPRECATED 1  // NOLINT(cppcoreguidelines-macro-usage)
 
 #include "ecdsa_fixed.hpp"
 
@@ -84,8 +84,8 @@ std::optional<ossl::EcdsaSigPtr> parse_signature(der::Bytes signature, const BIG
     const BIGNUM* r = nullptr;
     const BIGNUM* s = nullptr;
     ECDSA_SIG_get0(sig.get(), &r, &s);
-    if (BN_is_zero(r) || BN_is_negative(r) || BN_ucmp(r, order) >= 0 || BN_is_zero(s) ||
-        BN_is_negative(s) || BN_ucmp(s, order) >= 0) {
+    if (BN_is_zero(r) == 1 || BN_is_negative(r) == 1 || BN_ucmp(r, order) >= 0 ||
+        BN_is_zero(s) == 1 || BN_is_negative(s) == 1 || BN_ucmp(s, order) >= 0) {
         return std::nullopt;
     }
     return sig;

@@ -266,7 +266,7 @@ private:
     struct Prepared;  // one input's DER, issuer candidate and fast-path checks (batch.cpp)
     [[nodiscard]] Prepared prepare(std::string_view data) const;
     void check_signatures(std::span<Prepared> items) const;
-    [[nodiscard]] BatchItem finish(Prepared& item, std::string_view data,
+    [[nodiscard]] BatchItem finish(Prepared& p, std::string_view data,
                                    std::string_view source) const;
 
     TrustStore m_anchors;
