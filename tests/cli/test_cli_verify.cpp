@@ -1,6 +1,9 @@
 // certtool verify / fix-chain through the real binary: one test per chain problem a mail
 // administrator meets, each with a fixed validation time (nothing depends on today's date).
 #include "cli_fixture.hpp"
+#include "ossl/ossl.hpp"
+
+#include <openssl/pem.h>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -202,6 +205,136 @@ TEST_CASE_METHOD(VerifyFixture, "verify: each chain problem gets its code", "[cl
         const auto [as_client, rc2] = verify({client.cert}, {p.inter.cert}, p.root.cert,
                                              {"--purpose", "client"});
         CHECK(rc2 == 0);
+    }
+}
+
+namespace {
+
+// A CRL from `issuer` listing `revoked`, current from 2026-01-01 to 2027-01-01, as PEM.
+std::string crl_pem(const Issued& issuer, const std::vector<Certificate>& revoked) {
+    ossl::X509CrlPtr crl{X509_CRL_new()};
+    REQUIRE(crl);
+    ossl::Asn1TimePtr last{ASN1_TIME_new()};
+    ossl::Asn1TimePtr next{ASN1_TIME_new()};
+    REQUIRE(ASN1_TIME_set_string_X509(last.get(), "20260101000000Z") == 1);
+    REQUIRE(ASN1_TIME_set_string_X509(next.get(), "20270101000000Z") == 1);
+    REQUIRE(X509_CRL_set_version(crl.get(), X509_CRL_VERSION_2) == 1);
+    REQUIRE(X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(issuer.cert.native())) == 1);
+    REQUIRE(X509_CRL_set1_lastUpdate(crl.get(), last.get()) == 1);
+    REQUIRE(X509_CRL_set1_nextUpdate(crl.get(), next.get()) == 1);
+    for (const auto& c : revoked) {
+        X509_REVOKED* entry = X509_REVOKED_new();
+        REQUIRE(entry != nullptr);
+        const bool added =
+            X509_REVOKED_set_serialNumber(entry, X509_get_serialNumber(c.native())) == 1 &&
+            X509_REVOKED_set_revocationDate(entry, last.get()) == 1 &&
+            X509_CRL_add0_revoked(crl.get(), entry) == 1;
+        if (!added) {
+            X509_REVOKED_free(entry);
+        }
+        REQUIRE(added);
+    }
+    // RFC 5280 5.2: a CRL number, and the issuer's key identifier.
+    ossl::Asn1IntegerPtr number{ASN1_INTEGER_new()};
+    REQUIRE(ASN1_INTEGER_set(number.get(), 1) == 1);
+    REQUIRE(X509_CRL_add1_ext_i2d(crl.get(), NID_crl_number, number.get(), 0, X509V3_ADD_DEFAULT) == 1);
+    X509V3_CTX ctx{};
+    X509V3_set_ctx(&ctx, issuer.cert.native(), nullptr, nullptr, crl.get(), 0);
+    ossl::X509ExtPtr aki{X509V3_EXT_conf_nid(nullptr, &ctx, NID_authority_key_identifier, "keyid:always")};
+    REQUIRE(aki);
+    REQUIRE(X509_CRL_add_ext(crl.get(), aki.get(), -1) == 1);
+    REQUIRE(X509_CRL_sort(crl.get()) == 1);
+    REQUIRE(X509_CRL_sign(crl.get(), issuer.key.native(), EVP_sha256()) > 0);
+    ossl::BioPtr bio{BIO_new(BIO_s_mem())};
+    REQUIRE(PEM_write_bio_X509_CRL(bio.get(), crl.get()) == 1);
+    char* data = nullptr;
+    const long len = BIO_get_mem_data(bio.get(), &data);
+    return {data, static_cast<std::size_t>(len)};
+}
+
+}  // namespace
+
+// The rest of the documented codes, each from the real binary on a chain built for it.
+TEST_CASE_METHOD(VerifyFixture, "verify: the CA, path length, constraint, key, digest and revocation codes",
+                 "[cli][verify]") {
+    const Pki p = make_pki();
+    const auto leaf_under = [](const Issued& ca, std::string digest = "SHA256",
+                               std::optional<PrivateKey> key = {}) {
+        CertSpec s = spec("mail.example.com", "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z",
+                          {"mail.example.com"});
+        s.digest = std::move(digest);
+        return issue(ca, s, std::move(key));
+    };
+    SECTION("an intermediate that is not a CA") {
+        const Issued not_ca = issue(p.root, spec("Verify Not A CA", "2021-01-01T00:00:00Z",
+                                                 "2030-01-01T00:00:00Z", {}, false));
+        const auto [report, rc] = verify({leaf_under(not_ca).cert}, {not_ca.cert}, p.root.cert);
+        CHECK(rc == 1);
+        CHECK(codes(report, "error").count("not-a-ca") == 1);
+    }
+    SECTION("a path longer than an intermediate's pathLenConstraint") {
+        CertSpec s = spec("Verify Pathlen Zero CA", "2021-01-01T00:00:00Z",
+                          "2030-01-01T00:00:00Z", {}, true);
+        s.extensions = {{"basicConstraints", "critical,CA:TRUE,pathlen:0"}};
+        const Issued zero = issue(p.root, s);
+        const Issued below = issue(zero, spec("Verify Sub CA", "2021-01-01T00:00:00Z",
+                                              "2030-01-01T00:00:00Z", {}, true));
+        const auto [report, rc] = verify({leaf_under(below).cert}, {below.cert, zero.cert},
+                                         p.root.cert);
+        CHECK(rc == 1);
+        CHECK(codes(report, "error").count("path-length-exceeded") == 1);
+    }
+    SECTION("a name outside the issuer's name constraints") {
+        CertSpec s = spec("Verify Constrained CA", "2021-01-01T00:00:00Z",
+                          "2030-01-01T00:00:00Z", {}, true);
+        s.extensions = {{"nameConstraints", "critical,permitted;DNS:example.org"}};
+        const Issued constrained = issue(p.root, s);
+        const auto [report, rc] = verify({leaf_under(constrained).cert}, {constrained.cert},
+                                         p.root.cert);
+        CHECK(rc == 1);
+        CHECK(codes(report, "error") == std::set<std::string>{"name-constraints-violation"});
+    }
+    SECTION("an RSA 1024 key") {
+        ossl::EvpPkeyPtr small{EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{1024})};
+        REQUIRE(small);
+        const PrivateKey key = PrivateKey::adopt(small.get());
+        const auto [report, rc] = verify({leaf_under(p.inter, "SHA256", key).cert},
+                                         {p.inter.cert}, p.root.cert);
+        CHECK(rc == 1);
+        CHECK(codes(report, "error") == std::set<std::string>{"weak-key"});
+    }
+    SECTION("a SHA-1 signature") {
+        const auto [report, rc] = verify({leaf_under(p.inter, "SHA1").cert}, {p.inter.cert},
+                                         p.root.cert);
+        CHECK(rc == 1);
+        CHECK(codes(report, "error") == std::set<std::string>{"weak-signature"});
+    }
+    SECTION("a revoked leaf, and the same CRL without it") {
+        const Issued other = leaf_under(p.inter);
+        write_file(path("revoked.crl"), crl_pem(p.inter, {p.leaf.cert}));
+        write_file(path("root.crl"), crl_pem(p.root, {}));
+        const auto [report, rc] = verify({p.leaf.cert}, {p.inter.cert}, p.root.cert,
+                                         {"--crl", path("revoked.crl"), "--crl", path("root.crl")});
+        CHECK(rc == 1);
+        CHECK(codes(report, "error") == std::set<std::string>{"revoked"});
+        const auto [fine, rc2] = verify({other.cert}, {p.inter.cert}, p.root.cert,
+                                        {"--crl", path("revoked.crl"), "--crl", path("root.crl")});
+        CHECK(rc2 == 0);
+    }
+    SECTION("an intermediate that expires before the leaf: valid, with a warning") {
+        const Pki q = make_pki("2026-01-01T00:00:00Z", "2028-01-01T00:00:00Z",
+                               "2027-01-01T00:00:00Z");
+        const auto [report, rc] = verify({q.leaf.cert}, {q.inter.cert}, q.root.cert);
+        CHECK(rc == 0);
+        CHECK(codes(report, "warning").count("expires-before-leaf") == 1);
+    }
+    SECTION("a leaf from a same-name CA with another key") {
+        const Issued impostor = make_root(spec("Verify Issuing CA", "2021-01-01T00:00:00Z",
+                                               "2030-01-01T00:00:00Z", {}, true));
+        const auto [report, rc] = verify({leaf_under(impostor).cert}, {p.inter.cert},
+                                         p.root.cert);
+        CHECK(rc == 1);
+        CHECK(codes(report, "error") == std::set<std::string>{"bad-signature"});
     }
 }
 
