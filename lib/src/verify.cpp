@@ -779,13 +779,46 @@ bool better(const Attempt& a, const Attempt& b) {
 }
 
 // What the presented certificates looked like: duplicates, strays, order.
+// The given certificates on a CRL's path: those that signed one of `crls`, and their issuers
+// among `pool`. They belong to the validation even though they are not in the leaf's path.
+std::vector<Certificate> crl_signers(const std::vector<Certificate>& pool,
+                                     const std::vector<Crl>& crls) {
+    std::vector<Certificate> out;
+    for (const auto& c : pool) {
+        EVP_PKEY* key = X509_get0_pubkey(c.native());
+        const bool signs = key != nullptr &&
+                           std::any_of(crls.begin(), crls.end(), [&](const Crl& crl) {
+                               return X509_NAME_cmp(X509_CRL_get_issuer(crl.native()),
+                                                    X509_get_subject_name(c.native())) == 0 &&
+                                      X509_CRL_verify(crl.native(), key) == 1;
+                           });
+        if (signs) {
+            out.push_back(c);
+        }
+    }
+    for (std::size_t i = 0; i < out.size(); ++i) {  // out grows: their issuers, transitively
+        for (const auto& c : pool) {
+            const bool known = std::any_of(out.begin(), out.end(),
+                                           [&](const Certificate& x) { return x.same_as(c); });
+            if (!known && X509_check_issued(c.native(), out[i].native()) == X509_V_OK) {
+                out.push_back(c);
+            }
+        }
+    }
+    ossl::clear_errors();
+    return out;
+}
+
 void presentation_findings(const Certificate& leaf,
                            const std::vector<Certificate>& untrusted,
                            const std::vector<Certificate>& path,
+                           const std::vector<Crl>& crls,
                            std::vector<ChainFinding>& out) {
     auto contains = [](const std::vector<Certificate>& v, const Certificate& c) {
         return std::any_of(v.begin(), v.end(), [&](const Certificate& x) { return x.same_as(c); });
     };
+    const std::vector<Certificate> for_crls = crls.empty() ? std::vector<Certificate>{}
+                                                           : crl_signers(untrusted, crls);
     std::vector<Certificate> unique;
     for (const auto& c : untrusted) {
         if (c.same_as(leaf) || contains(unique, c)) {
@@ -803,7 +836,7 @@ void presentation_findings(const Certificate& leaf,
     for (const auto& c : unique) {
         if (contains(path, c)) {
             in_order.push_back(c);
-        } else {
+        } else if (!contains(for_crls, c)) {
             out.push_back({"unrelated-certificate",
                            Severity::warning,
                            fmt::format("{} is not part of this certificate's chain: leave it out",
@@ -949,7 +982,7 @@ ChainReport verify_chain(const Certificate& leaf,
                  i});
         }
     }
-    presentation_findings(leaf, untrusted, best->path, report.findings);
+    presentation_findings(leaf, untrusted, best->path, options.crls, report.findings);
 
     for (const auto& f : report.findings) {
         if (f.severity == Severity::error && f.position && *f.position < report.path.size()) {
