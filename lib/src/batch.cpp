@@ -271,8 +271,8 @@ void BatchVerifier::check_signatures(std::span<Prepared> items) const {
     // The rest one by one.
     for (auto& p : items) {
         if (p.leaf && !p.signature_ok) {
-            const detail::FastIssuer fi{{}, {}, X509_get0_pubkey(p.candidate->cert.native())};
-            p.signature_ok = detail::fast_signature_ok(*p.leaf, fi);
+            p.signature_ok =
+                detail::fast_signature_ok(*p.leaf, X509_get0_pubkey(p.candidate->cert.native()));
             if (!p.signature_ok) {
                 p.leaf.reset();
             }
@@ -415,7 +415,9 @@ public:
         std::uint64_t index = 0;
         std::uint8_t flags = 0;
         std::uint32_t codes = 0;
-        if (!get(index) || !get(flags) || !get_string(item.subject) || !get(codes)) {
+        // Each code takes at least its 4-octet length: more codes than that is a cut record.
+        if (!get(index) || !get(flags) || !get_string(item.subject) || !get(codes) ||
+            codes > (m_data.size() - m_pos) / sizeof(std::uint32_t)) {
             m_pos = start;
             return std::nullopt;
         }

@@ -494,17 +494,12 @@ std::optional<FastLeaf> fast_check_leaf(Bytes der, const FastIssuer& issuer,
     return FastLeaf{alg->md, alg->key_type, tbs->whole, sig->value.subspan(1), subject->whole};
 }
 
-bool fast_signature_ok(const FastLeaf& leaf, const FastIssuer& issuer) {
-    bool verified = false;
-    if (issuer.ecdsa != nullptr && leaf.key_type == EVP_PKEY_EC) {
-        verified = issuer.ecdsa->verify(leaf.md, leaf.tbs, leaf.signature);
-    } else {
-        ossl::EvpMdCtxPtr ctx{EVP_MD_CTX_new()};
-        verified =
-            ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, leaf.md, nullptr, issuer.key) == 1 &&
-            EVP_DigestVerify(ctx.get(), leaf.signature.data(), leaf.signature.size(),
-                             leaf.tbs.data(), leaf.tbs.size()) == 1;
-    }
+bool fast_signature_ok(const FastLeaf& leaf, EVP_PKEY* issuer_key) {
+    ossl::EvpMdCtxPtr ctx{EVP_MD_CTX_new()};
+    const bool verified =
+        ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, leaf.md, nullptr, issuer_key) == 1 &&
+        EVP_DigestVerify(ctx.get(), leaf.signature.data(), leaf.signature.size(), leaf.tbs.data(),
+                         leaf.tbs.size()) == 1;
     ossl::clear_errors();
     return verified;
 }
@@ -517,15 +512,6 @@ std::optional<std::string> fast_subject(const FastLeaf& leaf) {
         return std::nullopt;
     }
     return ossl::name_to_string(name.get());
-}
-
-std::optional<std::string> fast_valid_leaf(Bytes der, const FastIssuer& issuer,
-                                           const VerifyOptions& options) {
-    const auto leaf = fast_check_leaf(der, issuer, options);
-    if (!leaf || !fast_signature_ok(*leaf, issuer)) {
-        return std::nullopt;
-    }
-    return fast_subject(*leaf);
 }
 
 }  // namespace certtool::detail

@@ -29,7 +29,6 @@ struct FastIssuer {
     der::Bytes subject_der;  // the issuer's subject Name, as encoded
     der::Bytes key_id;       // its subjectKeyIdentifier, if any
     EVP_PKEY* key{nullptr};  // owned by the issuer's X509
-    const FixedKeyEcdsa* ecdsa{nullptr};  // a precomputed verifier for `key`, once worth it
 };
 
 // Per issuer, shared by the verifier's copies: whether a full verification has confirmed a leaf
@@ -67,16 +66,12 @@ struct FastLeaf {
 [[nodiscard]] std::optional<FastLeaf> fast_check_leaf(der::Bytes der, const FastIssuer& issuer,
                                                       const VerifyOptions& options);
 
-// The signature, with issuer.ecdsa when there is one (FixedKeyEcdsa::verify_all checks many).
-[[nodiscard]] bool fast_signature_ok(const FastLeaf& leaf, const FastIssuer& issuer);
+// The signature, with EVP_DigestVerify (FixedKeyEcdsa::verify_all checks many ECDSA signatures
+// under one key faster, once its table is built).
+[[nodiscard]] bool fast_signature_ok(const FastLeaf& leaf, EVP_PKEY* issuer_key);
 
 // The leaf's subject, printed; nullopt if its encoding does not parse.
 [[nodiscard]] std::optional<std::string> fast_subject(const FastLeaf& leaf);
-
-// All three: the leaf's subject, printed, if `der` is a certificate the fast path accepts as
-// valid under `issuer` with `options`; nullopt otherwise (not understood, or not valid).
-[[nodiscard]] std::optional<std::string> fast_valid_leaf(der::Bytes der, const FastIssuer& issuer,
-                                                         const VerifyOptions& options);
 
 // The issuer Name bytes of a certificate, for picking its issuer; nullopt if not parseable.
 [[nodiscard]] std::optional<der::Bytes> issuer_name_der(der::Bytes der);
