@@ -1,24 +1,30 @@
 #!/usr/bin/env bash
-# Batch verification throughput: N leaves (default 10,000) issued by one P-256 intermediate,
-# certtool verify --batch (1 and 2 worker processes) next to the openssl verify CLI in one
-# process and as two (xargs -P2). Prints certificates per second.
-#   bench/verify_batch.sh [N] [certtool binary]
+# Batch verification throughput: N leaves (default 10,000) issued by one P-256 intermediate
+# (CURVE=P-384 or P-521 for another curve), certtool verify --batch (1 and 2 worker processes)
+# next to the openssl verify CLI in one process and as two (xargs -P2). Prints certificates per
+# second.
+#   [CURVE=P-256] bench/verify_batch.sh [N] [certtool binary]
 set -euo pipefail
 N=${1:-10000}
 CERTTOOL=$(realpath "${2:-build/rel/bin/certtool}")
-WORK=${BENCH_DIR:-/tmp/certtool-bench-verify}
+CURVE=${CURVE:-P-256}
+if [ "$CURVE" = P-256 ]; then
+    WORK=${BENCH_DIR:-/tmp/certtool-bench-verify}
+else
+    WORK=${BENCH_DIR:-/tmp/certtool-bench-verify-$CURVE}
+fi
 mkdir -p "$WORK/leaves"
 cd "$WORK"
 if [ ! -f root.pem ]; then
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout root.key \
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:$CURVE -nodes -keyout root.key \
         -out root.pem -subj "/CN=Bench Root" -days 3650 \
         -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" 2>/dev/null
-    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout int.key -out int.csr \
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:$CURVE -nodes -keyout int.key -out int.csr \
         -subj "/CN=Bench Issuing CA" 2>/dev/null
     printf "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n" > int.ext
     openssl x509 -req -in int.csr -CA root.pem -CAkey root.key -set_serial 1 -days 3000 \
         -extfile int.ext -out int.pem 2>/dev/null
-    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout leaf.key -out leaf.csr \
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:$CURVE -nodes -keyout leaf.key -out leaf.csr \
         -subj "/CN=leaf" 2>/dev/null
 fi
 have=$(find leaves -name '*.pem' | wc -l)
@@ -41,7 +47,7 @@ timeit() {
     end=$(date +%s.%N)
     awk -v a="$start" -v b="$end" 'BEGIN { print b - a }'
 }
-echo "$N leaves, one P-256 intermediate, $(nproc) cores, $(openssl version)"
+echo "$N leaves, one $CURVE intermediate, $(nproc) cores, $(openssl version)"
 rate "openssl verify, one process" \
     "$(timeit sh -c "xargs openssl verify -CAfile root.pem -untrusted int.pem < list.txt")"
 rate "openssl verify, two processes (xargs -P2)" \
