@@ -46,6 +46,14 @@ std::unique_ptr<FixedKeyEcdsa> FixedKeyEcdsa::create(EVP_PKEY* key) {
         ossl::clear_errors();
         return nullptr;
     }
+    // libcrypto 3.0's generic curve code multiplies the generator alone with a constant-time
+    // ladder that ignores any table: only the dedicated implementations (nistz256/nistp256 for
+    // P-256, nistp521) use one. Elsewhere (P-384 in 3.0) the table would make it slower.
+    const EC_METHOD* method = EC_GROUP_method_of(fixed->m_curve.get());
+    if (method == EC_GFp_simple_method() || method == EC_GFp_mont_method() ||
+        method == EC_GFp_nist_method()) {
+        return nullptr;
+    }
     const BIGNUM* order = EC_GROUP_get0_order(fixed->m_curve.get());
     fixed->m_order_bits = BN_num_bits(order);
     fixed->m_key_group.reset(EC_GROUP_dup(fixed->m_curve.get()));

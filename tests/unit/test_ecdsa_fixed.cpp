@@ -166,7 +166,12 @@ TEST_CASE("FixedKeyEcdsa agrees with EVP_DigestVerify on good, broken and non-DE
         REQUIRE(key);
         REQUIRE(other);
         const auto fixed = FixedKeyEcdsa::create(key.get());
-        REQUIRE(fixed);
+        if (!fixed) {
+            // Declined where libcrypto's generic curve code would ignore the table (P-384 in
+            // OpenSSL 3.0); P-256 and P-521 have dedicated implementations on x86-64.
+            CHECK(std::string{curve} == "P-384");
+            continue;
+        }
         ossl::EcGroupPtr group{EC_GROUP_new_by_curve_name(OBJ_sn2nid(
             curve[2] == '2' ? "prime256v1" : curve[2] == '3' ? "secp384r1" : "secp521r1"))};
         REQUIRE(group);
