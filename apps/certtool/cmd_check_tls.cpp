@@ -152,7 +152,8 @@ void add_check_tls(CLI::App& app, Dispatch& dispatch) {
     sub->add_option("--from", opt->from, "also test MAIL FROM:<ADDR> (then RSET; nothing is sent)")
         ->type_name("ADDR");
     sub->add_option("--dns-server", opt->dns_server,
-                    "resolve MX and host names with this server, IPv4[:PORT]")
+                    "resolve MX and host names with this server: IPv4[:PORT], IPv6 or "
+                    "[IPv6]:PORT")
         ->type_name("IP[:PORT]");
     sub->add_option("--policy", opt->policy,
                     "exit 0 if mail would be delivered as this TLS mode demands, 1 if not: none, "

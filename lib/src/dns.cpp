@@ -2,42 +2,71 @@
 #include <certtool/error.hpp>
 #include <certtool/hostname.hpp>
 
+#include "net.hpp"
+
 #include <fmt/core.h>
 
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <resolv.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
 #include <charconv>
 #include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <optional>
+#include <string_view>
 
 namespace certtool {
 
 DnsServer DnsServer::parse(const std::string& text) {
+    // 192.0.2.1, 192.0.2.1:5353, 2001:db8::1, [2001:db8::1], [2001:db8::1]:5353
+    const std::string_view t{text};
+    std::string_view address = t;
+    std::optional<std::string_view> port;  // set when a ':' introduces one
+    if (!t.empty() && t.front() == '[') {
+        const auto close = t.find(']');
+        if (close == std::string_view::npos ||
+            (close + 1 < t.size() && t[close + 1] != ':')) {
+            throw Error(Errc::invalid_argument,
+                        fmt::format("--dns-server '{}' is not [IPv6]:PORT; use e.g. [::1]:5353",
+                                    text));
+        }
+        address = t.substr(1, close - 1);
+        if (close + 1 < t.size()) {
+            port = t.substr(close + 2);
+        }
+    } else if (std::count(t.begin(), t.end(), ':') == 1) {
+        const auto colon = t.find(':');
+        address = t.substr(0, colon);
+        port = t.substr(colon + 1);
+    }  // else an IPv4 address, or a bare IPv6 one (which needs brackets to take a port)
     DnsServer out;
-    const auto colon = text.find(':');
-    out.address = text.substr(0, colon);
-    in_addr probe{};
-    if (::inet_pton(AF_INET, out.address.c_str(), &probe) != 1) {
+    out.address = std::string{address};
+    in_addr v4{};
+    in6_addr v6{};
+    if (::inet_pton(AF_INET, out.address.c_str(), &v4) != 1 &&
+        ::inet_pton(AF_INET6, out.address.c_str(), &v6) != 1) {
         throw Error(Errc::invalid_argument,
-                    fmt::format("--dns-server '{}' is not an IPv4 address[:port]; use e.g. "
-                                "127.0.0.1:5353",
+                    fmt::format("--dns-server '{}' is not an IP address[:port]; use e.g. "
+                                "127.0.0.1:5353 or [::1]:5353",
                                 text));
     }
-    if (colon != std::string::npos) {
-        unsigned port = 0;
-        const char* first = text.data() + colon + 1;
-        const char* last = text.data() + text.size();
-        if (const auto [p, ec] = std::from_chars(first, last, port);
-            ec != std::errc{} || p != last || port == 0 || port > 65535) {
+    if (port) {
+        unsigned value = 0;
+        const char* last = port->data() + port->size();
+        if (const auto [p, ec] = std::from_chars(port->data(), last, value);
+            port->empty() || ec != std::errc{} || p != last || value == 0 || value > 65535) {
             throw Error(Errc::invalid_argument,
                         fmt::format("--dns-server '{}' has a bad port; use 1-65535", text));
         }
-        out.port = static_cast<std::uint16_t>(port);
+        out.port = static_cast<std::uint16_t>(value);
     }
     return out;
 }
@@ -55,13 +84,13 @@ public:
         m_state.retrans = static_cast<int>(seconds);
         m_state.retry = 2;
         if (options.server) {
-            sockaddr_in addr{};
-            addr.sin_family = AF_INET;
-            addr.sin_port = htons(options.server->port);
-            ::inet_pton(AF_INET, options.server->address.c_str(), &addr.sin_addr);
-            m_state.nscount = 1;
-            m_state.nsaddr_list[0] = addr;
-            m_where = fmt::format("DNS server {}:{}", options.server->address, options.server->port);
+            m_server = net::literal(options.server->address, options.server->port);
+            m_timeout = options.timeout;
+            m_where = options.server->address.find(':') == std::string::npos
+                          ? fmt::format("DNS server {}:{}", options.server->address,
+                                        options.server->port)
+                          : fmt::format("DNS server [{}]:{}", options.server->address,
+                                        options.server->port);
         }
     }
     Resolver(const Resolver&) = delete;
@@ -74,6 +103,9 @@ public:
 
     // Answer records of `type` for `name`, each as its rdata plus the message they came from.
     Status query(const std::string& name, int type) {
+        if (!m_server.empty()) {
+            return query_server(name, type);
+        }
         m_answer.resize(65535);
         const int n = ::res_nquery(&m_state, name.c_str(), ns_c_in, type, m_answer.data(),
                                    static_cast<int>(m_answer.size()));
@@ -120,7 +152,107 @@ public:
     [[nodiscard]] const std::string& where() const noexcept { return m_where; }
 
 private:
+    // The query sent to --dns-server directly, over UDP (twice at most) and over TCP when the
+    // answer comes back truncated: libresolv's own server list takes IPv4 addresses only.
+    Status query_server(const std::string& name, int type) {
+        std::array<unsigned char, NS_PACKETSZ> query{};
+        const int qlen = ::res_nmkquery(&m_state, ns_o_query, name.c_str(), ns_c_in, type,
+                                        nullptr, 0, nullptr, query.data(),
+                                        static_cast<int>(query.size()));
+        if (qlen < NS_HFIXEDSZ) {
+            return Status::failed;
+        }
+        const std::string_view q{reinterpret_cast<const char*>(query.data()),
+                                 static_cast<std::size_t>(qlen)};
+        std::optional<std::string> reply;
+        for (int attempt = 0; attempt < 2 && !reply; ++attempt) {
+            reply = exchange_udp(q);
+        }
+        if (reply && reply->size() >= NS_HFIXEDSZ &&
+            (static_cast<unsigned char>((*reply)[2]) & 0x02U) != 0) {  // TC: truncated
+            reply = exchange_tcp(q);
+        }
+        if (!reply) {
+            return Status::failed;
+        }
+        m_answer.assign(reply->begin(), reply->end());
+        if (::ns_initparse(m_answer.data(), static_cast<int>(m_answer.size()), &m_msg) != 0) {
+            return Status::failed;
+        }
+        switch (ns_msg_getflag(m_msg, ns_f_rcode)) {
+        case ns_r_noerror:
+            return ns_msg_count(m_msg, ns_s_an) > 0 ? Status::ok : Status::no_data;
+        case ns_r_nxdomain: return Status::no_such_domain;
+        default: return Status::failed;
+        }
+    }
+
+    // A reply is ours if it answers our ID and has QR set (spoofed or stale ones are skipped).
+    static bool answers(std::string_view reply, std::string_view query) {
+        return reply.size() >= NS_HFIXEDSZ && reply[0] == query[0] && reply[1] == query[1] &&
+               (static_cast<unsigned char>(reply[2]) & 0x80U) != 0;
+    }
+
+    std::optional<std::string> exchange_udp(std::string_view query) const {
+        const auto& to = m_server.front();
+        net::Socket s{::socket(to.addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)};
+        if (!s.valid() ||
+            ::connect(s.fd(), reinterpret_cast<const sockaddr*>(&to.addr), to.length) != 0 ||
+            ::send(s.fd(), query.data(), query.size(), 0) != static_cast<ssize_t>(query.size())) {
+            return std::nullopt;
+        }
+        const auto deadline = std::chrono::steady_clock::now() + m_timeout;
+        std::array<char, 65535> buf{};
+        for (;;) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0 || !net::wait_for(s.fd(), POLLIN, left)) {
+                return std::nullopt;
+            }
+            const ssize_t n = ::recv(s.fd(), buf.data(), buf.size(), 0);
+            if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+                continue;
+            }
+            if (n < 0) {
+                return std::nullopt;  // e.g. ICMP port unreachable: nothing listens there
+            }
+            const std::string_view reply{buf.data(), static_cast<std::size_t>(n)};
+            if (answers(reply, query)) {
+                return std::string{reply};
+            }
+        }
+    }
+
+    std::optional<std::string> exchange_tcp(std::string_view query) const {
+        try {
+            const net::Socket s = net::connect(m_server.front(), m_timeout);
+            std::array<char, 2 + NS_PACKETSZ> framed{};  // RFC 1035 4.2.2: length, message
+            framed[0] = static_cast<char>(query.size() >> 8U);
+            framed[1] = static_cast<char>(query.size() & 0xFFU);
+            std::copy(query.begin(), query.end(), framed.begin() + 2);
+            net::send_all(s.fd(), {framed.data(), query.size() + 2}, m_timeout, "the DNS query");
+            std::string in;
+            while (in.size() < 2 ||
+                   in.size() < 2 + ((static_cast<std::size_t>(static_cast<unsigned char>(in[0]))
+                                     << 8U) |
+                                    static_cast<unsigned char>(in[1]))) {
+                const std::string more =
+                    net::receive_some(s.fd(), 65537 - in.size(), m_timeout, "the DNS answer");
+                if (more.empty()) {
+                    return std::nullopt;
+                }
+                in += more;
+            }
+            const std::string_view reply = std::string_view{in}.substr(2);
+            return answers(reply, query) ? std::optional<std::string>{reply} : std::nullopt;
+        } catch (const Error&) {
+            return std::nullopt;
+        }
+    }
+
     struct __res_state m_state {};
+    std::vector<net::Endpoint> m_server;  // --dns-server, if given
+    std::chrono::milliseconds m_timeout{5000};
     std::vector<unsigned char> m_answer;
     ns_msg m_msg{};
     std::string m_where{"the system resolver"};

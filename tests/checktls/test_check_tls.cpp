@@ -31,6 +31,7 @@ struct Fixture {
     std::string port;
     std::string dns;  // 127.0.0.1:PORT
     std::filesystem::path pki;
+    std::string dns6;  // [::1]:PORT, or empty if the machine has no IPv6 loopback
 };
 
 const Fixture& fixture() {
@@ -45,7 +46,8 @@ const Fixture& fixture() {
                 env[line.substr(0, eq)] = line.substr(eq + 1);
             }
         }
-        return Fixture{env["PORT"], "127.0.0.1:" + env["DNS_PORT"], env["PKI"]};
+        return Fixture{env["PORT"], "127.0.0.1:" + env["DNS_PORT"], env["PKI"],
+                       env["DNS_IPV6"] == "1" ? "[::1]:" + env["DNS_PORT"] : ""};
     }();
     return f;
 }
@@ -471,6 +473,36 @@ TEST_CASE("check-tls: bad command lines are usage errors that touch nothing", "[
     CHECK(run_certtool({"check-tls", "mail.example.test", "--tls", "--plain"}).exit_code == 2);
     CHECK(run_certtool({"check-tls", "--mx", "example.test", "--dns-server", "nonsense"})
               .exit_code == 2);
+}
+
+// --dns-server takes IPv6 too ([::1]:PORT): the queries go to that server directly over UDP,
+// and over TCP when the answer is truncated (50 MX records do not fit in 512 octets).
+TEST_CASE("check-tls: --dns-server over IPv6 and over TCP for a truncated answer",
+          "[check-tls][postfix]") {
+    const auto mx_hosts = [](const std::string& server, const std::string& domain) {
+        const Probe p = check({"--mx", domain, "--dns-server", server, "--port", fixture().port});
+        std::vector<std::string> hosts;
+        for (const auto& h : p.report["hosts"]) {
+            hosts.push_back(h["host"].get<std::string>() + "=" + h["address"].get<std::string>());
+        }
+        return hosts;
+    };
+    const auto many = mx_hosts(fixture().dns, "many.example.test");
+    REQUIRE(many.size() == 50);
+    CHECK(many.front() == "mx1.many.example.test=127.0.0.2");
+    CHECK(many.back() == "mx50.many.example.test=127.0.0.2");
+    if (fixture().dns6.empty()) {
+        WARN("this machine has no IPv6 loopback (::1): the IPv6 --dns-server case is not run");
+        return;
+    }
+    CHECK(mx_hosts(fixture().dns6, "example.test") ==
+          std::vector<std::string>{"mx1.example.test=127.0.0.2", "mx2.example.test=127.0.0.3"});
+    CHECK(mx_hosts(fixture().dns6, "many.example.test") == many);
+    // Nothing listening there: a clear network error (exit 3), within the timeout.
+    const RunResult none = run_certtool({"check-tls", "--mx", "example.test", "--dns-server",
+                                         "[::1]:1", "--timeout", "2"});
+    CHECK(none.exit_code == 3);
+    CHECK_THAT(none.err, Catch::Contains("no answer from DNS server [::1]:1"));
 }
 
 TEST_CASE("check-tls: plaintext sent after the 220 to STARTTLS is refused (injection)",

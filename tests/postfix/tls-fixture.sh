@@ -17,7 +17,7 @@
 #   127.0.0.8  slow      like good, but the banner comes after 1 s (a greeting delay, as on the
 #                        Internet: what concurrency is for)
 #   127.0.0.2  good, implicit TLS (smtpd_tls_wrappermode) on port $((PORT + 1))
-# DNS (dnsmasq on 127.0.0.1:$DNS_PORT): example.test MX 10 mx1.example.test (good), MX 20
+# DNS (dnsmasq on 127.0.0.1:$DNS_PORT, and [::1]:$DNS_PORT if the machine has ::1): example.test MX 10 mx1.example.test (good), MX 20
 # mx2.example.test (notls); one.example.test: MX mx1 only; many.example.test: 50 MX hosts, all
 # the good listener; slow.example.test / manyslow.example.test: 1 and 50 MX hosts on "slow";
 # nomx.example.test: no MX, A 127.0.0.2; nullmx.example.test: MX 0 "." (RFC 7505);
@@ -129,8 +129,15 @@ fi
     echo "host-record=mx$i.manyslow.example.test,127.0.0.8"
   done
 } > "$dir/dnsmasq.conf"
+# ::1 too when the machine has IPv6 loopback (for --dns-server [::1]:PORT).
+dns_listen=127.0.0.1
+dns_ipv6=0
+if grep -q '^00000000000000000000000000000001 ' /proc/net/if_inet6 2>/dev/null; then
+  dns_listen=127.0.0.1,::1
+  dns_ipv6=1
+fi
 dnsmasq --conf-file="$dir/dnsmasq.conf" --no-resolv --no-hosts --no-poll \
-  --listen-address=127.0.0.1 --bind-interfaces --port="$dns_port" \
+  --listen-address="$dns_listen" --bind-interfaces --port="$dns_port" \
   --pid-file="$dir/dnsmasq.pid" --user="$(id -un)" --local=/test/ 2>"$dir/dnsmasq.err" ||
   { echo "dnsmasq did not start: $(cat "$dir/dnsmasq.err")" >&2; stop; exit 3; }
 
@@ -144,7 +151,8 @@ done
 cat > "$dir/fixture.env" <<ENV
 PORT=$port
 DNS_PORT=$dns_port
+DNS_IPV6=$dns_ipv6
 PKI=$pki
 MAILLOG=$pf/maillog
 ENV
-echo "postfix on 127.0.0.2-7 port $port, dnsmasq on 127.0.0.1:$dns_port"
+echo "postfix on 127.0.0.2-7 port $port, dnsmasq on $dns_listen port $dns_port"

@@ -81,11 +81,20 @@ TEST_CASE("HOST[:PORT] targets", "[check-tls]") {
     CHECK(default_probe_mode(587) == ProbeMode::starttls);
 }
 
-TEST_CASE("DNS server option (IP[:PORT]) parsing", "[check-tls]") {
+TEST_CASE("DNS server option (IPv4[:PORT], IPv6, [IPv6]:PORT) parsing", "[check-tls]") {
     CHECK(DnsServer::parse("127.0.0.1").port == 53);
     CHECK(DnsServer::parse("127.0.0.1:5353").port == 5353);
     CHECK(DnsServer::parse("127.0.0.1:5353").address == "127.0.0.1");
-    for (const std::string bad : {"localhost", "127.0.0.1:0", "127.0.0.1:70000", "::1", ""}) {
+    CHECK(DnsServer::parse("::1").address == "::1");
+    CHECK(DnsServer::parse("::1").port == 53);
+    CHECK(DnsServer::parse("[::1]").port == 53);
+    CHECK(DnsServer::parse("[::1]:5353").address == "::1");
+    CHECK(DnsServer::parse("[::1]:5353").port == 5353);
+    CHECK(DnsServer::parse("2001:db8::53").address == "2001:db8::53");  // bare: no port
+    CHECK(DnsServer::parse("2001:db8::53").port == 53);
+    for (const std::string bad : {"localhost", "127.0.0.1:0", "127.0.0.1:70000", "127.0.0.1:",
+                                  "[::1]:", "[::1", "[::1]5353", "[127.0.0.1]x", "[localhost]:53",
+                                  "::1::2", "dns.example:53", ""}) {
         INFO(bad);
         CHECK_THROWS_AS(DnsServer::parse(bad), Error);
     }

@@ -12,10 +12,11 @@
 namespace certtool {
 
 struct DnsServer {
-    std::string address;      // an IPv4 literal
+    std::string address;      // an IPv4 or IPv6 literal (no brackets)
     std::uint16_t port{53};
 
-    // "IP" or "IP:PORT". Throws Error{invalid_argument} naming the problem.
+    // "IPv4", "IPv4:PORT", "IPv6", "[IPv6]" or "[IPv6]:PORT". Throws Error{invalid_argument}
+    // naming the problem.
     [[nodiscard]] static DnsServer parse(const std::string& text);
 };
 
