@@ -193,7 +193,7 @@ private:
                (static_cast<unsigned char>(reply[2]) & 0x80U) != 0;
     }
 
-    std::optional<std::string> exchange_udp(std::string_view query) const {
+    [[nodiscard]] std::optional<std::string> exchange_udp(std::string_view query) const {
         const auto& to = m_server.front();
         net::Socket s{::socket(to.addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)};
         if (!s.valid() ||
@@ -223,7 +223,7 @@ private:
         }
     }
 
-    std::optional<std::string> exchange_tcp(std::string_view query) const {
+    [[nodiscard]] std::optional<std::string> exchange_tcp(std::string_view query) const {
         try {
             const net::Socket s = net::connect(m_server.front(), m_timeout);
             std::array<char, 2 + NS_PACKETSZ> framed{};  // RFC 1035 4.2.2: length, message
