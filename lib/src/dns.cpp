@@ -77,6 +77,14 @@ namespace {
 class Resolver {
 public:
     explicit Resolver(const DnsOptions& options) {
+        if (options.server) {
+            m_server = net::literal(options.server->address, options.server->port);
+            if (m_server.empty()) {
+                throw Error(Errc::invalid_argument,
+                            fmt::format("DNS server '{}' is not an IP address",
+                                        options.server->address));
+            }
+        }
         if (::res_ninit(&m_state) != 0) {
             throw Error(Errc::network, "cannot initialise the resolver (/etc/resolv.conf)");
         }
@@ -84,7 +92,6 @@ public:
         m_state.retrans = static_cast<int>(seconds);
         m_state.retry = 2;
         if (options.server) {
-            m_server = net::literal(options.server->address, options.server->port);
             m_timeout = options.timeout;
             m_where = options.server->address.find(':') == std::string::npos
                           ? fmt::format("DNS server {}:{}", options.server->address,
