@@ -265,6 +265,13 @@ TEST_CASE_METHOD(VerifyFixture, "verify: the CA, path length, constraint, key, d
         s.digest = std::move(digest);
         return issue(ca, s, std::move(key));
     };
+    // An intermediate under the root with one extension set (openssl x509v3_config syntax).
+    const auto ca_with = [&](const std::string& cn, const std::string& ext,
+                             const std::string& value) {
+        CertSpec s = spec(cn, "2021-01-01T00:00:00Z", "2030-01-01T00:00:00Z", {}, true);
+        s.extensions = {{ext, value}};
+        return issue(p.root, s);
+    };
     SECTION("an intermediate that is not a CA") {
         const Issued not_ca = issue(p.root, spec("Verify Not A CA", "2021-01-01T00:00:00Z",
                                                  "2030-01-01T00:00:00Z", {}, false));
@@ -273,10 +280,8 @@ TEST_CASE_METHOD(VerifyFixture, "verify: the CA, path length, constraint, key, d
         CHECK(codes(report, "error").count("not-a-ca") == 1);
     }
     SECTION("a path longer than an intermediate's pathLenConstraint") {
-        CertSpec s = spec("Verify Pathlen Zero CA", "2021-01-01T00:00:00Z",
-                          "2030-01-01T00:00:00Z", {}, true);
-        s.extensions = {{"basicConstraints", "critical,CA:TRUE,pathlen:0"}};
-        const Issued zero = issue(p.root, s);
+        const Issued zero =
+            ca_with("Verify Pathlen Zero CA", "basicConstraints", "critical,CA:TRUE,pathlen:0");
         const Issued below = issue(zero, spec("Verify Sub CA", "2021-01-01T00:00:00Z",
                                               "2030-01-01T00:00:00Z", {}, true));
         const auto [report, rc] = verify({leaf_under(below).cert}, {below.cert, zero.cert},
@@ -285,10 +290,8 @@ TEST_CASE_METHOD(VerifyFixture, "verify: the CA, path length, constraint, key, d
         CHECK(codes(report, "error").count("path-length-exceeded") == 1);
     }
     SECTION("a name outside the issuer's name constraints") {
-        CertSpec s = spec("Verify Constrained CA", "2021-01-01T00:00:00Z",
-                          "2030-01-01T00:00:00Z", {}, true);
-        s.extensions = {{"nameConstraints", "critical,permitted;DNS:example.org"}};
-        const Issued constrained = issue(p.root, s);
+        const Issued constrained = ca_with("Verify Constrained CA", "nameConstraints",
+                                           "critical,permitted;DNS:example.org");
         const auto [report, rc] = verify({leaf_under(constrained).cert}, {constrained.cert},
                                          p.root.cert);
         CHECK(rc == 1);
