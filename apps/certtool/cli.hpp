@@ -2,7 +2,11 @@
 // output channel (text or --json) the subcommands render into.
 #pragma once
 
+#include <certtool/aia.hpp>
+#include <certtool/batch.hpp>
 #include <certtool/chain.hpp>
+#include <certtool/trust.hpp>
+#include <certtool/verify.hpp>
 #include <certtool/error.hpp>
 #include <certtool/store.hpp>
 

@@ -1,7 +1,11 @@
 #include "cli.hpp"
 #include "render.hpp"
 
+#include <certtool/aia.hpp>
+#include <certtool/batch.hpp>
 #include <certtool/chain.hpp>
+#include <certtool/trust.hpp>
+#include <certtool/verify.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>

@@ -3,7 +3,11 @@
 
 #include "cli.hpp"
 
+#include <certtool/aia.hpp>
+#include <certtool/batch.hpp>
 #include <certtool/chain.hpp>
+#include <certtool/trust.hpp>
+#include <certtool/verify.hpp>
 #include <certtool/smtp_probe.hpp>
 #include <certtool/store.hpp>
 

@@ -2,7 +2,7 @@
 // scenario and a dnsmasq for --mx (tests/postfix/tls-fixture.sh, started once per test run as
 // a CTest fixture), plus scripted loopback servers for what Postfix will not do (no banner, a
 // garbage banner, no ESMTP). Validation time is fixed; nothing depends on today's date.
-#include "ossl/ossl.hpp"
+#include "ossl.hpp"
 #include "support.hpp"
 
 #include <catch2/catch.hpp>

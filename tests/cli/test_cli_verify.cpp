@@ -1,7 +1,7 @@
 // certtool verify / fix-chain through the real binary: one test per chain problem a mail
 // administrator meets, each with a fixed validation time (nothing depends on today's date).
 #include "cli_fixture.hpp"
-#include "ossl/ossl.hpp"
+#include "ossl.hpp"
 
 #include <openssl/pem.h>
 

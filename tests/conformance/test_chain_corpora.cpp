@@ -4,10 +4,14 @@
 // chain-conformance.json in the working directory, and fails if a suite drops below
 // tests/conformance/floors.json. How each suite's inputs map to VerifyOptions is documented
 // at each suite below and in the README.
-#include "ossl/ossl.hpp"
+#include "ossl.hpp"
 #include "support.hpp"
 
+#include <certtool/aia.hpp>
+#include <certtool/batch.hpp>
 #include <certtool/chain.hpp>
+#include <certtool/trust.hpp>
+#include <certtool/verify.hpp>
 #include <certtool/error.hpp>
 
 #include <catch2/catch.hpp>

@@ -1,6 +1,6 @@
 #include "support.hpp"
 
-#include "ossl/ossl.hpp"
+#include "ossl.hpp"
 
 #include <certtool/error.hpp>
 

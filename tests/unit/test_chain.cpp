@@ -1,6 +1,10 @@
 #include "support.hpp"
 
+#include <certtool/aia.hpp>
+#include <certtool/batch.hpp>
 #include <certtool/chain.hpp>
+#include <certtool/trust.hpp>
+#include <certtool/verify.hpp>
 #include <certtool/error.hpp>
 
 #include <catch2/catch.hpp>

@@ -2,7 +2,7 @@
 // verdict on valid signatures and on every kind of broken or non-canonical one, for each
 // supported curve and digest (including digests longer than the order, which are truncated).
 #include "ecdsa_fixed.hpp"
-#include "ossl/ossl.hpp"
+#include "ossl.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include "ossl/ossl.hpp"
+#include "ossl.hpp"
 
 #include <openssl/err.h>
 #include <openssl/provider.h>

@@ -1,0 +1,110 @@
+// TLS report from mail gateway logs: appliance (AsyncOS mail_logs) and Postfix formats.
+// One pass over the lines, constant memory apart from the connections and messages still open
+// (bounded: the oldest are finished early when the bound is reached). Lines that do not parse
+// are counted, never fatal. Events read are listed in README "mail-log".
+#pragma once
+
+#include <certtool/time.hpp>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace certtool::maillog {
+
+enum class Format { esa, postfix };
+[[nodiscard]] std::string_view format_name(Format f) noexcept;
+[[nodiscard]] std::optional<Format> parse_format(std::string_view name) noexcept;
+
+// Guesses the format from a sample of lines (the first few KiB of a file).
+[[nodiscard]] std::optional<Format> detect_format(std::string_view sample);
+
+struct Options {
+    std::optional<TimePoint> since;     // lines before are skipped
+    std::optional<TimePoint> until;     // lines at or after are skipped
+    std::optional<std::string> domain;  // only outbound connections/messages to this domain
+    std::size_t max_open{50000};        // open connections (and messages awaiting delivery) tracked
+    std::size_t max_examples{50};       // malformed lines / MIDs kept as examples
+};
+
+struct Counts {
+    std::uint64_t connections{0};
+    std::uint64_t tls_success{0};
+    std::uint64_t tls_failed{0};
+    std::uint64_t no_tls{0};  // ended with neither success nor failure
+};
+
+struct DomainStats {
+    Counts counts;
+    std::map<std::string, std::uint64_t> failures;  // reason -> count
+};
+
+struct DirectionReport {
+    Counts counts;
+    std::map<std::string, std::uint64_t> failures;   // reason -> count
+    std::map<std::string, std::uint64_t> protocols;  // "TLSv1.2" -> count
+    std::map<std::string, std::uint64_t> ciphers;
+    std::uint64_t legacy_protocol{0};  // TLS 1.0/1.1, SSLv3
+    std::uint64_t weak_cipher{0};      // RC4, DES/3DES, NULL, EXPORT, anonymous, MD5
+    std::uint64_t messages_without_tls{0};
+    std::vector<std::string> messages_without_tls_ids;  // first max_examples MIDs / queue ids
+    std::map<std::string, DomainStats> domains;         // outbound: per destination domain
+};
+
+struct MalformedLine {
+    std::uint64_t line{0};
+    std::string text;
+};
+
+struct Report {
+    DirectionReport inbound;
+    DirectionReport outbound;
+    std::uint64_t lines{0};
+    std::uint64_t malformed{0};  // lines of the format that could not be read
+    std::uint64_t evicted{0};    // connections finished early because of max_open
+    std::uint64_t required_tls_failures{0};
+    std::vector<MalformedLine> malformed_examples;
+};
+
+// Outbound destination domains where TLS failed more than once.
+[[nodiscard]] std::vector<std::string> repeated_failure_domains(const Report& report);
+
+// Any TLS failure (either direction) or required-TLS failure: what --fail-on-tls-failure asks.
+[[nodiscard]] bool tls_failure_seen(const Report& report) noexcept;
+
+// Is this protocol / cipher weak by today's standards?
+[[nodiscard]] bool is_legacy_protocol(std::string_view protocol);
+[[nodiscard]] bool is_weak_cipher(std::string_view cipher);
+
+class Analyzer {
+public:
+    explicit Analyzer(Options options);
+    Analyzer(const Analyzer&) = delete;
+    Analyzer& operator=(const Analyzer&) = delete;
+    Analyzer(Analyzer&&) noexcept;
+    Analyzer& operator=(Analyzer&&) noexcept;
+    ~Analyzer();
+
+    // One line (without its newline). line_number is for malformed-line examples.
+    void feed(std::string_view line, Format format, std::uint64_t line_number);
+
+    // Finishes open connections and returns the report. The analyzer is spent afterwards.
+    [[nodiscard]] Report finish();
+
+private:
+    struct State;
+    std::unique_ptr<State> m_state;
+};
+
+// Reads files ("-" = stdin; ".gz" decompressed) through one Analyzer. `format` forces a format;
+// otherwise it is detected per file. Throws Error{io} for an unreadable file,
+// Error{parse} if a format cannot be detected.
+[[nodiscard]] Report analyze_files(const std::vector<std::string>& paths,
+                                   std::optional<Format> format,
+                                   const Options& options);
+
+}  // namespace certtool::maillog

@@ -1,0 +1,133 @@
+// check-tls: probes a live SMTP server the way a third-party checker does (connect, banner,
+// EHLO, STARTTLS, handshake, chain and host-name verification through verify_chain, EHLO
+// again, an optional MAIL FROM, QUIT), times every phase, and says what the appliance's
+// outbound TLS modes would do (tls_policy.hpp). --mx probes every MX host of a domain at once.
+#pragma once
+
+#include <certtool/verify.hpp>
+#include <certtool/dns.hpp>
+#include <certtool/tls_policy.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace certtool {
+
+// "host", "host:25", "192.0.2.1:25", "[2001:db8::1]:25", "2001:db8::1" (no port).
+struct ProbeTarget {
+    std::string host;
+    std::optional<std::uint16_t> port;
+
+    // Throws Error{invalid_argument} naming the problem and the expected form.
+    [[nodiscard]] static ProbeTarget parse(const std::string& text);
+};
+
+enum class ProbeMode {
+    starttls,      // SMTP, STARTTLS (ports 25 and 587, and any port but 465 by default)
+    implicit_tls,  // TLS from the first byte, then SMTP (port 465)
+    plain,         // SMTP in clear: never sends STARTTLS (reports whether it is offered)
+};
+[[nodiscard]] std::string_view probe_mode_name(ProbeMode m) noexcept;
+[[nodiscard]] ProbeMode default_probe_mode(std::uint16_t port) noexcept;
+
+struct ProbeOptions {
+    ProbeMode mode{ProbeMode::starttls};
+    std::chrono::milliseconds timeout{10000};  // per phase
+    // EHLO argument; empty = this host's FQDN, or the address literal "[192.0.2.1]" of our
+    // end of the connection when the host has no FQDN (never "localhost").
+    std::string ehlo_name;
+    std::optional<std::string> mail_from;  // test MAIL FROM:<addr> (then RSET) when set
+    std::vector<std::string> hostnames;    // more names the certificate must match (--hostname)
+    VerifyOptions verify;                  // time, profile...; `names` is filled per host
+    std::optional<DnsServer> dns_server;   // for --mx and host names (else the system resolver)
+};
+
+enum class StepStatus { ok, failed, skipped };
+[[nodiscard]] std::string_view step_status_name(StepStatus s) noexcept;
+
+// One phase of the conversation: "connect", "banner", "ehlo", "starttls", "tls-handshake",
+// "verify", "ehlo-tls", "mail-from", "quit".
+struct ProbeStep {
+    std::string name;
+    StepStatus status{StepStatus::skipped};
+    double ms{0};
+    std::string detail;  // the server's reply, or why the phase failed
+};
+
+// CheckTLS's columns for one host.
+struct ProbeSummary {
+    bool connect{false};  // TCP connection and a 220 banner
+    bool helo{false};     // EHLO (or HELO) accepted
+    bool tls{false};      // TLS negotiated
+    bool cert{false};     // the served chain validates to a trust anchor
+    bool secure{false};   // cert, the host name matches, TLS 1.2 or later, no weak cipher
+    std::optional<bool> from;  // MAIL FROM accepted, when tested
+};
+
+struct ProbeResult {
+    std::string host;     // as given (a name or an IP literal)
+    std::string address;  // the address connected to, "" if none
+    std::uint16_t port{25};
+    std::uint16_t mx_preference{0};
+    ProbeMode mode{ProbeMode::starttls};
+    std::vector<ProbeStep> steps;
+    std::string banner;
+    bool esmtp{false};
+    bool starttls_offered{false};
+    std::vector<std::string> extensions;  // EHLO keywords before TLS, upper case
+    std::string ehlo_name;                // what we said
+    std::string tls_protocol;             // "TLSv1.3", "" without TLS
+    std::string tls_cipher;
+    int tls_bits{0};
+    std::vector<Certificate> served;  // the chain as the server sent it, leaf first
+    std::optional<ChainReport> chain;
+    std::vector<ChainFinding> findings;  // the probe's own, then the chain's
+    ProbeOutcome outcome{ProbeOutcome::no_session};
+    ProbeSummary summary;
+    int confidence{0};  // 0-100, see probe_confidence
+    double total_ms{0};
+
+    [[nodiscard]] const ProbeStep* step(std::string_view name) const;
+};
+
+// Probes one host. `host` is a name or an IP literal; `addresses`, if given, are tried in
+// order instead of resolving it. The expected names are `host` (unless it is an IP literal or
+// localhost and --hostname names were given) plus options.hostnames. Never throws for what the server
+// does: failures are steps, findings and the outcome.
+[[nodiscard]] ProbeResult probe_smtp(const std::string& host, std::uint16_t port,
+                                     const TrustStore& trust, const ProbeOptions& options,
+                                     const std::vector<std::string>& addresses = {});
+
+// The probe's answer to "is this host fine?": TLS negotiated and verified (V), and no finding
+// of severity error (a stale certificate, for one).
+[[nodiscard]] bool probe_passed(const ProbeResult& r) noexcept;
+
+// Connect 20 + HELO 20 (10 if only HELO) + TLS 20 + Cert 20 + Secure 20; From is reported but
+// not weighed (it tests the sender address, not the transport).
+[[nodiscard]] int probe_confidence(const ProbeResult& r) noexcept;
+
+// Compares the served leaf with the certificate a store entry holds: a finding
+// "stale-certificate" (error) or "certificate-current" (info).
+void check_expected_certificate(ProbeResult& r, const Certificate& expected,
+                                const std::string& entry_name);
+
+struct MxReport {
+    std::string domain;
+    MxLookup mx;
+    std::vector<ProbeResult> hosts;  // in preference order
+    int confidence{0};               // the mean of the hosts' confidence
+    double mean_ms{0};
+    // Outcome for the domain under `mode`: the first host (in preference order) where mail
+    // would go as the mode demands; else the most preferred host's outcome.
+    [[nodiscard]] Delivery delivery(TlsMode mode) const;
+};
+
+// Looks up the MX hosts of `domain` and probes them all concurrently. Throws Error{network}
+// for a domain without mail hosts or when DNS cannot be reached.
+[[nodiscard]] MxReport probe_mx(const std::string& domain, std::uint16_t port,
+                                const TrustStore& trust, const ProbeOptions& options);
+
+}  // namespace certtool

@@ -1,0 +1,103 @@
+// The certificate lifecycle as the CLI and scripts use it: each function is one command's
+// whole decision, on a Store. They throw certtool::Error and never print.
+#pragma once
+
+#include <certtool/chain.hpp>
+#include <certtool/trust.hpp>
+#include <certtool/verify.hpp>
+#include <certtool/csr.hpp>
+#include <certtool/pkcs12.hpp>
+#include <certtool/secret.hpp>
+#include <certtool/store.hpp>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace certtool {
+
+inline constexpr int k_default_days = 365;
+
+struct CreateSelfSignedRequest {
+    std::string name;
+    DistinguishedName subject;
+    std::vector<std::string> sans;  // "DNS:x", "IP:x", "email:x"
+    KeyType key_type{k_default_key_type};
+    int days{k_default_days};
+    bool force{false};  // replace an existing entry of that name
+};
+
+// New key + self-signed certificate stored under request.name. The name is checked before the
+// (slow) key generation and again under the store lock.
+Entry create_selfsigned(Store& store, const CreateSelfSignedRequest& request, TimePoint now);
+
+// The CSR for the entry's key, subject and SANs.
+[[nodiscard]] std::string export_csr(const Store& store,
+                                     const std::string& name,
+                                     Encoding encoding);
+
+struct ImportSignedRequest {
+    std::string name;
+    std::vector<std::filesystem::path> cert_files;          // the CA's answer (any format/bundle)
+    std::vector<std::filesystem::path> intermediate_files;  // more certificates
+    std::optional<std::filesystem::path> trust;             // default: the system store
+};
+
+struct ImportResult {
+    Entry entry;
+    std::vector<ChainFinding> findings;
+};
+
+// Replaces the entry's certificate with the CA-signed one matching its key and stores the
+// assembled chain. Throws Error{key_mismatch} (nothing changed) if no certificate matches.
+ImportResult import_signed(Store& store, const ImportSignedRequest& request, TimePoint now);
+
+struct ImportPkcs12Request {
+    std::string name;
+    std::filesystem::path file;
+    bool force{false};
+    std::optional<std::filesystem::path>
+        trust;  // checked only when set, or when a chain is present
+};
+
+// Bring-your-own: key, the leaf matching it, and the chain, as a new entry.
+// Throws Error{bad_password}, Error{parse}, Error{key_mismatch} ("no private key in ...").
+ImportResult import_pkcs12(Store& store,
+                           const ImportPkcs12Request& request,
+                           const Secret& password,
+                           TimePoint now);
+
+struct ExportPkcs12Request {
+    std::string name;
+    std::filesystem::path output;
+    Pkcs12ExportOptions options;  // friendly_name defaults to the entry name
+    bool force{false};
+};
+
+void export_pkcs12(const Store& store, const ExportPkcs12Request& request, const Secret& password);
+
+struct RenewRequest {
+    std::string name;
+    std::optional<int> days;  // default: the current certificate's validity period
+};
+
+// Re-signs a self-signed entry (same key and subject, new serial and validity).
+// Throws Error{unsupported} for CA-signed entries, with the export-csr/import-signed recipe.
+Entry renew(Store& store, const RenewRequest& request, TimePoint now);
+
+struct ExportFilesRequest {
+    std::string name;
+    std::optional<std::filesystem::path> cert_out;
+    std::optional<std::filesystem::path> key_out;  // written 0600
+    std::optional<std::filesystem::path> chain_out;
+    std::optional<std::filesystem::path> fullchain_out;  // leaf + chain
+    bool force{false};
+};
+
+// Writes the requested files; all or none (each is checked before any is written).
+// Returns the paths written.
+std::vector<std::filesystem::path> export_files(const Store& store,
+                                                const ExportFilesRequest& request);
+
+}  // namespace certtool

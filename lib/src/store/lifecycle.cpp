@@ -1,0 +1,257 @@
+#include "fs.hpp"
+
+#include <certtool/error.hpp>
+#include <certtool/files.hpp>
+#include <certtool/lifecycle.hpp>
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <chrono>
+
+namespace certtool {
+
+namespace {
+
+void refuse_existing(const Store& store, const std::string& name, bool force) {
+    Store::validate_name(name);
+    if (!force && store.contains(name)) {
+        throw Error(Errc::already_exists,
+                    fmt::format("entry '{}' already exists: use --force to replace it, or choose "
+                                "another name",
+                                name));
+    }
+}
+
+std::vector<Certificate> read_certificates(const std::vector<std::filesystem::path>& files,
+                                           std::string_view what) {
+    std::vector<Certificate> out;
+    for (const auto& f : files) {
+        auto certs = Certificate::parse_all(read_input_file(f, what), f.string());
+        out.insert(out.end(), certs.begin(), certs.end());
+    }
+    return out;
+}
+
+SubjectRequest request_from_certificate(const Certificate& cert) {
+    return {cert.subject_name(), cert.subject_alt_names()};
+}
+
+}  // namespace
+
+Entry create_selfsigned(Store& store, const CreateSelfSignedRequest& request, TimePoint now) {
+    refuse_existing(store, request.name, request.force);
+    std::vector<SubjectAltName> sans;
+    for (const auto& s : request.sans) {
+        sans.push_back(SubjectAltName::parse(s));
+    }
+    SubjectRequest subject = SubjectRequest::make(request.subject, std::move(sans));
+    const Validity validity = validity_for_days(request.days, now);
+    PrivateKey key = PrivateKey::generate(request.key_type);
+    Certificate cert = create_self_signed(key, subject, validity);
+    Entry entry{request.name,
+                std::move(key),
+                std::move(cert),
+                {},
+                std::move(subject),
+                Origin::self_signed,
+                validity.not_before,
+                validity.not_before};
+    store.create(entry, request.force);
+    return entry;
+}
+
+std::string export_csr(const Store& store, const std::string& name, Encoding encoding) {
+    const Entry entry = store.get(name);
+    return create_csr(entry.key, entry.request, encoding);
+}
+
+ImportResult import_signed(Store& store, const ImportSignedRequest& request, TimePoint now) {
+    if (request.cert_files.empty()) {
+        throw Error(Errc::invalid_argument, "--cert is required: give the certificate the CA sent");
+    }
+    std::vector<Certificate> pool = read_certificates(request.cert_files, "certificate file");
+    auto more = read_certificates(request.intermediate_files, "intermediate file");
+    pool.insert(pool.end(), more.begin(), more.end());
+    // Load the trust store before taking the lock: it is the slow part.
+    const TrustStore trust =
+        request.trust ? TrustStore::from_path(*request.trust) : TrustStore::system();
+
+    std::vector<ChainFinding> findings;
+    Entry entry = store.update(request.name, [&](Entry current) {
+        AssembledChain chain = assemble_chain(current.key, pool, now);
+        findings = chain.findings;
+        auto trust_findings = check_trust(chain, trust);
+        findings.insert(findings.end(), trust_findings.begin(), trust_findings.end());
+        if (chain.leaf.not_after() < now) {
+            findings.push_back({"expired",
+                                Severity::warning,
+                                fmt::format("the certificate expired on {}: ask the CA for a new "
+                                            "one (certtool export-csr {})",
+                                            format_time(chain.leaf.not_after()),
+                                            current.name),
+                                chain.leaf.subject()});
+        }
+        current.certificate = chain.leaf;
+        current.chain = chain.intermediates;
+        current.origin = Origin::ca_signed;
+        current.updated = now;
+        return current;
+    });
+    return {std::move(entry), std::move(findings)};
+}
+
+ImportResult import_pkcs12(Store& store,
+                           const ImportPkcs12Request& request,
+                           const Secret& password,
+                           TimePoint now) {
+    refuse_existing(store, request.name, request.force);
+    const std::string data = read_input_file(request.file, "PKCS#12 file");
+    Pkcs12Contents contents = read_pkcs12(data, password, request.file.string());
+    if (contents.keys.empty()) {
+        throw Error(Errc::key_mismatch,
+                    fmt::format("'{}' holds no private key (only {} certificate(s)): export it "
+                                "again with its private key",
+                                request.file.string(),
+                                contents.certs.size()));
+    }
+    if (contents.certs.empty()) {
+        throw Error(Errc::key_mismatch,
+                    fmt::format("'{}' holds a private key but no certificate: import-pkcs12 needs "
+                                "both",
+                                request.file.string()));
+    }
+    // The leaf is the certificate that matches a key; with several keys take the first that
+    // has one.
+    std::optional<AssembledChain> chain;
+    std::optional<PrivateKey> key;
+    for (const auto& k : contents.keys) {
+        try {
+            chain = assemble_chain(k, contents.certs, now);
+            key = k;
+            break;
+        } catch (const Error& e) {
+            if (e.code() != Errc::key_mismatch) {
+                throw;
+            }
+        }
+    }
+    if (!chain) {
+        throw Error(Errc::key_mismatch,
+                    fmt::format("no certificate in '{}' matches its private key: the file is "
+                                "inconsistent; export it again",
+                                request.file.string()));
+    }
+    std::vector<ChainFinding> findings = chain->findings;
+    if (request.trust) {
+        auto t = check_trust(*chain, TrustStore::from_path(*request.trust));
+        findings.insert(findings.end(), t.begin(), t.end());
+    }
+    const Origin origin = chain->leaf.is_self_signed() ? Origin::self_signed : Origin::pkcs12;
+    Entry entry{request.name,
+                std::move(*key),
+                chain->leaf,
+                chain->intermediates,
+                request_from_certificate(chain->leaf),
+                origin,
+                now,
+                now};
+    store.create(entry, request.force);
+    return {std::move(entry), std::move(findings)};
+}
+
+void export_pkcs12(const Store& store, const ExportPkcs12Request& request, const Secret& password) {
+    detail::check_output_path(
+        request.output, request.force ? detail::Overwrite::replace : detail::Overwrite::refuse);
+    const Entry entry = store.get(request.name);
+    Pkcs12ExportOptions options = request.options;
+    if (options.friendly_name.empty()) {
+        options.friendly_name = entry.name;
+    }
+    const std::string der =
+        write_pkcs12(entry.key, entry.certificate, entry.chain, password, options);
+    write_output_file(request.output, der, FileMode::secret, request.force);
+}
+
+Entry renew(Store& store, const RenewRequest& request, TimePoint now) {
+    return store.update(request.name, [&](Entry current) {
+        if (current.origin != Origin::self_signed) {
+            throw Error(Errc::unsupported,
+                        fmt::format("entry '{}' is {}: a CA renews it; run 'certtool export-csr {} "
+                                    "-o {}.csr', send the CSR to the CA, then 'certtool "
+                                    "import-signed {} --cert NEW.pem'",
+                                    current.name,
+                                    origin_name(current.origin),
+                                    current.name,
+                                    current.name,
+                                    current.name));
+        }
+        int days = 0;
+        if (request.days) {
+            days = *request.days;
+        } else {
+            const auto span = current.certificate.not_after() - current.certificate.not_before();
+            days =
+                static_cast<int>(std::chrono::duration_cast<std::chrono::hours>(span).count() / 24);
+            days = std::max(days, 1);
+        }
+        const Validity validity = validity_for_days(days, now);
+        current.certificate = create_self_signed(current.key, current.request, validity);
+        current.chain.clear();
+        current.updated = now;
+        return current;
+    });
+}
+
+std::vector<std::filesystem::path> export_files(const Store& store,
+                                                const ExportFilesRequest& request) {
+    const Entry entry = store.get(request.name);
+    const auto overwrite = request.force ? detail::Overwrite::replace : detail::Overwrite::refuse;
+    std::string chain_pem;
+    for (const auto& c : entry.chain) {
+        chain_pem += c.to_pem();
+    }
+    const std::string cert_pem = entry.certificate.to_pem();
+
+    struct Output {
+        std::filesystem::path path;
+        std::string data;
+        FileMode mode;
+    };
+
+    std::vector<Output> outputs;
+    if (request.cert_out) {
+        outputs.push_back({*request.cert_out, cert_pem, FileMode::shared});
+    }
+    if (request.chain_out) {
+        outputs.push_back({*request.chain_out, chain_pem, FileMode::shared});
+    }
+    if (request.fullchain_out) {
+        outputs.push_back({*request.fullchain_out, cert_pem + chain_pem, FileMode::shared});
+    }
+    if (outputs.empty() && !request.key_out) {
+        throw Error(Errc::invalid_argument,
+                    "nothing to export: give --cert-out, --key-out, "
+                    "--chain-out and/or --fullchain-out");
+    }
+    // Write every file under a temporary name first, then rename them all: a failure leaves
+    // no new file behind.
+    std::vector<detail::AtomicFile> files;
+    const Secret key_pem = entry.key.to_pem();
+    if (request.key_out) {
+        files.emplace_back(*request.key_out, static_cast<unsigned>(FileMode::secret), overwrite);
+        files.back().write(key_pem.view());
+    }
+    for (const auto& o : outputs) {
+        files.emplace_back(o.path, static_cast<unsigned>(o.mode), overwrite);
+        files.back().write(o.data);
+    }
+    std::vector<std::filesystem::path> written;
+    for (auto& f : files) {
+        f.commit();
+        written.push_back(f.target());
+    }
+    return written;
+}
+
+}  // namespace certtool

@@ -1,0 +1,143 @@
+#include "text.hpp"
+
+#include <certtool/hostname.hpp>
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+namespace certtool {
+
+namespace {
+
+bool valid_label(std::string_view label) {
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
+        return false;
+    }
+    return std::all_of(label.begin(), label.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-';
+    });
+}
+
+}  // namespace
+
+bool is_valid_host_name(std::string_view name, bool allow_wildcard) {
+    if (name.empty() || name.size() > 253) {
+        return false;
+    }
+    if (allow_wildcard && name.substr(0, 2) == "*.") {
+        name.remove_prefix(2);
+        if (name.find('.') == std::string_view::npos) {
+            return false;
+        }
+    }
+    std::size_t start = 0;
+    while (start <= name.size()) {
+        const std::size_t dot = std::min(name.find('.', start), name.size());
+        if (!valid_label(name.substr(start, dot - start))) {
+            return false;
+        }
+        start = dot + 1;
+    }
+    return true;
+}
+
+std::optional<std::string> canonical_ip(std::string_view text) {
+    const std::string s{text};
+    std::array<unsigned char, 16> buf{};
+    std::array<char, INET6_ADDRSTRLEN> out{};
+    if (inet_pton(AF_INET, s.c_str(), buf.data()) == 1) {
+        return std::string{inet_ntop(AF_INET, buf.data(), out.data(), out.size())};
+    }
+    if (inet_pton(AF_INET6, s.c_str(), buf.data()) == 1) {
+        return std::string{inet_ntop(AF_INET6, buf.data(), out.data(), out.size())};
+    }
+    return std::nullopt;
+}
+
+bool dns_name_matches(std::string_view presented, std::string_view reference) {
+    if (!reference.empty() && reference.back() == '.') {
+        reference.remove_suffix(1);
+    }
+    if (!presented.empty() && presented.back() == '.') {
+        presented.remove_suffix(1);
+    }
+    if (presented.empty() || reference.empty()) {
+        return false;
+    }
+    if (presented.find('*') == std::string_view::npos) {
+        return text::iequals(presented, reference);
+    }
+    // Only "*." followed by at least two labels, and no other '*'.
+    if (presented.substr(0, 2) != "*.") {
+        return false;
+    }
+    const std::string_view base = presented.substr(2);
+    if (base.find('*') != std::string_view::npos || base.find('.') == std::string_view::npos) {
+        return false;
+    }
+    const std::size_t dot = reference.find('.');
+    if (dot == 0 || dot == std::string_view::npos) {
+        return false;  // the wildcard stands for exactly one non-empty label
+    }
+    return text::iequals(reference.substr(dot + 1), base);
+}
+
+NameMatch match_name(const Certificate& cert,
+                     const SubjectAltName& reference,
+                     CnFallback fallback) {
+    NameMatch out{reference, false, {}};
+    const auto sans = cert.subject_alt_names();
+    using Kind = SubjectAltName::Kind;
+    switch (reference.kind) {
+        case Kind::dns: {
+            bool any_dns = false;
+            for (const auto& san : sans) {
+                if (san.kind != Kind::dns) {
+                    continue;
+                }
+                any_dns = true;
+                if (dns_name_matches(san.value, reference.value)) {
+                    return {reference, true, "DNS:" + san.value};
+                }
+            }
+            if (!any_dns && fallback == CnFallback::when_no_dns_name) {
+                const std::string cn = cert.subject_name().common_name;
+                if (dns_name_matches(cn, reference.value)) {
+                    return {reference, true, "CN=" + cn};
+                }
+            }
+            return out;
+        }
+        case Kind::ip: {
+            const auto want = canonical_ip(reference.value);
+            for (const auto& san : sans) {
+                if (san.kind == Kind::ip && want && canonical_ip(san.value) == want) {
+                    return {reference, true, "IP:" + san.value};
+                }
+            }
+            return out;
+        }
+        case Kind::email: {
+            const auto at = reference.value.rfind('@');
+            for (const auto& san : sans) {
+                if (san.kind != Kind::email) {
+                    continue;
+                }
+                const auto sat = san.value.rfind('@');
+                if (at != std::string::npos && sat != std::string::npos &&
+                    san.value.compare(0, sat, reference.value, 0, at) == 0 &&
+                    text::iequals(std::string_view{san.value}.substr(sat + 1),
+                            std::string_view{reference.value}.substr(at + 1))) {
+                    return {reference, true, "email:" + san.value};
+                }
+            }
+            return out;
+        }
+    }
+    return out;
+}
+
+}  // namespace certtool

@@ -1,0 +1,217 @@
+#include "ossl.hpp"
+
+#include <certtool/error.hpp>
+#include <certtool/key.hpp>
+
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/pem.h>
+
+#include <array>
+#include <utility>
+
+namespace certtool {
+
+namespace {
+
+struct KeyTypeInfo {
+    KeyType type;
+    std::string_view name;
+};
+
+constexpr std::array<KeyTypeInfo, 6> k_key_types{{
+    {KeyType::rsa2048, "rsa2048"},
+    {KeyType::rsa3072, "rsa3072"},
+    {KeyType::rsa4096, "rsa4096"},
+    {KeyType::ec_p256, "ec-p256"},
+    {KeyType::ec_p384, "ec-p384"},
+    {KeyType::ed25519, "ed25519"},
+}};
+
+std::shared_ptr<EVP_PKEY> share(EVP_PKEY* pkey) {
+    return {pkey, ossl::Deleter<EVP_PKEY_free>{}};
+}
+
+}  // namespace
+
+std::string_view key_type_name(KeyType type) noexcept {
+    for (const auto& info : k_key_types) {
+        if (info.type == type) {
+            return info.name;
+        }
+    }
+    return "unknown";
+}
+
+std::optional<KeyType> parse_key_type(std::string_view name) noexcept {
+    for (const auto& info : k_key_types) {
+        if (info.name == name) {
+            return info.type;
+        }
+    }
+    return std::nullopt;
+}
+
+std::vector<std::string> key_type_names() {
+    std::vector<std::string> out;
+    out.reserve(k_key_types.size());
+    for (const auto& info : k_key_types) {
+        out.emplace_back(info.name);
+    }
+    return out;
+}
+
+PrivateKey PrivateKey::generate(KeyType type) {
+    EVP_PKEY* raw = nullptr;
+    switch (type) {
+        case KeyType::rsa2048:
+            raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", std::size_t{2048});
+            break;
+        case KeyType::rsa3072:
+            raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", std::size_t{3072});
+            break;
+        case KeyType::rsa4096:
+            raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", std::size_t{4096});
+            break;
+        case KeyType::ec_p256:
+            raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+            break;
+        case KeyType::ec_p384:
+            raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384");
+            break;
+        case KeyType::ed25519:
+            raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+            break;
+    }
+    ossl::check_ptr(raw, "generating a private key");
+    return PrivateKey{share(raw)};
+}
+
+PrivateKey PrivateKey::from_pem(std::string_view pem, std::string_view source) {
+    auto bio = ossl::mem_bio(pem);
+    // An empty passphrase callback result makes encrypted PEM fail instead of prompting.
+    EVP_PKEY* raw = PEM_read_bio_PrivateKey(
+        bio.get(), nullptr, [](char*, int, int, void*) { return 0; }, nullptr);
+    if (raw == nullptr) {
+        ossl::throw_error(Errc::parse,
+                          std::string{"cannot read private key from "} + std::string{source});
+    }
+    return PrivateKey{share(raw)};
+}
+
+PrivateKey PrivateKey::parse(std::string_view data, std::string_view source) {
+    if (data.find("-----BEGIN") != std::string_view::npos) {
+        return from_pem(data, source);
+    }
+    const auto* begin = reinterpret_cast<const unsigned char*>(data.data());
+    const unsigned char* p = begin;
+    EVP_PKEY* raw = d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(data.size()));
+    if (raw == nullptr) {
+        ossl::throw_error(Errc::parse,
+                          std::string{"cannot read private key from "} + std::string{source});
+    }
+    PrivateKey key{share(raw)};
+    if (p != begin + data.size()) {
+        throw Error(
+            Errc::parse,
+            std::string{"unexpected bytes after the private key in "} + std::string{source});
+    }
+    return key;
+}
+
+PrivateKey PrivateKey::adopt(EVP_PKEY* pkey) {
+    ossl::check1(EVP_PKEY_up_ref(pkey), "EVP_PKEY_up_ref");
+    return PrivateKey{share(pkey)};
+}
+
+Secret PrivateKey::to_pem() const {
+    auto bio = ossl::mem_bio();
+    ossl::check1(
+        PEM_write_bio_PrivateKey(bio.get(), m_pkey.get(), nullptr, nullptr, 0, nullptr, nullptr),
+        "writing private key");
+    Secret out{ossl::bio_to_string(bio.get())};
+    // The memory BIO's buffer is freed by BIO_free; wipe it first.
+    char* data = nullptr;
+    const long len = BIO_get_mem_data(bio.get(), &data);
+    if (len > 0 && data != nullptr) {
+        OPENSSL_cleanse(data, static_cast<std::size_t>(len));
+    }
+    return out;
+}
+
+std::string PrivateKey::describe() const {
+    return describe_key(m_pkey.get());
+}
+
+std::optional<KeyType> PrivateKey::type() const {
+    const std::string d = describe();
+    if (d == "RSA 2048") {
+        return KeyType::rsa2048;
+    }
+    if (d == "RSA 3072") {
+        return KeyType::rsa3072;
+    }
+    if (d == "RSA 4096") {
+        return KeyType::rsa4096;
+    }
+    if (d == "EC P-256") {
+        return KeyType::ec_p256;
+    }
+    if (d == "EC P-384") {
+        return KeyType::ec_p384;
+    }
+    if (d == "Ed25519") {
+        return KeyType::ed25519;
+    }
+    return std::nullopt;
+}
+
+bool PrivateKey::matches_public(const EVP_PKEY* public_key) const {
+    if (public_key == nullptr) {
+        return false;
+    }
+    const int rc = EVP_PKEY_eq(m_pkey.get(), public_key);
+    ossl::clear_errors();  // type mismatches leave errors in the queue
+    return rc == 1;
+}
+
+std::string describe_key(const EVP_PKEY* pkey) {
+    if (pkey == nullptr) {
+        return "none";
+    }
+    const int bits = EVP_PKEY_get_bits(pkey);
+    if (ossl::is_a(pkey, "RSA") || ossl::is_a(pkey, "RSA-PSS")) {
+        return (ossl::is_a(pkey, "RSA-PSS") ? "RSA-PSS " : "RSA ") + std::to_string(bits);
+    }
+    if (ossl::is_a(pkey, "EC")) {
+        std::array<char, 64> group{};
+        std::size_t len = 0;
+        if (EVP_PKEY_get_utf8_string_param(
+                pkey, OSSL_PKEY_PARAM_GROUP_NAME, group.data(), group.size(), &len) == 1) {
+            std::string name{group.data(), len};
+            if (name == "prime256v1") {
+                name = "P-256";
+            } else if (name == "secp384r1") {
+                name = "P-384";
+            } else if (name == "secp521r1") {
+                name = "P-521";
+            }
+            return "EC " + name;
+        }
+        ossl::clear_errors();
+        return "EC " + std::to_string(bits);
+    }
+    if (ossl::is_a(pkey, "ED25519")) {
+        return "Ed25519";
+    }
+    if (ossl::is_a(pkey, "ED448")) {
+        return "Ed448";
+    }
+    if (ossl::is_a(pkey, "DSA")) {
+        return "DSA " + std::to_string(bits);
+    }
+    const char* name = EVP_PKEY_get0_type_name(pkey);
+    return std::string{name != nullptr ? name : "unknown"} + " " + std::to_string(bits);
+}
+
+}  // namespace certtool
