@@ -5,10 +5,10 @@
 #include <certtool/aia.hpp>
 #include <certtool/batch.hpp>
 #include <certtool/chain.hpp>
-#include <certtool/trust.hpp>
-#include <certtool/verify.hpp>
 #include <certtool/error.hpp>
 #include <certtool/store.hpp>
+#include <certtool/trust.hpp>
+#include <certtool/verify.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -63,6 +63,7 @@ public:
     void warn(const std::string& message);
     void note(const std::string& message);  // informational, stderr in text mode
     void flush();                           // prints the JSON object, if any
+
     // The subcommand printed JSON lines itself (one object per line): no final object.
     void json_lines() noexcept { m_json_lines = true; }
 

@@ -6,7 +6,6 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
-
 namespace certtool::cli {
 
 namespace {
@@ -38,8 +37,9 @@ ExitCode run_check_tls(const CheckTlsCliOptions& opt, const Common& common, Outp
                     "mail.example.com, or certtool check-tls --mx example.com");
     }
     if (!opt.starttls.empty() && opt.starttls != "smtp") {
-        throw Error(Errc::invalid_argument,
-                    fmt::format("--starttls {} is not supported; use --starttls smtp", opt.starttls));
+        throw Error(
+            Errc::invalid_argument,
+            fmt::format("--starttls {} is not supported; use --starttls smtp", opt.starttls));
     }
     std::optional<TlsMode> policy;
     if (!opt.policy.empty()) {
@@ -53,11 +53,12 @@ ExitCode run_check_tls(const CheckTlsCliOptions& opt, const Common& common, Outp
     }
     const ProbeTarget target =
         opt.mx.empty() ? ProbeTarget::parse(opt.target) : ProbeTarget{opt.mx, std::nullopt};
-    const auto port = static_cast<std::uint16_t>(opt.port != 0 ? opt.port : target.port.value_or(25));
+    const auto port =
+        static_cast<std::uint16_t>(opt.port != 0 ? opt.port : target.port.value_or(25));
 
     ProbeOptions po;
-    po.mode = opt.implicit_tls ? ProbeMode::implicit_tls
-              : opt.plain      ? ProbeMode::plain
+    po.mode = opt.implicit_tls        ? ProbeMode::implicit_tls
+              : opt.plain             ? ProbeMode::plain
               : !opt.starttls.empty() ? ProbeMode::starttls
                                       : default_probe_mode(port);
     po.timeout = std::chrono::milliseconds{static_cast<long>(opt.timeout * 1000)};
@@ -80,8 +81,7 @@ ExitCode run_check_tls(const CheckTlsCliOptions& opt, const Common& common, Outp
     if (!opt.expect.empty()) {
         expected = open_store(common).get(opt.expect);
     }
-    const TrustStore trust =
-        trust_from_option(opt.trust);
+    const TrustStore trust = trust_from_option(opt.trust);
 
     std::vector<ProbeResult*> results;
     std::optional<MxReport> mx;
@@ -115,8 +115,8 @@ ExitCode run_check_tls(const CheckTlsCliOptions& opt, const Common& common, Outp
         }
         return d.as_demanded ? ExitCode::ok : ExitCode::check_failed;
     }
-    const bool all_good = std::all_of(results.begin(), results.end(),
-                                      [](const ProbeResult* r) { return probe_passed(*r); });
+    const bool all_good = std::all_of(
+        results.begin(), results.end(), [](const ProbeResult* r) { return probe_passed(*r); });
     return all_good ? ExitCode::ok : ExitCode::check_failed;
 }
 
@@ -131,16 +131,18 @@ void add_check_tls(CLI::App& app, Dispatch& dispatch) {
         ->type_name("DOMAIN");
     sub->add_option("--port", opt->port, "port (default 25, or the one in HOST:PORT)")
         ->check(CLI::Range(1, 65535));
-    auto* starttls = sub->add_option("--starttls", opt->starttls,
+    auto* starttls = sub->add_option("--starttls",
+                                     opt->starttls,
                                      "STARTTLS protocol: smtp (the default except on port 465)")
                          ->type_name("smtp");
     auto* tls = sub->add_flag("--tls", opt->implicit_tls, "implicit TLS (the default on port 465)");
-    auto* plain = sub->add_flag("--plain", opt->plain,
-                                "SMTP in clear: never send STARTTLS (report whether it is offered)");
+    auto* plain = sub->add_flag(
+        "--plain", opt->plain, "SMTP in clear: never send STARTTLS (report whether it is offered)");
     starttls->excludes(tls)->excludes(plain);
     tls->excludes(plain);
     add_trust_option(*sub, opt->trust, "trust anchors (default: the system trust store)");
-    sub->add_option("--hostname", opt->hostnames,
+    sub->add_option("--hostname",
+                    opt->hostnames,
                     "another name the certificate must match (repeatable; the host or MX name "
                     "always counts unless HOST is an IP address)")
         ->type_name("NAME");
@@ -151,15 +153,18 @@ void add_check_tls(CLI::App& app, Dispatch& dispatch) {
         ->type_name("NAME");
     sub->add_option("--from", opt->from, "also test MAIL FROM:<ADDR> (then RSET; nothing is sent)")
         ->type_name("ADDR");
-    sub->add_option("--dns-server", opt->dns_server,
+    sub->add_option("--dns-server",
+                    opt->dns_server,
                     "resolve MX and host names with this server: IPv4[:PORT], IPv6 or "
                     "[IPv6]:PORT")
         ->type_name("IP[:PORT]");
-    sub->add_option("--policy", opt->policy,
+    sub->add_option("--policy",
+                    opt->policy,
                     "exit 0 if mail would be delivered as this TLS mode demands, 1 if not: none, "
                     "preferred, required, preferred-verify, required-verify")
         ->type_name("MODE");
-    sub->add_option("--expect", opt->expect,
+    sub->add_option("--expect",
+                    opt->expect,
                     "store entry whose certificate the server should present (finds stale "
                     "deployments)")
         ->type_name("NAME");

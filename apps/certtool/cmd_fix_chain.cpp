@@ -4,10 +4,10 @@
 #include <certtool/aia.hpp>
 #include <certtool/batch.hpp>
 #include <certtool/chain.hpp>
-#include <certtool/trust.hpp>
-#include <certtool/verify.hpp>
 #include <certtool/files.hpp>
 #include <certtool/key.hpp>
+#include <certtool/trust.hpp>
+#include <certtool/verify.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
@@ -42,8 +42,8 @@ ExitCode run_fix_chain(const FixChainOptions& opt, Output& out) {
     AssembledChain chain =
         opt.key.empty()
             ? assemble_chain(find_leaf(pool), pool, now)
-            : assemble_chain(PrivateKey::parse(read_input_file(opt.key, "key file"), opt.key),
-                             pool, now);
+            : assemble_chain(
+                  PrivateKey::parse(read_input_file(opt.key, "key file"), opt.key), pool, now);
     std::vector<ChainFinding> findings = chain.findings;
     if (opt.aia) {
         AiaOptions aia;
@@ -52,8 +52,7 @@ ExitCode run_fix_chain(const FixChainOptions& opt, Output& out) {
             findings.push_back(std::move(f));
         }
     }
-    const TrustStore trust =
-        trust_from_option(opt.trust);
+    const TrustStore trust = trust_from_option(opt.trust);
     const auto trust_findings = check_trust(chain, trust);
     findings.insert(findings.end(), trust_findings.begin(), trust_findings.end());
 
@@ -82,7 +81,8 @@ ExitCode run_fix_chain(const FixChainOptions& opt, Output& out) {
         out.text() << pem;
     } else {
         out.note(fmt::format("wrote {} certificate(s), leaf first, to '{}'",
-                             1 + chain.intermediates.size(), opt.output));
+                             1 + chain.intermediates.size(),
+                             opt.output));
     }
     report_findings(out, findings);
     return complete ? ExitCode::ok : ExitCode::check_failed;
@@ -105,10 +105,11 @@ void add_fix_chain(CLI::App& app, Dispatch& dispatch) {
     sub->add_option("-o,--output", opt->output, "write the fixed chain here (default: stdout)")
         ->type_name("FILE");
     sub->add_flag("--force", opt->force, "overwrite the output file");
-    add_trust_option(*sub, opt->trust,
+    add_trust_option(*sub,
+                     opt->trust,
                      "trust anchors to check the result against (default: the system trust store)");
-    sub->add_flag("--aia", opt->aia,
-                  "fetch missing issuers from the certificates' caIssuers URLs (HTTP)");
+    sub->add_flag(
+        "--aia", opt->aia, "fetch missing issuers from the certificates' caIssuers URLs (HTTP)");
     sub->add_option("--aia-timeout", opt->aia_timeout, "seconds per fetch (default 5)")
         ->check(CLI::Range(1, 120));
     add_common(*sub, dispatch.common);

@@ -60,8 +60,8 @@ void add_import_signed(CLI::App& app, Dispatch& dispatch) {
            "--intermediate", opt->intermediates, "intermediate certificate(s) (repeatable)")
         ->type_name("FILE")
         ->check(CLI::ExistingFile);
-    add_trust_option(*sub, opt->trust,
-                     "trust anchors to check the chain against (default: system store)");
+    add_trust_option(
+        *sub, opt->trust, "trust anchors to check the chain against (default: system store)");
     add_common(*sub, dispatch.common);
     sub->footer(
         footer({"certtool import-signed mail --cert signed.pem --intermediate issuing-ca.pem",

@@ -65,7 +65,8 @@ std::vector<Certificate> load_chain(const std::vector<std::string>& files) {
 ExitCode run_batch(const VerifyCliOptions& opt, const TrustStore& trust, Output& out) {
     const BatchVerifier verifier{trust, load_chain(opt.chain), library_options(opt)};
     const auto files = expand_inputs(opt.batch);
-    const unsigned jobs = opt.jobs != 0 ? opt.jobs : std::max(1U, std::thread::hardware_concurrency());
+    const unsigned jobs =
+        opt.jobs != 0 ? opt.jobs : std::max(1U, std::thread::hardware_concurrency());
     std::size_t invalid = 0;
     if (out.json()) {
         out.json_lines();
@@ -75,15 +76,14 @@ ExitCode run_batch(const VerifyCliOptions& opt, const TrustStore& trust, Output&
         out.text() << (out.json() ? batch_item_json(item).dump() : batch_item_line(item)) << "\n";
     });
     if (!out.json()) {
-        out.note(fmt::format("{} certificate(s): {} valid, {} not", files.size(),
-                             files.size() - invalid, invalid));
+        out.note(fmt::format(
+            "{} certificate(s): {} valid, {} not", files.size(), files.size() - invalid, invalid));
     }
     return invalid == 0 ? ExitCode::ok : ExitCode::check_failed;
 }
 
 ExitCode run_verify(const VerifyCliOptions& opt, const Common& common, Output& out) {
-    const TrustStore trust =
-        trust_from_option(opt.trust);
+    const TrustStore trust = trust_from_option(opt.trust);
     if (!opt.batch.empty()) {
         return run_batch(opt, trust, out);
     }
@@ -129,12 +129,12 @@ void add_verify(CLI::App& app, Dispatch& dispatch) {
         ->type_name("FILE")
         ->check(CLI::ExistingFile);
     add_trust_option(*sub, opt->trust, "trust anchors (default: the system trust store)");
-    sub->add_option("--hostname", opt->hostnames,
+    sub->add_option("--hostname",
+                    opt->hostnames,
                     "name the certificate must be for: DNS name, IP or email (repeatable; every "
                     "one must match)")
         ->type_name("NAME");
-    sub->add_option("--at", opt->at, "validation time, RFC 3339 (default: now)")
-        ->type_name("TIME");
+    sub->add_option("--at", opt->at, "validation time, RFC 3339 (default: now)")->type_name("TIME");
     sub->add_option("--purpose", opt->purpose, "server (default), client or any")
         ->check(CLI::IsMember({"server", "client", "any"}));
     sub->add_option("--crl", opt->crls, "CRL(s); given, every certificate needs a current one")
@@ -144,7 +144,8 @@ void add_verify(CLI::App& app, Dispatch& dispatch) {
         ->check(CLI::IsMember({"openssl", "rfc5280", "webpki"}));
     sub->add_option("--max-depth", opt->max_depth, "most intermediates allowed (default 8)")
         ->check(CLI::Range(0, 32));
-    sub->add_option("--batch", opt->batch,
+    sub->add_option("--batch",
+                    opt->batch,
                     "verify the first certificate of every file (directories: every file in "
                     "them) against the same --trust and --chain; one line per certificate")
         ->type_name("DIR|FILE");

@@ -120,14 +120,17 @@ void print_chain_report(std::ostream& out, const ChainReport& report, const Trus
     for (std::size_t i = 0; i < n; ++i) {
         const auto& pc = report.path[i];
         const Certificate& c = pc.certificate;
-        out << fmt::format("Certificate {} of {} in chain: {}{}\n", i + 1, n, c.subject(),
+        out << fmt::format("Certificate {} of {} in chain: {}{}\n",
+                           i + 1,
+                           n,
+                           c.subject(),
                            pc.trust_anchor ? " (trust anchor)" : "");
         out << fmt::format("    Issuer:  {}\n", c.issuer());
         if (i == 0) {
             out << fmt::format("    SANs:    {}\n", sans_text(c));
         }
-        out << fmt::format("    Valid:   {} to {}\n", format_time(c.not_before()),
-                           format_time(c.not_after()));
+        out << fmt::format(
+            "    Valid:   {} to {}\n", format_time(c.not_before()), format_time(c.not_after()));
         out << fmt::format("    SHA-256: {}\n", c.sha256_fingerprint());
         std::string problems;
         for (const auto& p : pc.problems) {
@@ -139,15 +142,19 @@ void print_chain_report(std::ostream& out, const ChainReport& report, const Trus
     for (const auto& m : report.names) {
         const std::string sans = report.path.empty() ? "" : sans_text(report.path[0].certificate);
         if (m.matched) {
-            out << fmt::format("Cert Hostname VERIFIED ({} = {} | {})\n", m.reference.value,
-                               m.presented, sans.empty() ? "no SANs" : sans);
+            out << fmt::format("Cert Hostname VERIFIED ({} = {} | {})\n",
+                               m.reference.value,
+                               m.presented,
+                               sans.empty() ? "no SANs" : sans);
         } else {
-            out << fmt::format("Cert Hostname FAILED ({} matches none of: {})\n", m.reference.value,
+            out << fmt::format("Cert Hostname FAILED ({} matches none of: {})\n",
+                               m.reference.value,
                                sans.empty() ? "no SANs" : sans);
         }
     }
     out << fmt::format("Result: {} (profile {}, {}, trust: {})\n",
-                       report.valid ? "VALID" : "INVALID", profile_name(report.profile),
+                       report.valid ? "VALID" : "INVALID",
+                       profile_name(report.profile),
                        report.time_checked ? "at " + format_time(report.validated_at)
                                            : std::string{"time not checked"},
                        trust.description());
@@ -160,7 +167,9 @@ void print_chain_report(std::ostream& out, const ChainReport& report, const Trus
 }
 
 json batch_item_json(const BatchItem& item) {
-    json j = {{"file", item.file}, {"valid", item.valid}, {"subject", item.subject},
+    json j = {{"file", item.file},
+              {"valid", item.valid},
+              {"subject", item.subject},
               {"codes", item.codes}};
     if (!item.message.empty()) {
         j["message"] = item.message;

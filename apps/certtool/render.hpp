@@ -6,10 +6,10 @@
 #include <certtool/aia.hpp>
 #include <certtool/batch.hpp>
 #include <certtool/chain.hpp>
-#include <certtool/trust.hpp>
-#include <certtool/verify.hpp>
 #include <certtool/smtp_probe.hpp>
 #include <certtool/store.hpp>
+#include <certtool/trust.hpp>
+#include <certtool/verify.hpp>
 
 #include <nlohmann/json.hpp>
 

@@ -9,13 +9,13 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <fstream>
 #include <map>
 #include <set>
-#include <sys/stat.h>
-
-#include <unistd.h>
 
 using namespace certtool;
 using namespace certtool::test;
@@ -46,7 +46,9 @@ const Fixture& fixture() {
                 env[line.substr(0, eq)] = line.substr(eq + 1);
             }
         }
-        return Fixture{env["PORT"], "127.0.0.1:" + env["DNS_PORT"], env["PKI"],
+        return Fixture{env["PORT"],
+                       "127.0.0.1:" + env["DNS_PORT"],
+                       env["PKI"],
                        env["DNS_IPV6"] == "1" ? "[::1]:" + env["DNS_PORT"] : ""};
     }();
     return f;
@@ -56,7 +58,9 @@ std::string listener(int last_octet, int port_offset = 0) {
     return fmt::format("127.0.0.{}:{}", last_octet, std::stoi(fixture().port) + port_offset);
 }
 
-std::string root_pem() { return (fixture().pki / "root.pem").string(); }
+std::string root_pem() {
+    return (fixture().pki / "root.pem").string();
+}
 
 struct Probe {
     RunResult run;
@@ -99,10 +103,19 @@ std::string policy(const json& host, const std::string& mode) {
     return host["policy"][mode]["result"].get<std::string>();
 }
 
-int exit_for_policy(const std::string& target, const std::string& mode,
+int exit_for_policy(const std::string& target,
+                    const std::string& mode,
                     std::vector<std::string> extra = {}) {
-    std::vector<std::string> args{"check-tls", target, "--trust", root_pem(), "--at", k_at,
-                                  "--timeout", "5", "--policy", mode};
+    std::vector<std::string> args{"check-tls",
+                                  target,
+                                  "--trust",
+                                  root_pem(),
+                                  "--at",
+                                  k_at,
+                                  "--timeout",
+                                  "5",
+                                  "--policy",
+                                  mode};
     args.insert(args.end(), extra.begin(), extra.end());
     return run_certtool(args).exit_code;
 }
@@ -118,18 +131,39 @@ std::string fingerprint(const std::string& pem_file) {
 TEST_CASE("check-tls fixture: PKI and peers", "[.fixture-start]") {
     const auto pki = k_fixture_dir / "pki";
     std::filesystem::create_directories(pki);
-    const CertSpec root_spec{"certtool test root", at("2020-01-01T00:00:00Z"),
-                             at("2050-01-01T00:00:00Z"), {}, true, std::nullopt};
+    const CertSpec root_spec{"certtool test root",
+                             at("2020-01-01T00:00:00Z"),
+                             at("2050-01-01T00:00:00Z"),
+                             {},
+                             true,
+                             std::nullopt};
     const auto root = make_root(root_spec);
-    const auto inter = issue(root, {"certtool test issuing CA", at("2020-01-01T00:00:00Z"),
-                                    at("2050-01-01T00:00:00Z"), {}, true, std::nullopt});
-    const std::vector<std::string> names{"mx1.example.test", "mail.example.test",
-                                         "*.many.example.test", "*.slow.example.test",
+    const auto inter = issue(root,
+                             {"certtool test issuing CA",
+                              at("2020-01-01T00:00:00Z"),
+                              at("2050-01-01T00:00:00Z"),
+                              {},
+                              true,
+                              std::nullopt});
+    const std::vector<std::string> names{"mx1.example.test",
+                                         "mail.example.test",
+                                         "*.many.example.test",
+                                         "*.slow.example.test",
                                          "*.manyslow.example.test"};
-    const auto good = issue(inter, {"mx1.example.test", at("2024-01-01T00:00:00Z"),
-                                    at("2049-01-01T00:00:00Z"), names, false, "serverAuth"});
-    const auto expired = issue(inter, {"mx1.example.test", at("2020-01-01T00:00:00Z"),
-                                       at("2021-01-01T00:00:00Z"), names, false, "serverAuth"});
+    const auto good = issue(inter,
+                            {"mx1.example.test",
+                             at("2024-01-01T00:00:00Z"),
+                             at("2049-01-01T00:00:00Z"),
+                             names,
+                             false,
+                             "serverAuth"});
+    const auto expired = issue(inter,
+                               {"mx1.example.test",
+                                at("2020-01-01T00:00:00Z"),
+                                at("2021-01-01T00:00:00Z"),
+                                names,
+                                false,
+                                "serverAuth"});
     write_file(pki / "root.pem", root.cert.to_pem());
     write_file(pki / "inter.pem", inter.cert.to_pem());
     write_file(pki / "good.pem", good.cert.to_pem());
@@ -138,16 +172,24 @@ TEST_CASE("check-tls fixture: PKI and peers", "[.fixture-start]") {
     write_file(pki / "good.key", std::string{good.key.to_pem().view()});
     write_file(pki / "expired.key", std::string{expired.key.to_pem().view()});
     ::umask(old_mask);
-    const RunResult r = run({"bash", std::string{CERTTOOL_SOURCE_DIR} + "/tests/postfix/tls-fixture.sh",
-                             "start", k_fixture_dir.string(), pki.string()});
+    const RunResult r = run({"bash",
+                             std::string{CERTTOOL_SOURCE_DIR} + "/tests/postfix/tls-fixture.sh",
+                             "start",
+                             k_fixture_dir.string(),
+                             pki.string()});
     INFO(r.out << r.err);
     REQUIRE(r.exit_code == 0);
 }
 
 TEST_CASE("check-tls (a): good chain over STARTTLS is verified, every mode delivers encrypted",
           "[check-tls][postfix]") {
-    const Probe p = check({listener(2), "--starttls", "smtp", "--hostname", "mx1.example.test",
-                           "--from", "postmaster@example.test"});
+    const Probe p = check({listener(2),
+                           "--starttls",
+                           "smtp",
+                           "--hostname",
+                           "mx1.example.test",
+                           "--from",
+                           "postmaster@example.test"});
     const json& h = p.report;
     CHECK(p.run.exit_code == 0);
     CHECK(h["outcome"] == "V");
@@ -161,22 +203,33 @@ TEST_CASE("check-tls (a): good chain over STARTTLS is verified, every mode deliv
     CHECK(h["served_chain"][1]["sha256_fingerprint"] == fingerprint("inter.pem"));
     CHECK(h["chain"]["valid"] == true);
     CHECK(h["chain"]["path"].size() == 3);
-    for (const std::string s : {"connect", "banner", "ehlo", "starttls", "tls-handshake", "verify",
-                                "ehlo-tls", "mail-from", "quit"}) {
+    for (const std::string s : {"connect",
+                                "banner",
+                                "ehlo",
+                                "starttls",
+                                "tls-handshake",
+                                "verify",
+                                "ehlo-tls",
+                                "mail-from",
+                                "quit"}) {
         INFO(s);
         CHECK(step(h, s)["status"] == "ok");
         CHECK(step(h, s)["ms"].get<double>() >= 0);
     }
-    CHECK(h["summary"] == json{{"connect", true}, {"helo", true}, {"tls", true}, {"cert", true},
-                               {"secure", true}, {"from", true}});
+    CHECK(h["summary"] == json{{"connect", true},
+                               {"helo", true},
+                               {"tls", true},
+                               {"cert", true},
+                               {"secure", true},
+                               {"from", true}});
     CHECK(h["confidence"] == 100);
     CHECK(policy(h, "None") == "clear");
     CHECK(policy(h, "Preferred") == "encrypted");
     CHECK(policy(h, "Required") == "encrypted");
     CHECK(policy(h, "Preferred-Verify") == "encrypted, verified");
     CHECK(policy(h, "Required-Verify") == "encrypted, verified");
-    for (const std::string mode : {"none", "preferred", "required", "preferred-verify",
-                                   "required-verify"}) {
+    for (const std::string mode :
+         {"none", "preferred", "required", "preferred-verify", "required-verify"}) {
         INFO(mode);
         CHECK(exit_for_policy(listener(2), mode, {"--hostname", "mx1.example.test"}) == 0);
     }
@@ -186,8 +239,14 @@ TEST_CASE("check-tls (a): good chain over STARTTLS is verified, every mode deliv
     CHECK(ehlo.rfind("localhost", 0) == std::string::npos);
 
     // Human output: the phases, the chain with its statuses, the policy table.
-    const RunResult text = run_certtool({"check-tls", listener(2), "--trust", root_pem(), "--at",
-                                         k_at, "--hostname", "mx1.example.test"});
+    const RunResult text = run_certtool({"check-tls",
+                                         listener(2),
+                                         "--trust",
+                                         root_pem(),
+                                         "--at",
+                                         k_at,
+                                         "--hostname",
+                                         "mx1.example.test"});
     CHECK(text.exit_code == 0);
     CHECK_THAT(text.out, Catch::Contains("tls-handshake  ok"));
     CHECK_THAT(text.out, Catch::Contains("Certificate 1 of 3 in chain: CN=mx1.example.test"));
@@ -267,6 +326,7 @@ TEST_CASE("check-tls (e): expired leaf, wrong host name, missing intermediate",
         std::string hostname;
         std::string code;
     };
+
     for (const auto& c : {Case{listener(6), "mx1.example.test", "expired"},
                           Case{listener(2), "wrong.example.test", "hostname-mismatch"},
                           Case{listener(7), "mx1.example.test", "missing-intermediate"}}) {
@@ -309,18 +369,26 @@ TEST_CASE("check-tls (f): --mx with two MX hosts, one good one broken", "[check-
     CHECK(r["confidence"] == 70);
     CHECK(r["policy"]["Required-Verify"]["result"] == "encrypted, verified");  // via mx1
 
-    std::vector<std::string> text_args{"check-tls", "--mx", "example.test", "--trust", root_pem(),
-                                       "--at", k_at};
+    std::vector<std::string> text_args{
+        "check-tls", "--mx", "example.test", "--trust", root_pem(), "--at", k_at};
     text_args.insert(text_args.end(), dns.begin(), dns.end());
     const RunResult text = run_certtool(text_args);
     CHECK_THAT(text.out, Catch::Contains("mx1.example.test"));
-    CHECK_THAT(text.out, Catch::Matches(R"((.|\n)*10 +mx1\.example\.test +127\.0\.0\.2 +OK +OK +OK +OK +OK +- +V +100%(.|\n)*)"));
-    CHECK_THAT(text.out, Catch::Matches(R"((.|\n)*20 +mx2\.example\.test +127\.0\.0\.3 +OK +OK +FAIL +FAIL +FAIL +- +B +40%(.|\n)*)"));
-    CHECK_THAT(text.out, Catch::Matches(R"((.|\n)*Average +100% +100% +50% +50% +50% +- +70%(.|\n)*)"));
+    CHECK_THAT(
+        text.out,
+        Catch::Matches(
+            R"((.|\n)*10 +mx1\.example\.test +127\.0\.0\.2 +OK +OK +OK +OK +OK +- +V +100%(.|\n)*)"));
+    CHECK_THAT(
+        text.out,
+        Catch::Matches(
+            R"((.|\n)*20 +mx2\.example\.test +127\.0\.0\.3 +OK +OK +FAIL +FAIL +FAIL +- +B +40%(.|\n)*)"));
+    CHECK_THAT(text.out,
+               Catch::Matches(R"((.|\n)*Average +100% +100% +50% +50% +50% +- +70%(.|\n)*)"));
     CHECK_THAT(text.out, Catch::Contains("Confidence factor: 70%"));
 
     // A host given by name: resolved through the same DNS server; its name is the expected one.
-    const Probe by_name = check({"mx1.example.test:" + fixture().port, "--dns-server", fixture().dns});
+    const Probe by_name =
+        check({"mx1.example.test:" + fixture().port, "--dns-server", fixture().dns});
     CHECK(by_name.run.exit_code == 0);
     CHECK(by_name.report["address"] == "127.0.0.2");
     CHECK(by_name.report["chain"]["names"][0]["name"] == "DNS:mx1.example.test");
@@ -360,24 +428,38 @@ TEST_CASE("check-tls --expect: the served certificate against a store entry",
     const std::string store = (dir / "store").string();
     write_file(dir / "pw", "test password\n");
     const auto& pki = fixture().pki;
-    const RunResult p12 = run({"openssl", "pkcs12", "-export", "-inkey", (pki / "good.key").string(),
-                               "-in", (pki / "good.pem").string(), "-certfile",
-                               (pki / "inter.pem").string(), "-out", (dir / "mx.p12").string(),
-                               "-passout", "file:" + (dir / "pw").string()});
+    const RunResult p12 = run({"openssl",
+                               "pkcs12",
+                               "-export",
+                               "-inkey",
+                               (pki / "good.key").string(),
+                               "-in",
+                               (pki / "good.pem").string(),
+                               "-certfile",
+                               (pki / "inter.pem").string(),
+                               "-out",
+                               (dir / "mx.p12").string(),
+                               "-passout",
+                               "file:" + (dir / "pw").string()});
     REQUIRE(p12.exit_code == 0);
-    REQUIRE(run_certtool({"import-pkcs12", "mx", (dir / "mx.p12").string(), "--password-file",
-                          (dir / "pw").string(), "--store", store})
+    REQUIRE(run_certtool({"import-pkcs12",
+                          "mx",
+                          (dir / "mx.p12").string(),
+                          "--password-file",
+                          (dir / "pw").string(),
+                          "--store",
+                          store})
                 .exit_code == 0);
-    const Probe current = check({listener(2), "--hostname", "mx1.example.test", "--expect", "mx",
-                                 "--store", store});
+    const Probe current =
+        check({listener(2), "--hostname", "mx1.example.test", "--expect", "mx", "--store", store});
     CHECK(current.run.exit_code == 0);
     CHECK(codes(current.report).count("certificate-current") == 1);
-    const Probe stale = check({listener(6), "--hostname", "mx1.example.test", "--expect", "mx",
-                               "--store", store});
+    const Probe stale =
+        check({listener(6), "--hostname", "mx1.example.test", "--expect", "mx", "--store", store});
     CHECK(stale.run.exit_code == 1);
     CHECK(codes(stale.report).count("stale-certificate") == 1);
-    const RunResult missing = run_certtool({"check-tls", listener(2), "--expect", "nosuch",
-                                            "--store", store});
+    const RunResult missing =
+        run_certtool({"check-tls", listener(2), "--expect", "nosuch", "--store", store});
     CHECK(missing.exit_code == 7);
 }
 
@@ -404,8 +486,8 @@ TEST_CASE("check-tls: refused, silent and non-SMTP servers give clear errors wit
             }
         }};
         const auto start = Clock::now();
-        const RunResult r = run_certtool({"check-tls", fmt::format("127.0.0.1:{}", silent.port()),
-                                          "--timeout", "1", "--json"});
+        const RunResult r = run_certtool(
+            {"check-tls", fmt::format("127.0.0.1:{}", silent.port()), "--timeout", "1", "--json"});
         const auto elapsed = std::chrono::duration<double>(Clock::now() - start).count();
         CHECK(r.exit_code == 1);
         const json h = json::parse(r.out);
@@ -471,8 +553,9 @@ TEST_CASE("check-tls: bad command lines are usage errors that touch nothing", "[
     CHECK(mode.exit_code == 2);
     CHECK_THAT(mode.err, Catch::Contains("required-verify"));
     CHECK(run_certtool({"check-tls", "mail.example.test", "--tls", "--plain"}).exit_code == 2);
-    CHECK(run_certtool({"check-tls", "--mx", "example.test", "--dns-server", "nonsense"})
-              .exit_code == 2);
+    CHECK(
+        run_certtool({"check-tls", "--mx", "example.test", "--dns-server", "nonsense"}).exit_code ==
+        2);
 }
 
 // --dns-server takes IPv6 too ([::1]:PORT): the queries go to that server directly over UDP,
@@ -499,8 +582,8 @@ TEST_CASE("check-tls: --dns-server over IPv6 and over TCP for a truncated answer
           std::vector<std::string>{"mx1.example.test=127.0.0.2", "mx2.example.test=127.0.0.3"});
     CHECK(mx_hosts(fixture().dns6, "many.example.test") == many);
     // Nothing listening there: a clear network error (exit 3), within the timeout.
-    const RunResult none = run_certtool({"check-tls", "--mx", "example.test", "--dns-server",
-                                         "[::1]:1", "--timeout", "2"});
+    const RunResult none = run_certtool(
+        {"check-tls", "--mx", "example.test", "--dns-server", "[::1]:1", "--timeout", "2"});
     CHECK(none.exit_code == 3);
     CHECK_THAT(none.err, Catch::Contains("no answer from DNS server [::1]:1"));
 }
@@ -545,6 +628,7 @@ public:
     }
 
     [[nodiscard]] int port() const { return m_server->port(); }
+
     [[nodiscard]] std::string sni() const { return m_sni; }
 
 private:
@@ -591,16 +675,30 @@ private:
 TEST_CASE("check-tls: SNI is the expected host name, TLS 1.0 is negotiated and flagged",
           "[check-tls]") {
     const TempDir dir;
-    const auto root = make_root({"SNI Root", at("2020-01-01T00:00:00Z"), at("2040-01-01T00:00:00Z"),
-                                 {}, true, std::nullopt});
-    const auto leaf = issue(root, {"old-tls.example.test", at("2024-01-01T00:00:00Z"),
-                                   at("2030-01-01T00:00:00Z"), {"old-tls.example.test"}, false,
-                                   "serverAuth"});
+    const auto root = make_root({"SNI Root",
+                                 at("2020-01-01T00:00:00Z"),
+                                 at("2040-01-01T00:00:00Z"),
+                                 {},
+                                 true,
+                                 std::nullopt});
+    const auto leaf = issue(root,
+                            {"old-tls.example.test",
+                             at("2024-01-01T00:00:00Z"),
+                             at("2030-01-01T00:00:00Z"),
+                             {"old-tls.example.test"},
+                             false,
+                             "serverAuth"});
     write_file(dir / "root.pem", root.cert.to_pem());
     const Tls10Server server{leaf};
-    const RunResult r = run_certtool({"check-tls", fmt::format("127.0.0.1:{}", server.port()),
-                                      "--hostname", "old-tls.example.test", "--trust",
-                                      (dir / "root.pem").string(), "--at", k_at, "--json"});
+    const RunResult r = run_certtool({"check-tls",
+                                      fmt::format("127.0.0.1:{}", server.port()),
+                                      "--hostname",
+                                      "old-tls.example.test",
+                                      "--trust",
+                                      (dir / "root.pem").string(),
+                                      "--at",
+                                      k_at,
+                                      "--json"});
     INFO(r.err);
     const json h = json::parse(r.out);
     CHECK(server.sni() == "old-tls.example.test");
@@ -613,9 +711,15 @@ TEST_CASE("check-tls: SNI is the expected host name, TLS 1.0 is negotiated and f
 
     // By the name localhost (which may resolve to ::1 first: the next address is tried), with
     // --hostname: localhost only says where to connect, the certificate is checked for the name.
-    const RunResult by_name = run_certtool(
-        {"check-tls", fmt::format("localhost:{}", server.port()), "--hostname",
-         "old-tls.example.test", "--trust", (dir / "root.pem").string(), "--at", k_at, "--json"});
+    const RunResult by_name = run_certtool({"check-tls",
+                                            fmt::format("localhost:{}", server.port()),
+                                            "--hostname",
+                                            "old-tls.example.test",
+                                            "--trust",
+                                            (dir / "root.pem").string(),
+                                            "--at",
+                                            k_at,
+                                            "--json"});
     INFO(by_name.err);
     const json n = json::parse(by_name.out);
     CHECK(n["address"] == "127.0.0.1");

@@ -3,17 +3,16 @@
 #include "cli_fixture.hpp"
 #include "ossl.hpp"
 
-#include <openssl/pem.h>
-
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
-
-#include <set>
-#include <thread>
+#include <openssl/pem.h>
 
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <set>
+#include <thread>
 
 using namespace certtool;
 using namespace certtool::test;
@@ -44,8 +43,9 @@ Pki make_pki(const std::string& leaf_from = "2026-01-01T00:00:00Z",
         make_root(spec("Verify Root", "2020-01-01T00:00:00Z", "2040-01-01T00:00:00Z", {}, true));
     Issued inter =
         issue(root, spec("Verify Issuing CA", "2021-01-01T00:00:00Z", inter_until, {}, true));
-    Issued leaf = issue(inter, spec("mail.example.com", leaf_from, leaf_until,
-                                    {"mail.example.com", "*.mx.example.com"}));
+    Issued leaf = issue(
+        inter,
+        spec("mail.example.com", leaf_from, leaf_until, {"mail.example.com", "*.mx.example.com"}));
     return {std::move(root), std::move(inter), std::move(leaf)};
 }
 
@@ -59,8 +59,14 @@ public:
         write_file(path("leaf.pem"), pem_of(leaf_file));
         write_file(path("chain.pem"), pem_of(chain));
         write_file(path("root.pem"), pem_of({root}));
-        std::vector<std::string> args{"verify", "--cert", path("leaf.pem"), "--trust",
-                                      path("root.pem"), "--at", k_at, "--json"};
+        std::vector<std::string> args{"verify",
+                                      "--cert",
+                                      path("leaf.pem"),
+                                      "--trust",
+                                      path("root.pem"),
+                                      "--at",
+                                      k_at,
+                                      "--json"};
         if (!chain.empty()) {
             args.insert(args.end(), {"--chain", path("chain.pem")});
         }
@@ -84,11 +90,15 @@ std::set<std::string> codes(const json& report, const std::string& severity) {
 
 }  // namespace
 
-TEST_CASE_METHOD(VerifyFixture, "verify: a good chain is valid, every certificate ok", "[cli][verify]") {
+TEST_CASE_METHOD(VerifyFixture,
+                 "verify: a good chain is valid, every certificate ok",
+                 "[cli][verify]") {
     const Pki p = make_pki();
-    const auto [report, rc] = verify({p.leaf.cert}, {p.inter.cert}, p.root.cert,
-                                     {"--hostname", "mail.example.com", "--hostname",
-                                      "a.mx.example.com"});
+    const auto [report, rc] =
+        verify({p.leaf.cert},
+               {p.inter.cert},
+               p.root.cert,
+               {"--hostname", "mail.example.com", "--hostname", "a.mx.example.com"});
     CHECK(rc == 0);
     CHECK(report["valid"] == true);
     CHECK(report["findings"].empty());
@@ -101,12 +111,21 @@ TEST_CASE_METHOD(VerifyFixture, "verify: a good chain is valid, every certificat
 
     // Human output in the appliance's words.
     write_file(path("root.pem"), pem_of({p.root.cert}));
-    const std::string text = ok({"verify", "--cert", path("leaf.pem"), "--chain",
-                                 path("chain.pem"), "--trust", path("root.pem"), "--at", k_at,
-                                 "--hostname", "mail.example.com"});
+    const std::string text = ok({"verify",
+                                 "--cert",
+                                 path("leaf.pem"),
+                                 "--chain",
+                                 path("chain.pem"),
+                                 "--trust",
+                                 path("root.pem"),
+                                 "--at",
+                                 k_at,
+                                 "--hostname",
+                                 "mail.example.com"});
     CHECK_THAT(text, Catch::Contains("Certificate 1 of 3 in chain: CN=mail.example.com"));
     CHECK_THAT(text, Catch::Contains("Cert VALIDATED: ok"));
-    CHECK_THAT(text, Catch::Contains("Cert Hostname VERIFIED (mail.example.com = DNS:mail.example.com"));
+    CHECK_THAT(text,
+               Catch::Contains("Cert Hostname VERIFIED (mail.example.com = DNS:mail.example.com"));
 }
 
 TEST_CASE_METHOD(VerifyFixture, "verify: each chain problem gets its code", "[cli][verify]") {
@@ -124,19 +143,23 @@ TEST_CASE_METHOD(VerifyFixture, "verify: each chain problem gets its code", "[cl
         CHECK(codes(report, "warning") == std::set<std::string>{"duplicate-certificate"});
     }
     SECTION("reverse order") {
-        const Issued inter2 = issue(p.inter, spec("Verify Sub CA", "2021-01-01T00:00:00Z",
-                                                  "2030-01-01T00:00:00Z", {}, true));
-        const Issued leaf2 = issue(inter2, spec("mail.example.com", "2026-01-01T00:00:00Z",
-                                                "2027-01-01T00:00:00Z", {"mail.example.com"}));
-        const auto [report, rc] = verify({leaf2.cert}, {p.root.cert, p.inter.cert, inter2.cert},
-                                         p.root.cert);
+        const Issued inter2 =
+            issue(p.inter,
+                  spec("Verify Sub CA", "2021-01-01T00:00:00Z", "2030-01-01T00:00:00Z", {}, true));
+        const Issued leaf2 = issue(inter2,
+                                   spec("mail.example.com",
+                                        "2026-01-01T00:00:00Z",
+                                        "2027-01-01T00:00:00Z",
+                                        {"mail.example.com"}));
+        const auto [report, rc] =
+            verify({leaf2.cert}, {p.root.cert, p.inter.cert, inter2.cert}, p.root.cert);
         CHECK(rc == 0);
         CHECK(codes(report, "warning").count("wrong-order") == 1);
         CHECK(report["path"].size() == 4);
     }
     SECTION("unrelated extra certificate") {
-        const Issued other = make_root(spec("Unrelated Root", "2020-01-01T00:00:00Z",
-                                            "2040-01-01T00:00:00Z", {}, true));
+        const Issued other = make_root(
+            spec("Unrelated Root", "2020-01-01T00:00:00Z", "2040-01-01T00:00:00Z", {}, true));
         const auto [report, rc] = verify({p.leaf.cert}, {p.inter.cert, other.cert}, p.root.cert);
         CHECK(rc == 0);
         CHECK(codes(report, "warning") == std::set<std::string>{"unrelated-certificate"});
@@ -149,8 +172,8 @@ TEST_CASE_METHOD(VerifyFixture, "verify: each chain problem gets its code", "[cl
         CHECK(report["path"][0]["problems"] == json::array({"expired"}));
     }
     SECTION("expired intermediate") {
-        const Pki q = make_pki("2025-01-01T00:00:00Z", "2027-01-01T00:00:00Z",
-                               "2026-03-01T00:00:00Z");
+        const Pki q =
+            make_pki("2025-01-01T00:00:00Z", "2027-01-01T00:00:00Z", "2026-03-01T00:00:00Z");
         const auto [report, rc] = verify({q.leaf.cert}, {q.inter.cert}, q.root.cert);
         CHECK(rc == 1);
         CHECK(codes(report, "error") == std::set<std::string>{"expired"});
@@ -163,23 +186,28 @@ TEST_CASE_METHOD(VerifyFixture, "verify: each chain problem gets its code", "[cl
         CHECK(codes(report, "error") == std::set<std::string>{"not-yet-valid"});
     }
     SECTION("host name that matches the CN but not the SANs") {
-        const Issued leaf = issue(p.inter, spec("mail.example.com", "2026-01-01T00:00:00Z",
-                                                "2027-01-01T00:00:00Z", {"smtp.example.com"}));
-        const auto [report, rc] = verify({leaf.cert}, {p.inter.cert}, p.root.cert,
-                                         {"--hostname", "mail.example.com"});
+        const Issued leaf = issue(p.inter,
+                                  spec("mail.example.com",
+                                       "2026-01-01T00:00:00Z",
+                                       "2027-01-01T00:00:00Z",
+                                       {"smtp.example.com"}));
+        const auto [report, rc] =
+            verify({leaf.cert}, {p.inter.cert}, p.root.cert, {"--hostname", "mail.example.com"});
         CHECK(rc == 1);
         CHECK(codes(report, "error") == std::set<std::string>{"hostname-mismatch"});
         CHECK(report["names"][0]["matched"] == false);
     }
     SECTION("wildcard one label too deep") {
-        const auto [report, rc] = verify({p.leaf.cert}, {p.inter.cert}, p.root.cert,
-                                         {"--hostname", "a.b.mx.example.com"});
+        const auto [report, rc] = verify(
+            {p.leaf.cert}, {p.inter.cert}, p.root.cert, {"--hostname", "a.b.mx.example.com"});
         CHECK(rc == 1);
         CHECK(codes(report, "error") == std::set<std::string>{"hostname-mismatch"});
     }
     SECTION("self-signed leaf: works for TLS, not verifiable") {
-        const Issued self = make_root(spec("mail.example.com", "2026-01-01T00:00:00Z",
-                                           "2027-01-01T00:00:00Z", {"mail.example.com"}));
+        const Issued self = make_root(spec("mail.example.com",
+                                           "2026-01-01T00:00:00Z",
+                                           "2027-01-01T00:00:00Z",
+                                           {"mail.example.com"}));
         const auto [report, rc] = verify({self.cert}, {}, p.root.cert);
         CHECK(rc == 1);
         CHECK(codes(report, "error") == std::set<std::string>{"self-signed-leaf"});
@@ -188,13 +216,15 @@ TEST_CASE_METHOD(VerifyFixture, "verify: each chain problem gets its code", "[cl
     }
     SECTION("leaf signed by an untrusted root") {
         const Pki other = make_pki();
-        const auto [report, rc] = verify({other.leaf.cert}, {other.inter.cert, other.root.cert},
-                                         p.root.cert);
+        const auto [report, rc] =
+            verify({other.leaf.cert}, {other.inter.cert, other.root.cert}, p.root.cert);
         CHECK(rc == 1);
         CHECK(codes(report, "error") == std::set<std::string>{"untrusted-root"});
     }
     SECTION("leaf for the wrong purpose") {
-        CertSpec s = spec("mail.example.com", "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z",
+        CertSpec s = spec("mail.example.com",
+                          "2026-01-01T00:00:00Z",
+                          "2027-01-01T00:00:00Z",
                           {"mail.example.com"});
         s.eku = "clientAuth";
         const Issued client = issue(p.inter, s);
@@ -202,8 +232,8 @@ TEST_CASE_METHOD(VerifyFixture, "verify: each chain problem gets its code", "[cl
         CHECK(rc == 1);
         CHECK(codes(report, "error") == std::set<std::string>{"wrong-purpose"});
         // ... which is right for a client certificate.
-        const auto [as_client, rc2] = verify({client.cert}, {p.inter.cert}, p.root.cert,
-                                             {"--purpose", "client"});
+        const auto [as_client, rc2] =
+            verify({client.cert}, {p.inter.cert}, p.root.cert, {"--purpose", "client"});
         CHECK(rc2 == 0);
     }
 }
@@ -237,10 +267,12 @@ std::string crl_pem(const Issued& issuer, const std::vector<Certificate>& revoke
     // RFC 5280 5.2: a CRL number, and the issuer's key identifier.
     ossl::Asn1IntegerPtr number{ASN1_INTEGER_new()};
     REQUIRE(ASN1_INTEGER_set(number.get(), 1) == 1);
-    REQUIRE(X509_CRL_add1_ext_i2d(crl.get(), NID_crl_number, number.get(), 0, X509V3_ADD_DEFAULT) == 1);
+    REQUIRE(X509_CRL_add1_ext_i2d(crl.get(), NID_crl_number, number.get(), 0, X509V3_ADD_DEFAULT) ==
+            1);
     X509V3_CTX ctx{};
     X509V3_set_ctx(&ctx, issuer.cert.native(), nullptr, nullptr, crl.get(), 0);
-    ossl::X509ExtPtr aki{X509V3_EXT_conf_nid(nullptr, &ctx, NID_authority_key_identifier, "keyid:always")};
+    ossl::X509ExtPtr aki{
+        X509V3_EXT_conf_nid(nullptr, &ctx, NID_authority_key_identifier, "keyid:always")};
     REQUIRE(aki);
     REQUIRE(X509_CRL_add_ext(crl.get(), aki.get(), -1) == 1);
     REQUIRE(X509_CRL_sort(crl.get()) == 1);
@@ -255,26 +287,30 @@ std::string crl_pem(const Issued& issuer, const std::vector<Certificate>& revoke
 }  // namespace
 
 // The rest of the documented codes, each from the real binary on a chain built for it.
-TEST_CASE_METHOD(VerifyFixture, "verify: the CA, path length, constraint, key, digest and revocation codes",
+TEST_CASE_METHOD(VerifyFixture,
+                 "verify: the CA, path length, constraint, key, digest and revocation codes",
                  "[cli][verify]") {
     const Pki p = make_pki();
-    const auto leaf_under = [](const Issued& ca, std::string digest = "SHA256",
-                               std::optional<PrivateKey> key = {}) {
-        CertSpec s = spec("mail.example.com", "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z",
-                          {"mail.example.com"});
-        s.digest = std::move(digest);
-        return issue(ca, s, std::move(key));
-    };
+    const auto leaf_under =
+        [](const Issued& ca, std::string digest = "SHA256", std::optional<PrivateKey> key = {}) {
+            CertSpec s = spec("mail.example.com",
+                              "2026-01-01T00:00:00Z",
+                              "2027-01-01T00:00:00Z",
+                              {"mail.example.com"});
+            s.digest = std::move(digest);
+            return issue(ca, s, std::move(key));
+        };
     // An intermediate under the root with one extension set (openssl x509v3_config syntax).
-    const auto ca_with = [&](const std::string& cn, const std::string& ext,
-                             const std::string& value) {
-        CertSpec s = spec(cn, "2021-01-01T00:00:00Z", "2030-01-01T00:00:00Z", {}, true);
-        s.extensions = {{ext, value}};
-        return issue(p.root, s);
-    };
+    const auto ca_with =
+        [&](const std::string& cn, const std::string& ext, const std::string& value) {
+            CertSpec s = spec(cn, "2021-01-01T00:00:00Z", "2030-01-01T00:00:00Z", {}, true);
+            s.extensions = {{ext, value}};
+            return issue(p.root, s);
+        };
     SECTION("an intermediate that is not a CA") {
-        const Issued not_ca = issue(p.root, spec("Verify Not A CA", "2021-01-01T00:00:00Z",
-                                                 "2030-01-01T00:00:00Z", {}, false));
+        const Issued not_ca = issue(
+            p.root,
+            spec("Verify Not A CA", "2021-01-01T00:00:00Z", "2030-01-01T00:00:00Z", {}, false));
         const auto [report, rc] = verify({leaf_under(not_ca).cert}, {not_ca.cert}, p.root.cert);
         CHECK(rc == 1);
         CHECK(codes(report, "error").count("not-a-ca") == 1);
@@ -282,18 +318,18 @@ TEST_CASE_METHOD(VerifyFixture, "verify: the CA, path length, constraint, key, d
     SECTION("a path longer than an intermediate's pathLenConstraint") {
         const Issued zero =
             ca_with("Verify Pathlen Zero CA", "basicConstraints", "critical,CA:TRUE,pathlen:0");
-        const Issued below = issue(zero, spec("Verify Sub CA", "2021-01-01T00:00:00Z",
-                                              "2030-01-01T00:00:00Z", {}, true));
-        const auto [report, rc] = verify({leaf_under(below).cert}, {below.cert, zero.cert},
-                                         p.root.cert);
+        const Issued below = issue(
+            zero, spec("Verify Sub CA", "2021-01-01T00:00:00Z", "2030-01-01T00:00:00Z", {}, true));
+        const auto [report, rc] =
+            verify({leaf_under(below).cert}, {below.cert, zero.cert}, p.root.cert);
         CHECK(rc == 1);
         CHECK(codes(report, "error").count("path-length-exceeded") == 1);
     }
     SECTION("a name outside the issuer's name constraints") {
-        const Issued constrained = ca_with("Verify Constrained CA", "nameConstraints",
-                                           "critical,permitted;DNS:example.org");
-        const auto [report, rc] = verify({leaf_under(constrained).cert}, {constrained.cert},
-                                         p.root.cert);
+        const Issued constrained = ca_with(
+            "Verify Constrained CA", "nameConstraints", "critical,permitted;DNS:example.org");
+        const auto [report, rc] =
+            verify({leaf_under(constrained).cert}, {constrained.cert}, p.root.cert);
         CHECK(rc == 1);
         CHECK(codes(report, "error") == std::set<std::string>{"name-constraints-violation"});
     }
@@ -301,14 +337,14 @@ TEST_CASE_METHOD(VerifyFixture, "verify: the CA, path length, constraint, key, d
         ossl::EvpPkeyPtr small{EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{1024})};
         REQUIRE(small);
         const PrivateKey key = PrivateKey::adopt(small.get());
-        const auto [report, rc] = verify({leaf_under(p.inter, "SHA256", key).cert},
-                                         {p.inter.cert}, p.root.cert);
+        const auto [report, rc] =
+            verify({leaf_under(p.inter, "SHA256", key).cert}, {p.inter.cert}, p.root.cert);
         CHECK(rc == 1);
         CHECK(codes(report, "error") == std::set<std::string>{"weak-key"});
     }
     SECTION("a SHA-1 signature") {
-        const auto [report, rc] = verify({leaf_under(p.inter, "SHA1").cert}, {p.inter.cert},
-                                         p.root.cert);
+        const auto [report, rc] =
+            verify({leaf_under(p.inter, "SHA1").cert}, {p.inter.cert}, p.root.cert);
         CHECK(rc == 1);
         CHECK(codes(report, "error") == std::set<std::string>{"weak-signature"});
     }
@@ -316,26 +352,29 @@ TEST_CASE_METHOD(VerifyFixture, "verify: the CA, path length, constraint, key, d
         const Issued other = leaf_under(p.inter);
         write_file(path("revoked.crl"), crl_pem(p.inter, {p.leaf.cert}));
         write_file(path("root.crl"), crl_pem(p.root, {}));
-        const auto [report, rc] = verify({p.leaf.cert}, {p.inter.cert}, p.root.cert,
+        const auto [report, rc] = verify({p.leaf.cert},
+                                         {p.inter.cert},
+                                         p.root.cert,
                                          {"--crl", path("revoked.crl"), "--crl", path("root.crl")});
         CHECK(rc == 1);
         CHECK(codes(report, "error") == std::set<std::string>{"revoked"});
-        const auto [fine, rc2] = verify({other.cert}, {p.inter.cert}, p.root.cert,
+        const auto [fine, rc2] = verify({other.cert},
+                                        {p.inter.cert},
+                                        p.root.cert,
                                         {"--crl", path("revoked.crl"), "--crl", path("root.crl")});
         CHECK(rc2 == 0);
     }
     SECTION("an intermediate that expires before the leaf: valid, with a warning") {
-        const Pki q = make_pki("2026-01-01T00:00:00Z", "2028-01-01T00:00:00Z",
-                               "2027-01-01T00:00:00Z");
+        const Pki q =
+            make_pki("2026-01-01T00:00:00Z", "2028-01-01T00:00:00Z", "2027-01-01T00:00:00Z");
         const auto [report, rc] = verify({q.leaf.cert}, {q.inter.cert}, q.root.cert);
         CHECK(rc == 0);
         CHECK(codes(report, "warning").count("expires-before-leaf") == 1);
     }
     SECTION("a leaf from a same-name CA with another key") {
-        const Issued impostor = make_root(spec("Verify Issuing CA", "2021-01-01T00:00:00Z",
-                                               "2030-01-01T00:00:00Z", {}, true));
-        const auto [report, rc] = verify({leaf_under(impostor).cert}, {p.inter.cert},
-                                         p.root.cert);
+        const Issued impostor = make_root(
+            spec("Verify Issuing CA", "2021-01-01T00:00:00Z", "2030-01-01T00:00:00Z", {}, true));
+        const auto [report, rc] = verify({leaf_under(impostor).cert}, {p.inter.cert}, p.root.cert);
         CHECK(rc == 1);
         CHECK(codes(report, "error") == std::set<std::string>{"bad-signature"});
     }
@@ -360,27 +399,36 @@ TEST_CASE_METHOD(VerifyFixture, "verify: a store entry, and bad input", "[cli][v
     }
 }
 
-TEST_CASE_METHOD(VerifyFixture, "verify --batch: one line per certificate, in input order",
+TEST_CASE_METHOD(VerifyFixture,
+                 "verify --batch: one line per certificate, in input order",
                  "[cli][verify][batch]") {
     const Pki p = make_pki();
     const auto batch = dir / "batch";
     std::filesystem::create_directories(batch);
     for (int i = 0; i < 40; ++i) {
         const bool expired = i % 10 == 3;
-        const Issued leaf = issue(p.inter, spec(fmt::format("host{:02}.example.com", i),
-                                                expired ? "2025-01-01T00:00:00Z"
-                                                        : "2026-01-01T00:00:00Z",
-                                                expired ? "2026-01-01T00:00:00Z"
-                                                        : "2027-01-01T00:00:00Z",
-                                                {fmt::format("host{:02}.example.com", i)}));
+        const Issued leaf = issue(p.inter,
+                                  spec(fmt::format("host{:02}.example.com", i),
+                                       expired ? "2025-01-01T00:00:00Z" : "2026-01-01T00:00:00Z",
+                                       expired ? "2026-01-01T00:00:00Z" : "2027-01-01T00:00:00Z",
+                                       {fmt::format("host{:02}.example.com", i)}));
         write_file((batch / fmt::format("leaf{:02}.pem", i)).string(), pem_of({leaf.cert}));
     }
     write_file((batch / "leaf99.pem").string(), "garbage\n");
     write_file(path("chain.pem"), pem_of({p.inter.cert}));
     write_file(path("root.pem"), pem_of({p.root.cert}));
     for (const std::string jobs : {"1", "2"}) {
-        const RunResult r = ct({"verify", "--batch", batch.string(), "--chain", path("chain.pem"),
-                                "--trust", path("root.pem"), "--at", k_at, "--json", "--jobs",
+        const RunResult r = ct({"verify",
+                                "--batch",
+                                batch.string(),
+                                "--chain",
+                                path("chain.pem"),
+                                "--trust",
+                                path("root.pem"),
+                                "--at",
+                                k_at,
+                                "--json",
+                                "--jobs",
                                 jobs});
         INFO(r.err);
         CHECK(r.exit_code == 1);
@@ -409,12 +457,13 @@ TEST_CASE_METHOD(VerifyFixture, "verify --batch: one line per certificate, in in
 // signatures are checked 64 at a time (lib/src/ecdsa_fixed.hpp); leaves broken in ways only
 // the signature or the dates show must still fail there, each on its own line, in order. Also:
 // links in the directory are followed, and a dangling one is an error line, not a silent skip.
-TEST_CASE_METHOD(VerifyFixture, "verify --batch: a large batch under one issuer keeps every verdict",
+TEST_CASE_METHOD(VerifyFixture,
+                 "verify --batch: a large batch under one issuer keeps every verdict",
                  "[cli][verify][batch]") {
     const Pki p = make_pki();
     // Same name as the issuing CA, another key: its leaves fail only on the signature.
-    const Issued impostor = make_root(spec("Verify Issuing CA", "2021-01-01T00:00:00Z",
-                                           "2030-01-01T00:00:00Z", {}, true));
+    const Issued impostor = make_root(
+        spec("Verify Issuing CA", "2021-01-01T00:00:00Z", "2030-01-01T00:00:00Z", {}, true));
     const auto key = PrivateKey::generate(KeyType::ec_p256);
     const auto batch = dir / "big";
     std::filesystem::create_directories(batch);
@@ -424,7 +473,8 @@ TEST_CASE_METHOD(VerifyFixture, "verify --batch: a large batch under one issuer 
         const std::string name = fmt::format("host{:04}.example.com", i);
         const int how = broken(i);
         const Issued leaf = issue(how == 1 ? impostor : p.inter,
-                                  spec(name, how == 2 ? "2025-01-01T00:00:00Z" : "2026-01-01T00:00:00Z",
+                                  spec(name,
+                                       how == 2 ? "2025-01-01T00:00:00Z" : "2026-01-01T00:00:00Z",
                                        how == 2 ? "2026-01-01T00:00:00Z" : "2027-01-01T00:00:00Z",
                                        {name}),
                                   key);
@@ -435,8 +485,17 @@ TEST_CASE_METHOD(VerifyFixture, "verify --batch: a large batch under one issuer 
     write_file(path("chain.pem"), pem_of({p.inter.cert}));
     write_file(path("root.pem"), pem_of({p.root.cert}));
     for (const std::string jobs : {"1", "2"}) {
-        const RunResult r = ct({"verify", "--batch", batch.string(), "--chain", path("chain.pem"),
-                                "--trust", path("root.pem"), "--at", k_at, "--json", "--jobs",
+        const RunResult r = ct({"verify",
+                                "--batch",
+                                batch.string(),
+                                "--chain",
+                                path("chain.pem"),
+                                "--trust",
+                                path("root.pem"),
+                                "--at",
+                                k_at,
+                                "--json",
+                                "--jobs",
                                 jobs});
         INFO("jobs " << jobs << ": " << r.err);
         CHECK(r.exit_code == 1);
@@ -480,23 +539,30 @@ std::function<void(int)> http_serving(std::string body) {
     return [body = std::move(body)](int fd) {
         while (read_line(fd).size() > 2) {  // the request, up to its blank line
         }
-        send_text(fd, "HTTP/1.0 200 OK\r\nContent-Type: application/pkix-cert\r\nContent-Length: " +
-                          std::to_string(body.size()) + "\r\n\r\n" + body);
+        send_text(fd,
+                  "HTTP/1.0 200 OK\r\nContent-Type: application/pkix-cert\r\nContent-Length: " +
+                      std::to_string(body.size()) + "\r\n\r\n" + body);
     };
 }
 
 }  // namespace
 
-TEST_CASE_METHOD(VerifyFixture, "fix-chain: orders, de-duplicates, drops strays, names the gap",
+TEST_CASE_METHOD(VerifyFixture,
+                 "fix-chain: orders, de-duplicates, drops strays, names the gap",
                  "[cli][fix-chain]") {
     const Pki p = make_pki("2026-01-01T00:00:00Z", "2036-01-01T00:00:00Z");
-    const Issued stray = make_root(spec("Stray Root", "2020-01-01T00:00:00Z",
-                                        "2040-01-01T00:00:00Z", {}, true));
+    const Issued stray =
+        make_root(spec("Stray Root", "2020-01-01T00:00:00Z", "2040-01-01T00:00:00Z", {}, true));
     write_file(path("mess.pem"),
                pem_of({p.root.cert, p.inter.cert, stray.cert, p.leaf.cert, p.inter.cert}));
     write_file(path("root.pem"), pem_of({p.root.cert}));
-    const RunResult r = ct({"fix-chain", "--cert", path("mess.pem"), "--trust", path("root.pem"),
-                            "-o", path("fixed.pem")});
+    const RunResult r = ct({"fix-chain",
+                            "--cert",
+                            path("mess.pem"),
+                            "--trust",
+                            path("root.pem"),
+                            "-o",
+                            path("fixed.pem")});
     INFO(r.err);
     CHECK(r.exit_code == 0);
     const auto fixed = Certificate::parse_all(read_file(path("fixed.pem")), "fixed");
@@ -506,8 +572,14 @@ TEST_CASE_METHOD(VerifyFixture, "fix-chain: orders, de-duplicates, drops strays,
     CHECK_THAT(r.err, Catch::Contains("duplicate-certificate"));
     CHECK_THAT(r.err, Catch::Contains("unrelated-certificate"));
     // openssl agrees the fixed file verifies.
-    CHECK_THAT(openssl({"verify", "-attime", "1780000000", "-CAfile", path("root.pem"),
-                        "-untrusted", path("fixed.pem"), path("fixed.pem")}),
+    CHECK_THAT(openssl({"verify",
+                        "-attime",
+                        "1780000000",
+                        "-CAfile",
+                        path("root.pem"),
+                        "-untrusted",
+                        path("fixed.pem"),
+                        path("fixed.pem")}),
                Catch::Contains("OK"));
 
     SECTION("a missing intermediate is named, then fetched over AIA from a loopback server") {
@@ -520,18 +592,46 @@ TEST_CASE_METHOD(VerifyFixture, "fix-chain: orders, de-duplicates, drops strays,
                                server.port()));
         write_file(path("inter.pem"), pem_of({p.inter.cert}));
         write_file(path("inter.key"), std::string{p.inter.key.to_pem().view()});
-        openssl({"req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-                 "-nodes", "-keyout", path("aia.key"), "-out", path("aia.csr"), "-subj",
+        openssl({"req",
+                 "-new",
+                 "-newkey",
+                 "ec",
+                 "-pkeyopt",
+                 "ec_paramgen_curve:P-256",
+                 "-nodes",
+                 "-keyout",
+                 path("aia.key"),
+                 "-out",
+                 path("aia.csr"),
+                 "-subj",
                  "/CN=mail.example.com"});
-        openssl({"x509", "-req", "-in", path("aia.csr"), "-CA", path("inter.pem"), "-CAkey",
-                 path("inter.key"), "-set_serial", "7", "-days", "30", "-extfile",
-                 path("aia.cnf"), "-out", path("aia-leaf.pem")});
-        const RunResult missing = ct({"fix-chain", "--cert", path("aia-leaf.pem"), "--trust",
-                                      path("root.pem"), "--json"});
+        openssl({"x509",
+                 "-req",
+                 "-in",
+                 path("aia.csr"),
+                 "-CA",
+                 path("inter.pem"),
+                 "-CAkey",
+                 path("inter.key"),
+                 "-set_serial",
+                 "7",
+                 "-days",
+                 "30",
+                 "-extfile",
+                 path("aia.cnf"),
+                 "-out",
+                 path("aia-leaf.pem")});
+        const RunResult missing = ct(
+            {"fix-chain", "--cert", path("aia-leaf.pem"), "--trust", path("root.pem"), "--json"});
         CHECK(missing.exit_code == 1);
         CHECK_THAT(missing.out, Catch::Contains("missing-intermediate"));
-        const RunResult fetched = ct({"fix-chain", "--cert", path("aia-leaf.pem"), "--trust",
-                                      path("root.pem"), "--aia", "--json"});
+        const RunResult fetched = ct({"fix-chain",
+                                      "--cert",
+                                      path("aia-leaf.pem"),
+                                      "--trust",
+                                      path("root.pem"),
+                                      "--aia",
+                                      "--json"});
         INFO(fetched.err);
         CHECK(fetched.exit_code == 0);
         const json j = json::parse(fetched.out);

@@ -10,13 +10,14 @@
 #include <certtool/aia.hpp>
 #include <certtool/batch.hpp>
 #include <certtool/chain.hpp>
+#include <certtool/error.hpp>
 #include <certtool/trust.hpp>
 #include <certtool/verify.hpp>
-#include <certtool/error.hpp>
 
 #include <catch2/catch.hpp>
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
+
 #include <zlib.h>
 
 #include <algorithm>
@@ -49,14 +50,16 @@ struct Suite {
             why = report->valid ? "accepted" : "rejected:";
             for (const auto& f : report->findings) {
                 if (f.severity == Severity::error) {
-                    why += " " + f.code + (std::getenv("CHAIN_CONFORMANCE_VERBOSE") != nullptr
-                                               ? " [" + f.message + "]"
-                                               : "");
+                    why += " " + f.code +
+                           (std::getenv("CHAIN_CONFORMANCE_VERBOSE") != nullptr
+                                ? " [" + f.message + "]"
+                                : "");
                 }
             }
         }
         failures.push_back(id + " (" + why + ")");
     }
+
     void skip(const std::string& reason) { ++skipped[reason]; }
 };
 
@@ -72,9 +75,8 @@ void report(const Suite& s) {
     for (const auto& [reason, n] : s.skipped) {
         skipped += n;
     }
-    std::cout << "chain conformance: " << s.name << ": " << s.passed << "/"
-              << (s.passed + s.failed) << " passed, " << skipped << " skipped (floor " << floor
-              << ")\n";
+    std::cout << "chain conformance: " << s.name << ": " << s.passed << "/" << (s.passed + s.failed)
+              << " passed, " << skipped << " skipped (floor " << floor << ")\n";
     for (const auto& [reason, n] : s.skipped) {
         std::cout << "    skipped " << n << ": " << reason << "\n";
     }
@@ -213,8 +215,14 @@ const json& limbo() {
 TEST_CASE("conformance: x509-limbo native cases", "[conformance][chain][limbo]") {
     for (const auto* kind : {"SERVER", "CLIENT"}) {
         Suite s{std::string{"limbo-native"} + (std::string{kind} == "CLIENT" ? "-client" : "")};
-        for (const auto* group : {"crl::", "cve::", "invalid::", "online::", "pathlen::",
-                                  "pathological::", "rfc5280::", "webpki::"}) {
+        for (const auto* group : {"crl::",
+                                  "cve::",
+                                  "invalid::",
+                                  "online::",
+                                  "pathlen::",
+                                  "pathological::",
+                                  "rfc5280::",
+                                  "webpki::"}) {
             run_limbo(limbo(), group, kind, s, true);
         }
         report(s);
@@ -246,17 +254,17 @@ TEST_CASE("conformance: NIST PKITS", "[conformance][chain][pkits]") {
         return Certificate::parse(test::read_file(dir / "certs" / (name + ".crt")), name);
     };
     for (const auto& t : doc["testcases"]) {
-        const std::string id = t["test_number"].get<std::string>() + " " +
-                               t["gtest_name"].get<std::string>();
+        const std::string id =
+            t["test_number"].get<std::string>() + " " + t["gtest_name"].get<std::string>();
         const auto& names = t["certs_trust_anchor_first"];
         VerifyOptions o;
         o.at = parse_time("2020-01-01T00:00:00Z");
         o.purpose = Purpose::any;
         o.profile = Profile::rfc5280;
         for (const auto& c : t["crls"]) {
-            for (auto& crl : Crl::parse_all(
-                     test::read_file(dir / "crls" / (c.get<std::string>() + ".crl")),
-                     c.get<std::string>())) {
+            for (auto& crl :
+                 Crl::parse_all(test::read_file(dir / "crls" / (c.get<std::string>() + ".crl")),
+                                c.get<std::string>())) {
                 o.crls.push_back(std::move(crl));
             }
         }
@@ -320,14 +328,14 @@ TEST_CASE("conformance: PKITS 4.14.30 with the CRL issuer or the end entity revo
         ossl::GeneralNamesPtr issuer_names{GENERAL_NAMES_new()};
         GENERAL_NAME* dir_name = GENERAL_NAME_new();
         REQUIRE(dir_name != nullptr);
-        GENERAL_NAME_set0_value(dir_name, GEN_DIRNAME,
-                                X509_NAME_dup(X509_get_subject_name(ca4.native())));
+        GENERAL_NAME_set0_value(
+            dir_name, GEN_DIRNAME, X509_NAME_dup(X509_get_subject_name(ca4.native())));
         REQUIRE(sk_GENERAL_NAME_push(issuer_names.get(), dir_name) > 0);
         const bool built =
             X509_REVOKED_set_serialNumber(entry, X509_get_serialNumber(revoked.native())) == 1 &&
             X509_REVOKED_set_revocationDate(entry, date.get()) == 1 &&
-            X509_REVOKED_add1_ext_i2d(entry, NID_certificate_issuer, issuer_names.get(), 1,
-                                      X509V3_ADD_DEFAULT) == 1 &&
+            X509_REVOKED_add1_ext_i2d(
+                entry, NID_certificate_issuer, issuer_names.get(), 1, X509V3_ADD_DEFAULT) == 1 &&
             X509_CRL_add0_revoked(crl.get(), entry) == 1;
         if (!built) {
             X509_REVOKED_free(entry);
@@ -339,9 +347,9 @@ TEST_CASE("conformance: PKITS 4.14.30 with the CRL issuer or the end entity revo
         const int len = i2d_X509_CRL(crl.get(), &out);
         const ossl::OpensslBytesPtr owned{out};
         REQUIRE(len > 0);
-        return Crl::parse_all(std::string(reinterpret_cast<const char*>(out),
-                                          static_cast<std::size_t>(len)),
-                              "modified indirect CRL");
+        return Crl::parse_all(
+            std::string(reinterpret_cast<const char*>(out), static_cast<std::size_t>(len)),
+            "modified indirect CRL");
     };
     const auto verify_with = [&](std::vector<Crl> indirect) {
         VerifyOptions o;
@@ -353,22 +361,25 @@ TEST_CASE("conformance: PKITS 4.14.30 with the CRL issuer or the end entity revo
         for (auto& c : indirect) {
             o.crls.push_back(std::move(c));
         }
-        return verify_chain(ee, {ca4, crl_issuer},
-                            TrustStore::from_certificates({anchor}, "PKITS anchor"), o);
+        return verify_chain(
+            ee, {ca4, crl_issuer}, TrustStore::from_certificates({anchor}, "PKITS anchor"), o);
     };
     const auto valid30 = verify_with(Crl::parse_all(original, "indirectCRLCA4cRLIssuerCRL"));
     CHECK(valid30.valid);  // 4.14.30 itself
     // The CRL issuer's certificate is not in the end entity's path, but it is not unrelated.
-    CHECK(std::none_of(valid30.findings.begin(), valid30.findings.end(),
-                       [](const ChainFinding& f) { return f.code == "unrelated-certificate"; }));
+    CHECK(std::none_of(valid30.findings.begin(), valid30.findings.end(), [](const ChainFinding& f) {
+        return f.code == "unrelated-certificate";
+    }));
     const auto issuer_revoked = verify_with(with_entry(crl_issuer));
     CHECK_FALSE(issuer_revoked.valid);
     // The CRL's own issuer is revoked, so the end entity's status cannot be known.
-    CHECK(std::any_of(issuer_revoked.findings.begin(), issuer_revoked.findings.end(),
+    CHECK(std::any_of(issuer_revoked.findings.begin(),
+                      issuer_revoked.findings.end(),
                       [](const ChainFinding& f) { return f.code == "revocation-unknown"; }));
     const auto ee_revoked = verify_with(with_entry(ee));
     CHECK_FALSE(ee_revoked.valid);
-    CHECK(std::any_of(ee_revoked.findings.begin(), ee_revoked.findings.end(),
+    CHECK(std::any_of(ee_revoked.findings.begin(),
+                      ee_revoked.findings.end(),
                       [](const ChainFinding& f) { return f.code == "revoked"; }));
 }
 
@@ -381,7 +392,8 @@ TEST_CASE("conformance: PKITS 4.14.30 with the CRL issuer or the end entity revo
 // Expected: success unless an "ERROR:" line follows expected_errors.
 TEST_CASE("conformance: BoringSSL verify_certificate_chain", "[conformance][chain][boringssl]") {
     Suite s{"boringssl-pki"};
-    const fs::path root = test::corpora_dir() / "boringssl-pki" / "verify_certificate_chain_unittest";
+    const fs::path root =
+        test::corpora_dir() / "boringssl-pki" / "verify_certificate_chain_unittest";
     std::vector<fs::path> tests;
     for (const auto& e : fs::recursive_directory_iterator(root)) {
         if (e.path().extension() == ".test") {
@@ -436,8 +448,12 @@ TEST_CASE("conformance: BoringSSL verify_certificate_chain", "[conformance][chai
             o.strict_eku = VerifyOptions::StrictEku::chain;
         }
         std::string when = kv["utc_time"] == "DEFAULT" ? "211005120000Z" : kv["utc_time"];
-        o.at = parse_time(fmt::format("20{}-{}-{}T{}:{}:{}Z", when.substr(0, 2), when.substr(2, 2),
-                                      when.substr(4, 2), when.substr(6, 2), when.substr(8, 2),
+        o.at = parse_time(fmt::format("20{}-{}-{}T{}:{}:{}Z",
+                                      when.substr(0, 2),
+                                      when.substr(2, 2),
+                                      when.substr(4, 2),
+                                      when.substr(6, 2),
+                                      when.substr(8, 2),
                                       when.substr(10, 2)));
         o.allow_sha1 = kv["digest_policy"] != "STRONG";  // BoringSSL's test default allows it
         o.min_security_bits = 80;
@@ -445,8 +461,8 @@ TEST_CASE("conformance: BoringSSL verify_certificate_chain", "[conformance][chai
         const bool leaf_trust = trust.rfind("TRUSTED_LEAF", 0) == 0;
         o.anchor_validity = leaf_trust || trust.find("EXPIRATION") != std::string::npos;
         o.anchor_constraints = leaf_trust || trust.find("CONSTRAINTS") != std::string::npos;
-        const auto chain = Certificate::parse_all(
-            test::read_file(file.parent_path() / kv["chain"]), kv["chain"]);
+        const auto chain =
+            Certificate::parse_all(test::read_file(file.parent_path() / kv["chain"]), kv["chain"]);
         std::vector<Certificate> anchors;
         std::vector<Certificate> pool{chain.begin() + 1, chain.end()};
         if (trust.rfind("TRUSTED_ANCHOR", 0) == 0) {

@@ -294,7 +294,8 @@ Issued sign(const CertSpec& spec,
         REQUIRE(ext);
         REQUIRE(X509_add_ext(cert.get(), ext.get(), -1) == 1);
     }
-    REQUIRE(X509_sign(cert.get(), issuer_key.native(), EVP_get_digestbyname(spec.digest.c_str())) > 0);
+    REQUIRE(X509_sign(cert.get(), issuer_key.native(), EVP_get_digestbyname(spec.digest.c_str())) >
+            0);
     return {key, Certificate::adopt(cert.get())};
 }
 

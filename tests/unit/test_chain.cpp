@@ -3,15 +3,14 @@
 #include <certtool/aia.hpp>
 #include <certtool/batch.hpp>
 #include <certtool/chain.hpp>
+#include <certtool/error.hpp>
 #include <certtool/trust.hpp>
 #include <certtool/verify.hpp>
-#include <certtool/error.hpp>
 
 #include <catch2/catch.hpp>
 
-#include <optional>
-
 #include <algorithm>
+#include <optional>
 
 using namespace certtool;
 using certtool::test::at;
@@ -116,27 +115,37 @@ TEST_CASE_METHOD(Pki,
 // verdict, codes and subject from BatchVerifier::verify_encoded as from verify_chain.
 TEST_CASE("batch fast path agrees with verify_chain on good and broken leaves", "[chain][batch]") {
     const auto t = [](const char* s) { return test::at(s); };
-    const test::Issued root = test::make_root({"Fast Root", t("2020-01-01T00:00:00Z"),
-                                         t("2040-01-01T00:00:00Z"), {}, true});
-    const test::Issued inter = test::issue(root, {"Fast Issuing CA", t("2020-01-01T00:00:00Z"),
-                                            t("2040-01-01T00:00:00Z"), {}, true});
+    const test::Issued root = test::make_root(
+        {"Fast Root", t("2020-01-01T00:00:00Z"), t("2040-01-01T00:00:00Z"), {}, true});
+    const test::Issued inter = test::issue(
+        root, {"Fast Issuing CA", t("2020-01-01T00:00:00Z"), t("2040-01-01T00:00:00Z"), {}, true});
     // Same name as `inter`, another key: leaves it signs must not pass as inter's.
-    const test::Issued impostor = test::make_root({"Fast Issuing CA", t("2020-01-01T00:00:00Z"),
-                                             t("2040-01-01T00:00:00Z"), {}, true});
+    const test::Issued impostor = test::make_root(
+        {"Fast Issuing CA", t("2020-01-01T00:00:00Z"), t("2040-01-01T00:00:00Z"), {}, true});
     const auto good = [&](std::vector<std::pair<std::string, std::string>> exts = {},
                           std::string digest = "SHA256") {
-        return test::CertSpec{"leaf.example.com", t("2026-01-01T00:00:00Z"),
-                              t("2027-01-01T00:00:00Z"), {"leaf.example.com"}, false,
-                              std::nullopt, std::move(exts), std::move(digest)};
+        return test::CertSpec{"leaf.example.com",
+                              t("2026-01-01T00:00:00Z"),
+                              t("2027-01-01T00:00:00Z"),
+                              {"leaf.example.com"},
+                              false,
+                              std::nullopt,
+                              std::move(exts),
+                              std::move(digest)};
     };
+
     struct Case {
         std::string name;
         Certificate cert;
     };
+
     std::vector<Case> cases;
-    const auto add = [&](std::string name, test::CertSpec spec,
-                         std::optional<PrivateKey> key = {}, const test::Issued* by = nullptr) {
-        cases.push_back({std::move(name), test::issue(by != nullptr ? *by : inter, spec, key).cert});
+    const auto add = [&](std::string name,
+                         test::CertSpec spec,
+                         std::optional<PrivateKey> key = {},
+                         const test::Issued* by = nullptr) {
+        cases.push_back(
+            {std::move(name), test::issue(by != nullptr ? *by : inter, spec, key).cert});
     };
     add("good", good());
     add("good, RSA 2048 key", good(), PrivateKey::generate(KeyType::rsa2048));
@@ -148,21 +157,33 @@ TEST_CASE("batch fast path agrees with verify_chain on good and broken leaves", 
               {"certificatePolicies", "DER:30:0A:30:08:06:06:67:81:0C:01:02:01"}}));
     add("Ed25519 key", good(), PrivateKey::generate(KeyType::ed25519));
     add("SHA-1 signature", good({}, "SHA1"));
-    add("expired", {"leaf.example.com", t("2025-01-01T00:00:00Z"), t("2026-05-31T00:00:00Z"),
-                    {"leaf.example.com"}});
-    add("not yet valid", {"leaf.example.com", t("2026-06-02T00:00:00Z"),
-                          t("2027-01-01T00:00:00Z"), {"leaf.example.com"}});
-    add("notAfter is the validation time", {"leaf.example.com", t("2026-01-01T00:00:00Z"),
-                                            t("2026-06-01T00:00:00Z"), {"leaf.example.com"}});
-    add("notBefore is the validation time", {"leaf.example.com", t("2026-06-01T00:00:00Z"),
-                                             t("2027-01-01T00:00:00Z"), {"leaf.example.com"}});
+    add("expired",
+        {"leaf.example.com",
+         t("2025-01-01T00:00:00Z"),
+         t("2026-05-31T00:00:00Z"),
+         {"leaf.example.com"}});
+    add("not yet valid",
+        {"leaf.example.com",
+         t("2026-06-02T00:00:00Z"),
+         t("2027-01-01T00:00:00Z"),
+         {"leaf.example.com"}});
+    add("notAfter is the validation time",
+        {"leaf.example.com",
+         t("2026-01-01T00:00:00Z"),
+         t("2026-06-01T00:00:00Z"),
+         {"leaf.example.com"}});
+    add("notBefore is the validation time",
+        {"leaf.example.com",
+         t("2026-06-01T00:00:00Z"),
+         t("2027-01-01T00:00:00Z"),
+         {"leaf.example.com"}});
     add("client EKU only", good({{"extendedKeyUsage", "clientAuth"}}));
     add("code-signing EKU too", good({{"extendedKeyUsage", "serverAuth,codeSigning"}}));
     add("keyUsage keyCertSign", good({{"keyUsage", "critical,digitalSignature,keyCertSign"}}));
     add("keyUsage without a TLS bit", good({{"keyUsage", "critical,nonRepudiation"}}));
     add("a CA", good({{"basicConstraints", "critical,CA:TRUE"}}));
-    add("no subjectAltName", {"leaf.example.com", t("2026-01-01T00:00:00Z"),
-                              t("2027-01-01T00:00:00Z"), {}});
+    add("no subjectAltName",
+        {"leaf.example.com", t("2026-01-01T00:00:00Z"), t("2027-01-01T00:00:00Z"), {}});
     add("bad DNS name in SAN", good({{"subjectAltName", "DNS:bad_name!.example.com"}}));
     add("email in SAN", good({{"subjectAltName", "DNS:leaf.example.com,email:a@example.com"}}));
     add("unknown critical extension", good({{"1.3.6.1.4.1.99999.1", "critical,DER:05:00"}}));
@@ -180,35 +201,35 @@ TEST_CASE("batch fast path agrees with verify_chain on good and broken leaves", 
             o.profile = profile;
             // The second verifier checks signatures with a precomputed table for the issuer's
             // key from its first fast-path leaf on (lib/src/ecdsa_fixed.hpp).
-            for (const std::size_t precompute_after : {BatchVerifier::k_precompute_after,
-                                                       std::size_t{1}}) {
-            const BatchVerifier verifier{trust, {inter.cert}, o, precompute_after};
-            // Twice: the first pass confirms the issuer (full path), the second runs fast.
-            for (int pass = 0; pass < 2; ++pass) {
-                for (const auto& c : cases) {
-                    INFO(c.name << " (purpose " << static_cast<int>(purpose) << ", profile "
-                                << profile_name(profile) << ", pass " << pass
-                                << ", table after " << precompute_after << ")");
-                    const ChainReport full = verify_chain(c.cert, {inter.cert}, trust, o);
-                    const BatchItem item = verifier.verify_encoded(c.cert.to_pem(), c.name);
-                    const BatchItem from_der = verifier.verify_encoded(c.cert.to_der(), c.name);
-                    CHECK(item.valid == full.valid);
-                    CHECK(from_der.valid == full.valid);
-                    CHECK(item.subject == c.cert.subject());
-                    CHECK(from_der.subject == c.cert.subject());
-                    std::vector<std::string> codes;
-                    for (const auto& f : full.findings) {
-                        if (f.severity == Severity::error &&
-                            std::find(codes.begin(), codes.end(), f.code) == codes.end()) {
-                            codes.push_back(f.code);
+            for (const std::size_t precompute_after :
+                 {BatchVerifier::k_precompute_after, std::size_t{1}}) {
+                const BatchVerifier verifier{trust, {inter.cert}, o, precompute_after};
+                // Twice: the first pass confirms the issuer (full path), the second runs fast.
+                for (int pass = 0; pass < 2; ++pass) {
+                    for (const auto& c : cases) {
+                        INFO(c.name << " (purpose " << static_cast<int>(purpose) << ", profile "
+                                    << profile_name(profile) << ", pass " << pass
+                                    << ", table after " << precompute_after << ")");
+                        const ChainReport full = verify_chain(c.cert, {inter.cert}, trust, o);
+                        const BatchItem item = verifier.verify_encoded(c.cert.to_pem(), c.name);
+                        const BatchItem from_der = verifier.verify_encoded(c.cert.to_der(), c.name);
+                        CHECK(item.valid == full.valid);
+                        CHECK(from_der.valid == full.valid);
+                        CHECK(item.subject == c.cert.subject());
+                        CHECK(from_der.subject == c.cert.subject());
+                        std::vector<std::string> codes;
+                        for (const auto& f : full.findings) {
+                            if (f.severity == Severity::error &&
+                                std::find(codes.begin(), codes.end(), f.code) == codes.end()) {
+                                codes.push_back(f.code);
+                            }
                         }
+                        CHECK(item.codes == codes);
                     }
-                    CHECK(item.codes == codes);
                 }
-            }
-            // Each configuration has valid leaves that took the fast path on the second pass.
-            INFO("purpose " << static_cast<int>(purpose) << ", " << profile_name(profile));
-            CHECK(verifier.fast_path_hits() >= 2);
+                // Each configuration has valid leaves that took the fast path on the second pass.
+                INFO("purpose " << static_cast<int>(purpose) << ", " << profile_name(profile));
+                CHECK(verifier.fast_path_hits() >= 2);
             }
         }
     }
@@ -221,14 +242,16 @@ TEST_CASE("batch fast path agrees with verify_chain on good and broken leaves", 
 // A CA with the issuing CA's name but another key signed the leaf: libcrypto passes over the
 // real CA (its key identifier differs) and says only "unable to get local issuer certificate";
 // the report names the cause.
-TEST_CASE_METHOD(Pki, "verify: a leaf from a same-name CA with another key is bad-signature",
+TEST_CASE_METHOD(Pki,
+                 "verify: a leaf from a same-name CA with another key is bad-signature",
                  "[chain]") {
     const test::Issued impostor = test::make_root(
         {"Test Issuing CA", at("2020-01-01T00:00:00Z"), at("2035-01-01T00:00:00Z"), {}, true});
-    const test::Issued forged = test::issue(impostor, {"mail.example.com",
-                                                       at("2026-01-01T00:00:00Z"),
-                                                       at("2027-01-01T00:00:00Z"),
-                                                       {"mail.example.com"}});
+    const test::Issued forged = test::issue(impostor,
+                                            {"mail.example.com",
+                                             at("2026-01-01T00:00:00Z"),
+                                             at("2027-01-01T00:00:00Z"),
+                                             {"mail.example.com"}});
     VerifyOptions o;
     o.at = now;
     const auto trust = TrustStore::from_certificates({root.cert}, "test root");

@@ -71,8 +71,13 @@ TEST_CASE("HOST[:PORT] targets", "[check-tls]") {
     CHECK(t("2001:db8::1").host == "2001:db8::1");
     CHECK_FALSE(t("2001:db8::1").port);
     CHECK(t("[::1]").host == "::1");
-    for (const std::string bad : {"mail.example.com:0", "mail.example.com:65536", "host:x",
-                                  "host:", ":25", "[::1", "[::1]x"}) {
+    for (const std::string bad : {"mail.example.com:0",
+                                  "mail.example.com:65536",
+                                  "host:x",
+                                  "host:",
+                                  ":25",
+                                  "[::1",
+                                  "[::1]x"}) {
         INFO(bad);
         CHECK_THROWS_AS(t(bad), Error);
     }
@@ -92,9 +97,18 @@ TEST_CASE("DNS server option (IPv4[:PORT], IPv6, [IPv6]:PORT) parsing", "[check-
     CHECK(DnsServer::parse("[::1]:5353").port == 5353);
     CHECK(DnsServer::parse("2001:db8::53").address == "2001:db8::53");  // bare: no port
     CHECK(DnsServer::parse("2001:db8::53").port == 53);
-    for (const std::string bad : {"localhost", "127.0.0.1:0", "127.0.0.1:70000", "127.0.0.1:",
-                                  "[::1]:", "[::1", "[::1]5353", "[127.0.0.1]x", "[localhost]:53",
-                                  "::1::2", "dns.example:53", ""}) {
+    for (const std::string bad : {"localhost",
+                                  "127.0.0.1:0",
+                                  "127.0.0.1:70000",
+                                  "127.0.0.1:",
+                                  "[::1]:",
+                                  "[::1",
+                                  "[::1]5353",
+                                  "[127.0.0.1]x",
+                                  "[localhost]:53",
+                                  "::1::2",
+                                  "dns.example:53",
+                                  ""}) {
         INFO(bad);
         CHECK_THROWS_AS(DnsServer::parse(bad), Error);
     }

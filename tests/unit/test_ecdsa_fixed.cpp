@@ -5,7 +5,6 @@
 #include "ossl.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <openssl/ec.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
@@ -33,9 +32,9 @@ Bytes sign(EVP_PKEY* key, const EVP_MD* md, const Bytes& message) {
 
 bool evp_verifies(EVP_PKEY* key, const EVP_MD* md, const Bytes& message, const Bytes& sig) {
     ossl::EvpMdCtxPtr ctx{EVP_MD_CTX_new()};
-    const bool ok = EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, key) == 1 &&
-                    EVP_DigestVerify(ctx.get(), sig.data(), sig.size(), message.data(),
-                                     message.size()) == 1;
+    const bool ok =
+        EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, key) == 1 &&
+        EVP_DigestVerify(ctx.get(), sig.data(), sig.size(), message.data(), message.size()) == 1;
     ossl::clear_errors();
     return ok;
 }
@@ -97,8 +96,8 @@ struct Variant {
 };
 
 // Good signatures and every way of breaking or bending one.
-std::vector<Variant> variants(EVP_PKEY* key, EVP_PKEY* other_key, const EVP_MD* md,
-                              const BIGNUM* order, int round) {
+std::vector<Variant> variants(
+    EVP_PKEY* key, EVP_PKEY* other_key, const EVP_MD* md, const BIGNUM* order, int round) {
     Bytes message(100 + static_cast<std::size_t>(round));
     REQUIRE(RAND_bytes(message.data(), static_cast<int>(message.size())) == 1);
     const Bytes sig = sign(key, md, message);
@@ -139,12 +138,15 @@ std::vector<Variant> variants(EVP_PKEY* key, EVP_PKEY* other_key, const EVP_MD* 
     out.push_back({"r and s swapped", message, encode(s, r)});
     Bytes negative_r = magnitude(r);
     negative_r[0] = 0xFF;  // leading sign byte flipped: a negative INTEGER
-    out.push_back({"negative r", message, der_sequence(der_integer(negative_r), der_integer(magnitude(s)))});
+    out.push_back(
+        {"negative r", message, der_sequence(der_integer(negative_r), der_integer(magnitude(s)))});
     Bytes padded_r = magnitude(r);
     padded_r.insert(padded_r.begin(), 0x00);  // not minimal: BER, not DER
-    out.push_back({"r with a redundant zero octet", message,
+    out.push_back({"r with a redundant zero octet",
+                   message,
                    der_sequence(der_integer(padded_r), der_integer(magnitude(s)))});
-    out.push_back({"long-form sequence length", message,
+    out.push_back({"long-form sequence length",
+                   message,
                    der_sequence(der_integer(magnitude(r)), der_integer(magnitude(s)), true)});
     Bytes trailing = sig;
     trailing.push_back(0x00);
@@ -172,8 +174,10 @@ TEST_CASE("FixedKeyEcdsa agrees with EVP_DigestVerify on good, broken and non-DE
             CHECK(std::string{curve} == "P-384");
             continue;
         }
-        ossl::EcGroupPtr group{EC_GROUP_new_by_curve_name(OBJ_sn2nid(
-            curve[2] == '2' ? "prime256v1" : curve[2] == '3' ? "secp384r1" : "secp521r1"))};
+        ossl::EcGroupPtr group{
+            EC_GROUP_new_by_curve_name(OBJ_sn2nid(curve[2] == '2'   ? "prime256v1"
+                                                  : curve[2] == '3' ? "secp384r1"
+                                                                    : "secp521r1"))};
         REQUIRE(group);
         int valid = 0;
         int invalid = 0;
@@ -182,11 +186,12 @@ TEST_CASE("FixedKeyEcdsa agrees with EVP_DigestVerify on good, broken and non-DE
         std::vector<bool> all_expected;
         for (const EVP_MD* md : mds) {
             for (int round = 0; round < 8; ++round) {
-                for (auto& v : variants(key.get(), other.get(), md,
-                                        EC_GROUP_get0_order(group.get()), round)) {
+                for (auto& v : variants(
+                         key.get(), other.get(), md, EC_GROUP_get0_order(group.get()), round)) {
                     INFO(curve << ", " << EVP_MD_get0_name(md) << ", " << v.name);
                     const bool expected = evp_verifies(key.get(), md, v.message, v.signature);
-                    CHECK(fixed->verify(md, {v.message.data(), v.message.size()},
+                    CHECK(fixed->verify(md,
+                                        {v.message.data(), v.message.size()},
                                         {v.signature.data(), v.signature.size()}) == expected);
                     (expected ? valid : invalid) += 1;
                     if (v.name == "good" || v.name == "n - s") {
@@ -203,11 +208,13 @@ TEST_CASE("FixedKeyEcdsa agrees with EVP_DigestVerify on good, broken and non-DE
         CHECK(invalid > 15 * 5 * 8);
         // verify_all shares one inversion among a batch: the same verdicts, whatever the mix of
         // good and broken signatures in it and whatever its size (1, 7, 64, all).
-        for (const std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{64}, all.size()}) {
+        for (const std::size_t chunk :
+             {std::size_t{1}, std::size_t{7}, std::size_t{64}, all.size()}) {
             for (std::size_t start = 0; start < all.size(); start += chunk) {
                 std::vector<FixedKeyEcdsa::Job> jobs;
                 for (std::size_t i = start; i < std::min(all.size(), start + chunk); ++i) {
-                    jobs.push_back({all_mds[i], {all[i].message.data(), all[i].message.size()},
+                    jobs.push_back({all_mds[i],
+                                    {all[i].message.data(), all[i].message.size()},
                                     {all[i].signature.data(), all[i].signature.size()}});
                 }
                 const auto verdicts = fixed->verify_all(jobs);

@@ -195,26 +195,26 @@ TEST_CASE("IdMap behaves like std::unordered_map under random inserts, finds and
         // Keys from a small range so that probe runs collide, wrap and get erased often.
         const std::uint64_t key = rng() % 5000 + (step % 7 == 0 ? (1ULL << 63) : 0);
         switch (rng() % 3) {
-        case 0: {
-            auto [it, inserted] = map.try_emplace(key);
-            const bool model_inserted = model.try_emplace(key, std::to_string(key)).second;
-            REQUIRE(inserted == model_inserted);
-            if (inserted) {
-                it->second = std::to_string(key);
+            case 0: {
+                auto [it, inserted] = map.try_emplace(key);
+                const bool model_inserted = model.try_emplace(key, std::to_string(key)).second;
+                REQUIRE(inserted == model_inserted);
+                if (inserted) {
+                    it->second = std::to_string(key);
+                }
+                break;
             }
-            break;
-        }
-        case 1: {
-            const auto it = map.find(key);
-            const auto m = model.find(key);
-            REQUIRE((it == map.end()) == (m == model.end()));
-            if (m != model.end()) {
-                REQUIRE(it->second == m->second);
+            case 1: {
+                const auto it = map.find(key);
+                const auto m = model.find(key);
+                REQUIRE((it == map.end()) == (m == model.end()));
+                if (m != model.end()) {
+                    REQUIRE(it->second == m->second);
+                }
+                break;
             }
-            break;
-        }
-        default:
-            REQUIRE(map.erase(key) == model.erase(key));
+            default:
+                REQUIRE(map.erase(key) == model.erase(key));
         }
         REQUIRE(map.size() == model.size());
     }

@@ -30,16 +30,16 @@ std::vector<std::filesystem::path> expand_inputs(const std::vector<std::string>&
                 }
             }
             if (ec) {
-                throw Error(Errc::io, fmt::format("cannot list directory '{}': {}", a,
-                                                  ec.message()));
+                throw Error(Errc::io,
+                            fmt::format("cannot list directory '{}': {}", a, ec.message()));
             }
             std::sort(files.begin(), files.end());
             out.insert(out.end(), files.begin(), files.end());
         } else if (std::filesystem::exists(p, ec)) {
             out.push_back(p);
         } else {
-            throw Error(Errc::io, fmt::format("'{}' does not exist: give a file or a directory",
-                                              a));
+            throw Error(Errc::io,
+                        fmt::format("'{}' does not exist: give a file or a directory", a));
         }
     }
     return out;

@@ -81,8 +81,8 @@ std::string read_file(const fs::path& path, std::string_view what, std::size_t m
     // Read straight into the string: sized from fstat for a regular file (one read, and one
     // more to see the end), growing for pipes and the like.
     std::string out;
-    const bool sized = S_ISREG(st.st_mode) && st.st_size > 0 &&
-                       static_cast<std::size_t>(st.st_size) <= max_bytes;
+    const bool sized =
+        S_ISREG(st.st_mode) && st.st_size > 0 && static_cast<std::size_t>(st.st_size) <= max_bytes;
     out.resize(sized ? static_cast<std::size_t>(st.st_size) + 1 : std::size_t{4096});
     std::size_t len = 0;
     for (;;) {

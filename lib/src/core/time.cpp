@@ -19,7 +19,6 @@ TimePoint from_seconds(std::time_t secs) {
     return system_clock::from_time_t(std::clamp<std::time_t>(secs, min, max));
 }
 
-
 std::string format_time(TimePoint t) {
     const std::time_t tt = std::chrono::system_clock::to_time_t(t);
     std::tm tm{};

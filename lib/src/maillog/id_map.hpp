@@ -19,6 +19,7 @@ template <typename V>
 class IdMap {
 public:
     using Key = std::uint64_t;
+
     struct Slot {
         Key first{0};
         V second{};
@@ -28,14 +29,19 @@ public:
     class Iter {
     public:
         Iter(M* map, std::size_t i) : m_map(map), m_i(i) { skip(); }
+
         S& operator*() const { return m_map->m_slots[m_i]; }
+
         S* operator->() const { return &m_map->m_slots[m_i]; }
+
         Iter& operator++() {
             ++m_i;
             skip();
             return *this;
         }
+
         bool operator==(const Iter& o) const { return m_i == o.m_i; }
+
         [[nodiscard]] std::size_t index() const { return m_i; }
 
     private:
@@ -44,19 +50,26 @@ public:
                 ++m_i;
             }
         }
+
         M* m_map;
         std::size_t m_i;
     };
+
     using iterator = Iter<IdMap, Slot>;
     using const_iterator = Iter<const IdMap, const Slot>;
 
     IdMap() { rehash(64); }
 
     [[nodiscard]] std::size_t size() const noexcept { return m_size; }
+
     [[nodiscard]] bool empty() const noexcept { return m_size == 0; }
+
     iterator begin() { return {this, 0}; }
+
     iterator end() { return {this, m_used.size()}; }
+
     const_iterator begin() const { return {this, 0}; }
+
     const_iterator end() const { return {this, m_used.size()}; }
 
     iterator find(Key key) {

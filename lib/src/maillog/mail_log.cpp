@@ -1,5 +1,5 @@
-#include "text.hpp"
 #include "id_map.hpp"
+#include "text.hpp"
 
 #include <certtool/error.hpp>
 #include <certtool/mail_log.hpp>
@@ -109,7 +109,6 @@ std::string_view next_word(std::string_view s) {
     return s.substr(0, s.find(' '));
 }
 
-
 // "(336109761, 'error:1408A0C1:SSL routines:ssl3_get_client_hello:no shared cipher')"
 //   -> "no shared cipher"; text cut off by the log keeps what is there.
 std::string failure_reason(std::string_view raw) {
@@ -170,12 +169,15 @@ public:
 
 private:
     std::vector<std::string> m_names;
+
     struct Hash {
         using is_transparent = void;
+
         std::size_t operator()(std::string_view s) const noexcept {
             return std::hash<std::string_view>{}(s);
         }
     };
+
     std::unordered_map<std::string, Sym, Hash, std::equal_to<>> m_index;
 };
 
@@ -638,10 +640,7 @@ struct Analyzer::State {
         // Any other event (ACCEPT, Subject, antivirus, status lines ...) carries no TLS fact.
     }
 
-    void conn_event(IdMap<Conn>& table,
-                    Id id,
-                    bool outbound,
-                    std::string_view rest) {
+    void conn_event(IdMap<Conn>& table, Id id, bool outbound, std::string_view rest) {
         if (starts_with(rest, "TLS success")) {
             Conn& c = get(table, id, outbound);
             c.tls = Tls::success;

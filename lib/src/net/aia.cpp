@@ -10,7 +10,6 @@
 
 #include <charconv>
 
-
 namespace certtool {
 
 namespace {
@@ -79,11 +78,13 @@ std::string http_get(const std::string& url, const AiaOptions& options) {
         const std::string request = fmt::format(
             "GET {} HTTP/1.0\r\nHost: {}\r\nUser-Agent: certtool\r\nAccept: "
             "application/pkix-cert, application/pkcs7-mime\r\nConnection: close\r\n\r\n",
-            u->path, u->host);
+            u->path,
+            u->host);
         net::send_all(s.fd(), request, options.timeout, "the request");
         std::string response;
         for (;;) {
-            const std::string chunk = net::receive_some(s.fd(), 16384, options.timeout, "the response");
+            const std::string chunk =
+                net::receive_some(s.fd(), 16384, options.timeout, "the response");
             if (chunk.empty()) {
                 break;
             }
@@ -108,8 +109,8 @@ std::string http_get(const std::string& url, const AiaOptions& options) {
         }
         return body;
     }
-    throw Error(Errc::network, fmt::format("cannot connect to {}:{}: {}", u->host, u->port,
-                                           last_error));
+    throw Error(Errc::network,
+                fmt::format("cannot connect to {}:{}: {}", u->host, u->port, last_error));
 }
 
 std::vector<std::string> ca_issuer_urls(const Certificate& c) {
@@ -119,8 +120,7 @@ std::vector<std::string> ca_issuer_urls(const Certificate& c) {
     ossl::clear_errors();
     for (int i = 0; aia && i < sk_ACCESS_DESCRIPTION_num(aia.get()); ++i) {
         const ACCESS_DESCRIPTION* ad = sk_ACCESS_DESCRIPTION_value(aia.get(), i);
-        if (OBJ_obj2nid(ad->method) == NID_ad_ca_issuers &&
-            ad->location->type == GEN_URI) {
+        if (OBJ_obj2nid(ad->method) == NID_ad_ca_issuers && ad->location->type == GEN_URI) {
             const ASN1_IA5STRING* uri = ad->location->d.uniformResourceIdentifier;
             out.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(uri)),
                              static_cast<std::size_t>(ASN1_STRING_length(uri)));
@@ -134,7 +134,8 @@ std::vector<std::string> ca_issuer_urls(const Certificate& c) {
 std::vector<ChainFinding> complete_chain_via_aia(AssembledChain& chain, const AiaOptions& options) {
     std::vector<ChainFinding> out;
     for (int fetched = 0; fetched < options.max_fetches; ++fetched) {
-        const Certificate top = chain.intermediates.empty() ? chain.leaf : chain.intermediates.back();
+        const Certificate top =
+            chain.intermediates.empty() ? chain.leaf : chain.intermediates.back();
         if (chain.root || top.is_self_signed()) {
             return out;
         }
@@ -165,7 +166,9 @@ std::vector<ChainFinding> complete_chain_via_aia(AssembledChain& chain, const Ai
                 out.push_back({"aia-failed",
                                Severity::warning,
                                fmt::format("cannot fetch the issuer of '{}' from {}: {}",
-                                           top.subject(), url, e.what()),
+                                           top.subject(),
+                                           url,
+                                           e.what()),
                                top.subject(),
                                std::nullopt});
             }

@@ -1,10 +1,9 @@
+#include "net.hpp"
 #include "text.hpp"
 
 #include <certtool/dns.hpp>
 #include <certtool/error.hpp>
 #include <certtool/hostname.hpp>
-
-#include "net.hpp"
 
 #include <fmt/core.h>
 
@@ -18,9 +17,9 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <optional>
 #include <string_view>
@@ -34,11 +33,10 @@ DnsServer DnsServer::parse(const std::string& text) {
     std::optional<std::string_view> port;  // set when a ':' introduces one
     if (!t.empty() && t.front() == '[') {
         const auto close = t.find(']');
-        if (close == std::string_view::npos ||
-            (close + 1 < t.size() && t[close + 1] != ':')) {
-            throw Error(Errc::invalid_argument,
-                        fmt::format("--dns-server '{}' is not [IPv6]:PORT; use e.g. [::1]:5353",
-                                    text));
+        if (close == std::string_view::npos || (close + 1 < t.size() && t[close + 1] != ':')) {
+            throw Error(
+                Errc::invalid_argument,
+                fmt::format("--dns-server '{}' is not [IPv6]:PORT; use e.g. [::1]:5353", text));
         }
         address = t.substr(1, close - 1);
         if (close + 1 < t.size()) {
@@ -82,30 +80,33 @@ public:
         if (options.server) {
             m_server = net::literal(options.server->address, options.server->port);
             if (m_server.empty()) {
-                throw Error(Errc::invalid_argument,
-                            fmt::format("DNS server '{}' is not an IP address",
-                                        options.server->address));
+                throw Error(
+                    Errc::invalid_argument,
+                    fmt::format("DNS server '{}' is not an IP address", options.server->address));
             }
         }
         if (::res_ninit(&m_state) != 0) {
             throw Error(Errc::network, "cannot initialise the resolver (/etc/resolv.conf)");
         }
-        const auto seconds = std::max<long>(1, static_cast<long>((options.timeout.count() + 999) / 1000));
+        const auto seconds =
+            std::max<long>(1, static_cast<long>((options.timeout.count() + 999) / 1000));
         m_state.retrans = static_cast<int>(seconds);
         m_state.retry = 2;
         if (options.server) {
             m_timeout = options.timeout;
-            m_where = options.server->address.find(':') == std::string::npos
-                          ? fmt::format("DNS server {}:{}", options.server->address,
-                                        options.server->port)
-                          : fmt::format("DNS server [{}]:{}", options.server->address,
-                                        options.server->port);
+            m_where =
+                options.server->address.find(':') == std::string::npos
+                    ? fmt::format("DNS server {}:{}", options.server->address, options.server->port)
+                    : fmt::format(
+                          "DNS server [{}]:{}", options.server->address, options.server->port);
         }
     }
+
     Resolver(const Resolver&) = delete;
     Resolver& operator=(const Resolver&) = delete;
     Resolver(Resolver&&) = delete;
     Resolver& operator=(Resolver&&) = delete;
+
     ~Resolver() { ::res_nclose(&m_state); }
 
     enum class Status { ok, no_such_domain, no_data, failed };
@@ -116,13 +117,20 @@ public:
             return query_server(name, type);
         }
         m_answer.resize(65535);
-        const int n = ::res_nquery(&m_state, name.c_str(), ns_c_in, type, m_answer.data(),
+        const int n = ::res_nquery(&m_state,
+                                   name.c_str(),
+                                   ns_c_in,
+                                   type,
+                                   m_answer.data(),
                                    static_cast<int>(m_answer.size()));
         if (n < 0) {
             switch (m_state.res_h_errno) {
-            case HOST_NOT_FOUND: return Status::no_such_domain;
-            case NO_DATA: return Status::no_data;
-            default: return Status::failed;
+                case HOST_NOT_FOUND:
+                    return Status::no_such_domain;
+                case NO_DATA:
+                    return Status::no_data;
+                default:
+                    return Status::failed;
             }
         }
         m_answer.resize(static_cast<std::size_t>(n));
@@ -145,7 +153,10 @@ public:
     // A (possibly compressed) domain name inside the answer, lower case, no trailing dot.
     std::optional<std::string> expand(const unsigned char* at) const {
         std::array<char, NS_MAXDNAME> buf{};
-        if (::dn_expand(ns_msg_base(m_msg), ns_msg_end(m_msg), at, buf.data(),
+        if (::dn_expand(ns_msg_base(m_msg),
+                        ns_msg_end(m_msg),
+                        at,
+                        buf.data(),
                         static_cast<int>(buf.size())) < 0) {
             return std::nullopt;
         }
@@ -163,8 +174,15 @@ private:
     // answer comes back truncated: libresolv's own server list takes IPv4 addresses only.
     Status query_server(const std::string& name, int type) {
         std::array<unsigned char, NS_PACKETSZ> query{};
-        const int qlen = ::res_nmkquery(&m_state, ns_o_query, name.c_str(), ns_c_in, type,
-                                        nullptr, 0, nullptr, query.data(),
+        const int qlen = ::res_nmkquery(&m_state,
+                                        ns_o_query,
+                                        name.c_str(),
+                                        ns_c_in,
+                                        type,
+                                        nullptr,
+                                        0,
+                                        nullptr,
+                                        query.data(),
                                         static_cast<int>(query.size()));
         if (qlen < NS_HFIXEDSZ) {
             return Status::failed;
@@ -187,10 +205,12 @@ private:
             return Status::failed;
         }
         switch (ns_msg_getflag(m_msg, ns_f_rcode)) {
-        case ns_r_noerror:
-            return ns_msg_count(m_msg, ns_s_an) > 0 ? Status::ok : Status::no_data;
-        case ns_r_nxdomain: return Status::no_such_domain;
-        default: return Status::failed;
+            case ns_r_noerror:
+                return ns_msg_count(m_msg, ns_s_an) > 0 ? Status::ok : Status::no_data;
+            case ns_r_nxdomain:
+                return Status::no_such_domain;
+            default:
+                return Status::failed;
         }
     }
 
@@ -240,9 +260,9 @@ private:
             net::send_all(s.fd(), {framed.data(), query.size() + 2}, m_timeout, "the DNS query");
             std::string in;
             while (in.size() < 2 ||
-                   in.size() < 2 + ((static_cast<std::size_t>(static_cast<unsigned char>(in[0]))
-                                     << 8U) |
-                                    static_cast<unsigned char>(in[1]))) {
+                   in.size() <
+                       2 + ((static_cast<std::size_t>(static_cast<unsigned char>(in[0])) << 8U) |
+                            static_cast<unsigned char>(in[1]))) {
                 const std::string more =
                     net::receive_some(s.fd(), 65537 - in.size(), m_timeout, "the DNS answer");
                 if (more.empty()) {
@@ -258,6 +278,7 @@ private:
     }
 
     struct __res_state m_state {};
+
     std::vector<net::Endpoint> m_server;  // --dns-server, if given
     std::chrono::milliseconds m_timeout{5000};
     std::vector<unsigned char> m_answer;
@@ -267,8 +288,9 @@ private:
 
 void check_name(const std::string& name, std::string_view what) {
     if (!is_valid_host_name(name, false)) {
-        throw Error(Errc::invalid_argument,
-                    fmt::format("{} '{}' is not a valid DNS name; give e.g. example.com", what, name));
+        throw Error(
+            Errc::invalid_argument,
+            fmt::format("{} '{}' is not a valid DNS name; give e.g. example.com", what, name));
     }
 }
 
@@ -279,19 +301,21 @@ MxLookup lookup_mx(const std::string& domain, const DnsOptions& options) {
     Resolver r{options};
     MxLookup out;
     switch (r.query(domain, ns_t_mx)) {
-    case Resolver::Status::no_such_domain:
-        throw Error(Errc::network,
-                    fmt::format("domain '{}' does not exist ({}); check the spelling", domain,
-                                r.where()));
-    case Resolver::Status::failed:
-        throw Error(Errc::network, fmt::format("MX lookup for '{}' failed: no answer from {}",
-                                               domain, r.where()));
-    case Resolver::Status::no_data:
-        out.implicit = true;  // RFC 5321 5.1: the domain itself is the mail host
-        out.hosts.push_back({0, domain});
-        return out;
-    case Resolver::Status::ok:
-        break;
+        case Resolver::Status::no_such_domain:
+            throw Error(
+                Errc::network,
+                fmt::format(
+                    "domain '{}' does not exist ({}); check the spelling", domain, r.where()));
+        case Resolver::Status::failed:
+            throw Error(
+                Errc::network,
+                fmt::format("MX lookup for '{}' failed: no answer from {}", domain, r.where()));
+        case Resolver::Status::no_data:
+            out.implicit = true;  // RFC 5321 5.1: the domain itself is the mail host
+            out.hosts.push_back({0, domain});
+            return out;
+        case Resolver::Status::ok:
+            break;
     }
     r.for_each_answer(ns_t_mx, [&](const unsigned char* rdata, std::size_t len) {
         if (len < 3) {
@@ -301,15 +325,18 @@ MxLookup lookup_mx(const std::string& domain, const DnsOptions& options) {
             out.hosts.push_back({static_cast<std::uint16_t>(ns_get16(rdata)), std::move(*host)});
         }
     });
-    std::stable_sort(out.hosts.begin(), out.hosts.end(),
-                     [](const MxHost& a, const MxHost& b) { return a.preference < b.preference; });
+    std::stable_sort(out.hosts.begin(), out.hosts.end(), [](const MxHost& a, const MxHost& b) {
+        return a.preference < b.preference;
+    });
     if (out.hosts.size() == 1 && out.hosts.front().host.empty()) {
-        throw Error(Errc::network,
-                    fmt::format("domain '{}' has a null MX (RFC 7505): it accepts no mail", domain));
+        throw Error(
+            Errc::network,
+            fmt::format("domain '{}' has a null MX (RFC 7505): it accepts no mail", domain));
     }
-    out.hosts.erase(std::remove_if(out.hosts.begin(), out.hosts.end(),
-                                   [](const MxHost& h) { return h.host.empty(); }),
-                    out.hosts.end());
+    out.hosts.erase(
+        std::remove_if(
+            out.hosts.begin(), out.hosts.end(), [](const MxHost& h) { return h.host.empty(); }),
+        out.hosts.end());
     if (out.hosts.empty()) {
         out.implicit = true;
         out.hosts.push_back({0, domain});
@@ -320,7 +347,8 @@ MxLookup lookup_mx(const std::string& domain, const DnsOptions& options) {
 std::vector<std::string> lookup_addresses(const std::string& host, const DnsOptions& options) {
     // Any name DNS can carry (an MX target may have underscores): only its shape is checked.
     if (host.empty() || host.size() > 253 ||
-        std::any_of(host.begin(), host.end(), [](unsigned char c) { return c <= ' ' || c > '~'; })) {
+        std::any_of(
+            host.begin(), host.end(), [](unsigned char c) { return c <= ' ' || c > '~'; })) {
         throw Error(Errc::invalid_argument, fmt::format("'{}' is not a DNS name", host));
     }
     Resolver r{options};
@@ -335,22 +363,24 @@ std::vector<std::string> lookup_addresses(const std::string& host, const DnsOpti
         if (status != Resolver::Status::ok) {
             continue;
         }
-        r.for_each_answer(type, [&, family = family, size = size](const unsigned char* rdata,
-                                                                 std::size_t len) {
-            std::array<char, INET6_ADDRSTRLEN> buf{};
-            if (len == static_cast<std::size_t>(size) &&
-                ::inet_ntop(family, rdata, buf.data(), buf.size()) != nullptr) {
-                out.emplace_back(buf.data());
-            }
-        });
+        r.for_each_answer(
+            type, [&, family = family, size = size](const unsigned char* rdata, std::size_t len) {
+                std::array<char, INET6_ADDRSTRLEN> buf{};
+                if (len == static_cast<std::size_t>(size) &&
+                    ::inet_ntop(family, rdata, buf.data(), buf.size()) != nullptr) {
+                    out.emplace_back(buf.data());
+                }
+            });
     }
     if (out.empty()) {
         if (!reachable) {
-            throw Error(Errc::network, fmt::format("address lookup for '{}' failed: no answer from {}",
-                                                   host, r.where()));
+            throw Error(
+                Errc::network,
+                fmt::format("address lookup for '{}' failed: no answer from {}", host, r.where()));
         }
-        throw Error(Errc::network, exists ? fmt::format("host '{}' has no A or AAAA record", host)
-                                            : fmt::format("host '{}' does not exist", host));
+        throw Error(Errc::network,
+                    exists ? fmt::format("host '{}' has no A or AAAA record", host)
+                           : fmt::format("host '{}' does not exist", host));
     }
     return out;
 }

@@ -36,9 +36,10 @@ Socket::~Socket() {
 
 std::string Endpoint::address() const {
     std::array<char, INET6_ADDRSTRLEN> buf{};
-    const void* src = addr.ss_family == AF_INET6
-                          ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_addr)
-                          : static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(&addr)->sin_addr);
+    const void* src =
+        addr.ss_family == AF_INET6
+            ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_addr)
+            : static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(&addr)->sin_addr);
     if (::inet_ntop(addr.ss_family, src, buf.data(), buf.size()) == nullptr) {
         return "?";
     }
@@ -105,7 +106,8 @@ bool wait_for(int fd, short events, Millis timeout) {
     pollfd p{fd, events, 0};
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
-        const auto left = std::chrono::duration_cast<Millis>(deadline - std::chrono::steady_clock::now());
+        const auto left =
+            std::chrono::duration_cast<Millis>(deadline - std::chrono::steady_clock::now());
         const int rc = ::poll(&p, 1, static_cast<int>(std::max<Millis::rep>(left.count(), 0)));
         if (rc >= 0 || errno != EINTR) {
             return rc == 1;
@@ -120,18 +122,27 @@ Socket connect(const Endpoint& to, Millis timeout) {
     }
     if (::connect(s.fd(), reinterpret_cast<const sockaddr*>(&to.addr), to.length) != 0 &&
         errno != EINPROGRESS) {
-        throw Error(Errc::network, fmt::format("connection to {} port {} failed: {}", to.address(),
-                                               to.port(), std::strerror(errno)));
+        throw Error(Errc::network,
+                    fmt::format("connection to {} port {} failed: {}",
+                                to.address(),
+                                to.port(),
+                                std::strerror(errno)));
     }
     if (!wait_for(s.fd(), POLLOUT, timeout)) {
-        throw Error(Errc::network, fmt::format("connection to {} port {} timed out after {} ms",
-                                               to.address(), to.port(), timeout.count()));
+        throw Error(Errc::network,
+                    fmt::format("connection to {} port {} timed out after {} ms",
+                                to.address(),
+                                to.port(),
+                                timeout.count()));
     }
     int err = 0;
     socklen_t len = sizeof(err);
     if (::getsockopt(s.fd(), SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
-        throw Error(Errc::network, fmt::format("connection to {} port {} failed: {}", to.address(),
-                                               to.port(), std::strerror(err)));
+        throw Error(Errc::network,
+                    fmt::format("connection to {} port {} failed: {}",
+                                to.address(),
+                                to.port(),
+                                std::strerror(err)));
     }
     return s;
 }
@@ -147,7 +158,8 @@ void send_all(int fd, std::string_view data, Millis timeout, std::string_view wh
             continue;
         }
         if (n <= 0) {
-            throw Error(Errc::network, fmt::format("sending {} failed: {}", what, std::strerror(errno)));
+            throw Error(Errc::network,
+                        fmt::format("sending {} failed: {}", what, std::strerror(errno)));
         }
         data.remove_prefix(static_cast<std::size_t>(n));
     }

@@ -3,13 +3,13 @@
 // ("connection refused", "timed out after 5000 ms waiting for the banner").
 #pragma once
 
+#include <sys/socket.h>
+
 #include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <sys/socket.h>
 
 namespace certtool::net {
 
@@ -18,14 +18,18 @@ using Millis = std::chrono::milliseconds;
 class Socket {
 public:
     Socket() = default;
+
     explicit Socket(int fd) noexcept : m_fd(fd) {}
+
     Socket(Socket&& other) noexcept : m_fd(other.m_fd) { other.m_fd = -1; }
+
     Socket& operator=(Socket&& other) noexcept;
     Socket(const Socket&) = delete;
     Socket& operator=(const Socket&) = delete;
     ~Socket();
 
     [[nodiscard]] int fd() const noexcept { return m_fd; }
+
     [[nodiscard]] bool valid() const noexcept { return m_fd >= 0; }
 
 private:
@@ -57,7 +61,9 @@ struct Endpoint {
 void send_all(int fd, std::string_view data, Millis timeout, std::string_view what);
 
 // Up to `max` bytes (at least one), or "" at end of stream. Throws Error{network} on timeout.
-[[nodiscard]] std::string receive_some(int fd, std::size_t max, Millis timeout,
+[[nodiscard]] std::string receive_some(int fd,
+                                       std::size_t max,
+                                       Millis timeout,
                                        std::string_view what);
 
 }  // namespace certtool::net

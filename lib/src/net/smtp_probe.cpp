@@ -1,24 +1,23 @@
-#include "text.hpp"
 #include "net.hpp"
 #include "ossl.hpp"
+#include "text.hpp"
 
 #include <certtool/error.hpp>
 #include <certtool/hostname.hpp>
 #include <certtool/smtp_probe.hpp>
 
 #include <fmt/core.h>
+#include <openssl/err.h>
 
 #include <netdb.h>
 #include <poll.h>
 #include <unistd.h>
 
-#include <openssl/err.h>
-
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <charconv>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <functional>
 #include <thread>
@@ -31,8 +30,9 @@ ProbeTarget ProbeTarget::parse(const std::string& text) {
     if (!text.empty() && text.front() == '[') {
         const auto close = text.find(']');
         if (close == std::string::npos || (close + 1 < text.size() && text[close + 1] != ':')) {
-            throw Error(Errc::invalid_argument,
-                        fmt::format("'{}' is not HOST[:PORT]; write IPv6 as [2001:db8::1]:25", text));
+            throw Error(
+                Errc::invalid_argument,
+                fmt::format("'{}' is not HOST[:PORT]; write IPv6 as [2001:db8::1]:25", text));
         }
         t.host = text.substr(1, close - 1);
         port = close + 1 < text.size() ? text.substr(close + 2) : "";
@@ -43,15 +43,17 @@ ProbeTarget ProbeTarget::parse(const std::string& text) {
         t.host = text;  // a name, or a bare IPv6 address
     }
     if (t.host.empty()) {
-        throw Error(Errc::invalid_argument, fmt::format("'{}' has no host; give HOST[:PORT]", text));
+        throw Error(Errc::invalid_argument,
+                    fmt::format("'{}' has no host; give HOST[:PORT]", text));
     }
     if (!port.empty() || text.back() == ':') {
         unsigned p = 0;
         const auto* end = port.data() + port.size();
         if (const auto [ptr, ec] = std::from_chars(port.data(), end, p);
             ec != std::errc{} || ptr != end || p == 0 || p > 65535) {
-            throw Error(Errc::invalid_argument,
-                        fmt::format("'{}' has a bad port; give HOST[:PORT] with PORT 1-65535", text));
+            throw Error(
+                Errc::invalid_argument,
+                fmt::format("'{}' has a bad port; give HOST[:PORT] with PORT 1-65535", text));
         }
         t.port = static_cast<std::uint16_t>(p);
     }
@@ -60,9 +62,12 @@ ProbeTarget ProbeTarget::parse(const std::string& text) {
 
 std::string_view probe_mode_name(ProbeMode m) noexcept {
     switch (m) {
-    case ProbeMode::starttls: return "starttls";
-    case ProbeMode::implicit_tls: return "tls";
-    case ProbeMode::plain: return "plain";
+        case ProbeMode::starttls:
+            return "starttls";
+        case ProbeMode::implicit_tls:
+            return "tls";
+        case ProbeMode::plain:
+            return "plain";
     }
     return "?";
 }
@@ -73,16 +78,19 @@ ProbeMode default_probe_mode(std::uint16_t port) noexcept {
 
 std::string_view step_status_name(StepStatus s) noexcept {
     switch (s) {
-    case StepStatus::ok: return "ok";
-    case StepStatus::failed: return "failed";
-    case StepStatus::skipped: return "skipped";
+        case StepStatus::ok:
+            return "ok";
+        case StepStatus::failed:
+            return "failed";
+        case StepStatus::skipped:
+            return "skipped";
     }
     return "?";
 }
 
 const ProbeStep* ProbeResult::step(std::string_view name) const {
-    const auto it = std::find_if(steps.begin(), steps.end(),
-                                 [&](const ProbeStep& s) { return s.name == name; });
+    const auto it = std::find_if(
+        steps.begin(), steps.end(), [&](const ProbeStep& s) { return s.name == name; });
     return it == steps.end() ? nullptr : &*it;
 }
 
@@ -133,7 +141,9 @@ public:
         }
         if (!sni.empty()) {
             // SSL_set_tlsext_host_name without its C cast
-            SSL_ctrl(m_ssl.get(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+            SSL_ctrl(m_ssl.get(),
+                     SSL_CTRL_SET_TLSEXT_HOSTNAME,
+                     TLSEXT_NAMETYPE_host_name,
                      const_cast<char*>(sni.c_str()));
         }
         SSL_set_connect_state(m_ssl.get());
@@ -149,6 +159,7 @@ public:
     }
 
     [[nodiscard]] SSL* ssl() const noexcept { return m_ssl.get(); }
+
     [[nodiscard]] int fd() const noexcept { return m_socket.fd(); }
 
     void send(const std::string& line, std::string_view what) {
@@ -176,16 +187,21 @@ public:
         Reply reply;
         for (;;) {
             const std::string line = read_line(deadline, what);
-            if (line.size() < 3 || !std::all_of(line.begin(), line.begin() + 3, [](char c) {
-                    return std::isdigit(static_cast<unsigned char>(c)) != 0;
-                }) || (line.size() > 3 && line[3] != ' ' && line[3] != '-')) {
-                throw Error(Errc::parse, fmt::format("not an SMTP reply to {}: '{}'", what,
-                                                     printable(line)));
+            if (line.size() < 3 ||
+                !std::all_of(
+                    line.begin(),
+                    line.begin() + 3,
+                    [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }) ||
+                (line.size() > 3 && line[3] != ' ' && line[3] != '-')) {
+                throw Error(Errc::parse,
+                            fmt::format("not an SMTP reply to {}: '{}'", what, printable(line)));
             }
             const int code = std::stoi(line.substr(0, 3));
             if (reply.code != 0 && code != reply.code) {
-                throw Error(Errc::parse, fmt::format("inconsistent multi-line reply to {}: '{}'",
-                                                     what, printable(line)));
+                throw Error(
+                    Errc::parse,
+                    fmt::format(
+                        "inconsistent multi-line reply to {}: '{}'", what, printable(line)));
             }
             reply.code = code;
             reply.lines.push_back(line.size() > 4 ? line.substr(4) : std::string{});
@@ -193,8 +209,8 @@ public:
                 return reply;
             }
             if (reply.lines.size() > max_reply_lines) {
-                throw Error(Errc::parse, fmt::format("reply to {} has over {} lines", what,
-                                                     max_reply_lines));
+                throw Error(Errc::parse,
+                            fmt::format("reply to {} has over {} lines", what, max_reply_lines));
             }
         }
     }
@@ -215,20 +231,25 @@ private:
                 return line;
             }
             if (m_buffer.size() > max_line) {
-                throw Error(Errc::parse, fmt::format("not an SMTP reply to {}: a line over {} "
-                                                     "bytes starting '{}'",
-                                                     what, max_line, printable(m_buffer)));
+                throw Error(Errc::parse,
+                            fmt::format("not an SMTP reply to {}: a line over {} "
+                                        "bytes starting '{}'",
+                                        what,
+                                        max_line,
+                                        printable(m_buffer)));
             }
             const std::string chunk = receive(deadline, what);
             if (chunk.empty()) {
                 if (!m_buffer.empty()) {
-                    throw Error(Errc::parse, fmt::format("not an SMTP reply to {}: '{}' then the "
-                                                         "connection closed",
-                                                         what, printable(m_buffer)));
+                    throw Error(Errc::parse,
+                                fmt::format("not an SMTP reply to {}: '{}' then the "
+                                            "connection closed",
+                                            what,
+                                            printable(m_buffer)));
                 }
-                throw Error(Errc::network,
-                            fmt::format("the server closed the connection instead of answering {}",
-                                        what));
+                throw Error(
+                    Errc::network,
+                    fmt::format("the server closed the connection instead of answering {}", what));
             }
             m_buffer += chunk;
         }
@@ -237,8 +258,9 @@ private:
     std::string receive(Clock::time_point deadline, std::string_view what) {
         if (!m_ssl) {
             if (!net::wait_for(m_socket.fd(), POLLIN, left(deadline))) {
-                throw Error(Errc::network, fmt::format("timed out after {} ms waiting for {}",
-                                                       m_timeout.count(), what));
+                throw Error(
+                    Errc::network,
+                    fmt::format("timed out after {} ms waiting for {}", m_timeout.count(), what));
             }
             return net::receive_some(m_socket.fd(), 4096, m_timeout, what);
         }
@@ -280,8 +302,8 @@ private:
             throw Error(Errc::network, fmt::format("{} failed: {}", what, reason));
         }
         if (!net::wait_for(m_socket.fd(), events, left(deadline))) {
-            throw Error(Errc::network, fmt::format("timed out after {} ms during {}",
-                                                   m_timeout.count(), what));
+            throw Error(Errc::network,
+                        fmt::format("timed out after {} ms during {}", m_timeout.count(), what));
         }
     }
 
@@ -350,8 +372,8 @@ bool weak_protocol(std::string_view v) {
 }
 
 bool weak_cipher(std::string_view name, int bits) {
-    for (const std::string_view bad : {"RC4", "DES-CBC3", "3DES", "NULL", "EXP", "ADH", "AECDH",
-                                       "anon", "MD5"}) {
+    for (const std::string_view bad :
+         {"RC4", "DES-CBC3", "3DES", "NULL", "EXP", "ADH", "AECDH", "anon", "MD5"}) {
         if (name.find(bad) != std::string_view::npos) {
             return true;
         }
@@ -365,7 +387,8 @@ public:
     explicit Probe(ProbeResult& r) : m_r(r) {}
 
     // Runs `body` as phase `name`; on failure records the step and the finding and returns false.
-    bool run(const std::string& name, const std::function<std::string()>& body,
+    bool run(const std::string& name,
+             const std::function<std::string()>& body,
              const std::string& failure_code = {}) {
         ProbeStep step{name, StepStatus::ok, 0, {}};
         const auto start = Clock::now();
@@ -414,10 +437,12 @@ std::vector<SubjectAltName> expected_names(ProbeResult& r, const ProbeOptions& o
         try {
             names.push_back(SubjectAltName::parse(r.host));
         } catch (const Error& e) {
-            r.findings.push_back({"invalid-host-name", Severity::error,
-                                  fmt::format("'{}' cannot be matched against a certificate: {}",
-                                              r.host, e.what()),
-                                  {}, std::nullopt});
+            r.findings.push_back(
+                {"invalid-host-name",
+                 Severity::error,
+                 fmt::format("'{}' cannot be matched against a certificate: {}", r.host, e.what()),
+                 {},
+                 std::nullopt});
         }
     }
     for (const auto& h : options.hostnames) {
@@ -452,12 +477,14 @@ void summarise(ProbeResult& r) {
         s.cert = std::none_of(f.begin(), f.end(), [](const ChainFinding& x) {
             return x.severity == Severity::error && x.code != "hostname-mismatch";
         });
-        const bool names_ok = std::all_of(r.chain->names.begin(), r.chain->names.end(),
+        const bool names_ok = std::all_of(r.chain->names.begin(),
+                                          r.chain->names.end(),
                                           [](const NameMatch& m) { return m.matched; });
         s.secure = s.cert && names_ok && r.chain->valid && !weak_protocol(r.tls_protocol) &&
                    !weak_cipher(r.tls_cipher, r.tls_bits);
     }
-    if (const auto* from = r.step("mail-from"); from != nullptr && from->status != StepStatus::skipped) {
+    if (const auto* from = r.step("mail-from");
+        from != nullptr && from->status != StepStatus::skipped) {
         s.from = from->status == StepStatus::ok;
     }
     r.confidence = probe_confidence(r);
@@ -478,61 +505,73 @@ ProbeOutcome classify(const ProbeResult& r) {
     return handshake_failed ? ProbeOutcome::after_starttls : ProbeOutcome::before_tls;
 }
 
-void converse(ProbeResult& r, const TrustStore& trust, const ProbeOptions& options,
+void converse(ProbeResult& r,
+              const TrustStore& trust,
+              const ProbeOptions& options,
               const std::vector<std::string>& addresses) {
     Probe p{r};
     const auto names = expected_names(r, options);
     std::optional<SmtpConnection> conn;
 
     // connect: the first address that accepts
-    const bool connected = p.run("connect", [&] {
-        std::vector<net::Endpoint> endpoints;
-        for (const auto& a : addresses) {
-            auto e = net::literal(a, r.port);
-            endpoints.insert(endpoints.end(), e.begin(), e.end());
-        }
-        if (endpoints.empty()) {
-            endpoints = net::resolve(r.host, r.port);
-        }
-        std::string last;
-        for (const auto& e : endpoints) {
-            try {
-                conn.emplace(net::connect(e, options.timeout), options.timeout);
-                r.address = e.address();
-                return fmt::format("connected to {} port {}", r.address, r.port);
-            } catch (const Error& err) {
-                last = err.what();
+    const bool connected = p.run(
+        "connect",
+        [&] {
+            std::vector<net::Endpoint> endpoints;
+            for (const auto& a : addresses) {
+                auto e = net::literal(a, r.port);
+                endpoints.insert(endpoints.end(), e.begin(), e.end());
             }
-        }
-        throw Error(Errc::network, last.empty() ? "no address to connect to" : last);
-    }, "connect-failed");
+            if (endpoints.empty()) {
+                endpoints = net::resolve(r.host, r.port);
+            }
+            std::string last;
+            for (const auto& e : endpoints) {
+                try {
+                    conn.emplace(net::connect(e, options.timeout), options.timeout);
+                    r.address = e.address();
+                    return fmt::format("connected to {} port {}", r.address, r.port);
+                } catch (const Error& err) {
+                    last = err.what();
+                }
+            }
+            throw Error(Errc::network, last.empty() ? "no address to connect to" : last);
+        },
+        "connect-failed");
     if (!connected) {
         return;
     }
     static const ossl::SslCtxPtr ctx = make_client_context();  // thread-safe after creation
 
     const auto handshake = [&] {
-        return p.run("tls-handshake", [&] {
-            conn->start_tls(ctx.get(), sni_for(names));
-            r.tls_protocol = SSL_get_version(conn->ssl());
-            const SSL_CIPHER* cipher = SSL_get_current_cipher(conn->ssl());
-            r.tls_cipher = cipher != nullptr ? SSL_CIPHER_get_name(cipher) : "";
-            r.tls_bits = cipher != nullptr ? SSL_CIPHER_get_bits(cipher, nullptr) : 0;
-            return fmt::format("{} with {} ({} bits)", r.tls_protocol, r.tls_cipher, r.tls_bits);
-        }, "handshake-failed");
+        return p.run(
+            "tls-handshake",
+            [&] {
+                conn->start_tls(ctx.get(), sni_for(names));
+                r.tls_protocol = SSL_get_version(conn->ssl());
+                const SSL_CIPHER* cipher = SSL_get_current_cipher(conn->ssl());
+                r.tls_cipher = cipher != nullptr ? SSL_CIPHER_get_name(cipher) : "";
+                r.tls_bits = cipher != nullptr ? SSL_CIPHER_get_bits(cipher, nullptr) : 0;
+                return fmt::format(
+                    "{} with {} ({} bits)", r.tls_protocol, r.tls_cipher, r.tls_bits);
+            },
+            "handshake-failed");
     };
     if (options.mode == ProbeMode::implicit_tls && !handshake()) {
         return;
     }
 
-    const bool banner_ok = p.run("banner", [&] {
-        const Reply banner = conn->read_reply("the banner");
-        r.banner = banner.text();
-        if (banner.code != 220) {
-            throw Error(Errc::unsupported, "the server refused the session: " + banner.text());
-        }
-        return banner.text();
-    }, "no-banner");
+    const bool banner_ok = p.run(
+        "banner",
+        [&] {
+            const Reply banner = conn->read_reply("the banner");
+            r.banner = banner.text();
+            if (banner.code != 220) {
+                throw Error(Errc::unsupported, "the server refused the session: " + banner.text());
+            }
+            return banner.text();
+        },
+        "no-banner");
     if (!banner_ok) {
         return;
     }
@@ -541,42 +580,49 @@ void converse(ProbeResult& r, const TrustStore& trust, const ProbeOptions& optio
         r.ehlo_name = local_address_literal(conn->fd());
     }
     const auto ehlo = [&](const std::string& step, bool record_extensions) {
-        return p.run(step, [&] {
-            conn->send("EHLO " + r.ehlo_name, "EHLO");
-            const Reply reply = conn->read_reply("EHLO");
-            if (reply.code == 250) {
-                if (record_extensions) {
-                    r.esmtp = true;
-                    r.extensions.clear();
-                    for (std::size_t i = 1; i < reply.lines.size(); ++i) {
-                        std::string kw = reply.lines[i].substr(0, reply.lines[i].find(' '));
-                        std::transform(kw.begin(), kw.end(), kw.begin(), [](unsigned char c) {
-                            return static_cast<char>(std::toupper(c));
-                        });
-                        r.extensions.push_back(kw);
+        return p.run(
+            step,
+            [&] {
+                conn->send("EHLO " + r.ehlo_name, "EHLO");
+                const Reply reply = conn->read_reply("EHLO");
+                if (reply.code == 250) {
+                    if (record_extensions) {
+                        r.esmtp = true;
+                        r.extensions.clear();
+                        for (std::size_t i = 1; i < reply.lines.size(); ++i) {
+                            std::string kw = reply.lines[i].substr(0, reply.lines[i].find(' '));
+                            std::transform(kw.begin(), kw.end(), kw.begin(), [](unsigned char c) {
+                                return static_cast<char>(std::toupper(c));
+                            });
+                            r.extensions.push_back(kw);
+                        }
+                        r.starttls_offered =
+                            std::find(r.extensions.begin(), r.extensions.end(), "STARTTLS") !=
+                            r.extensions.end();
                     }
-                    r.starttls_offered = std::find(r.extensions.begin(), r.extensions.end(),
-                                                   "STARTTLS") != r.extensions.end();
+                    return reply.text();
                 }
-                return reply.text();
-            }
-            if (reply.code < 500 || !record_extensions) {
-                throw Error(Errc::unsupported, "EHLO was rejected: " + reply.text());
-            }
-            // No ESMTP: fall back to HELO, as an MTA would.
-            conn->send("HELO " + r.ehlo_name, "HELO");
-            const Reply helo = conn->read_reply("HELO");
-            if (helo.code != 250) {
-                throw Error(Errc::unsupported,
-                            fmt::format("EHLO ({}) and HELO ({}) were rejected", reply.text(),
-                                        helo.text()));
-            }
-            p.finding("no-esmtp", Severity::error,
-                      fmt::format("the server does not understand EHLO ({}), so it cannot offer "
-                                  "STARTTLS: the MTA has no ESMTP; upgrade or reconfigure it",
-                                  reply.text()));
-            return "HELO: " + helo.text();
-        }, "session-refused");
+                if (reply.code < 500 || !record_extensions) {
+                    throw Error(Errc::unsupported, "EHLO was rejected: " + reply.text());
+                }
+                // No ESMTP: fall back to HELO, as an MTA would.
+                conn->send("HELO " + r.ehlo_name, "HELO");
+                const Reply helo = conn->read_reply("HELO");
+                if (helo.code != 250) {
+                    throw Error(
+                        Errc::unsupported,
+                        fmt::format(
+                            "EHLO ({}) and HELO ({}) were rejected", reply.text(), helo.text()));
+                }
+                p.finding(
+                    "no-esmtp",
+                    Severity::error,
+                    fmt::format("the server does not understand EHLO ({}), so it cannot offer "
+                                "STARTTLS: the MTA has no ESMTP; upgrade or reconfigure it",
+                                reply.text()));
+                return "HELO: " + helo.text();
+            },
+            "session-refused");
     };
     if (!ehlo("ehlo", true)) {
         return;
@@ -588,23 +634,28 @@ void converse(ProbeResult& r, const TrustStore& trust, const ProbeOptions& optio
             p.skip("starttls", "no ESMTP");
         } else if (!r.starttls_offered) {
             p.skip("starttls", "STARTTLS is not among the EHLO extensions");
-            p.finding("starttls-not-offered", Severity::error,
+            p.finding("starttls-not-offered",
+                      Severity::error,
                       "STARTTLS is not advertised after EHLO: TLS is off on this server; enable "
                       "it (Postfix: smtpd_tls_security_level = may)");
         } else {
-            const bool got_220 = p.run("starttls", [&] {
-                conn->send("STARTTLS", "STARTTLS");
-                const Reply reply = conn->read_reply("STARTTLS");
-                if (reply.code != 220) {
-                    throw Error(Errc::unsupported,
-                                "STARTTLS was answered with an error: " + reply.text());
-                }
-                if (conn->has_buffered_input()) {
-                    throw Error(Errc::parse, "the server sent data after its 220 to STARTTLS "
-                                             "(plaintext injection); refusing to continue");
-                }
-                return reply.text();
-            }, "starttls-refused");
+            const bool got_220 = p.run(
+                "starttls",
+                [&] {
+                    conn->send("STARTTLS", "STARTTLS");
+                    const Reply reply = conn->read_reply("STARTTLS");
+                    if (reply.code != 220) {
+                        throw Error(Errc::unsupported,
+                                    "STARTTLS was answered with an error: " + reply.text());
+                    }
+                    if (conn->has_buffered_input()) {
+                        throw Error(Errc::parse,
+                                    "the server sent data after its 220 to STARTTLS "
+                                    "(plaintext injection); refusing to continue");
+                    }
+                    return reply.text();
+                },
+                "starttls-refused");
             if (got_220) {
                 if (!handshake()) {
                     return;
@@ -615,7 +666,8 @@ void converse(ProbeResult& r, const TrustStore& trust, const ProbeOptions& optio
     } else if (options.mode == ProbeMode::plain) {
         p.skip("starttls", "plain mode never sends STARTTLS");
         if (r.starttls_offered) {
-            p.finding("starttls-not-tried", Severity::info,
+            p.finding("starttls-not-tried",
+                      Severity::info,
                       "STARTTLS is advertised but plain mode does not try it; drop --plain");
         }
     }
@@ -624,35 +676,42 @@ void converse(ProbeResult& r, const TrustStore& trust, const ProbeOptions& optio
     }
 
     if (tls) {
-        p.run("verify", [&] {
-            if (STACK_OF(X509)* chain = SSL_get_peer_cert_chain(conn->ssl()); chain != nullptr) {
-                for (int i = 0; i < sk_X509_num(chain); ++i) {
-                    r.served.push_back(Certificate::adopt(sk_X509_value(chain, i)));
+        p.run(
+            "verify",
+            [&] {
+                if (STACK_OF(X509)* chain = SSL_get_peer_cert_chain(conn->ssl());
+                    chain != nullptr) {
+                    for (int i = 0; i < sk_X509_num(chain); ++i) {
+                        r.served.push_back(Certificate::adopt(sk_X509_value(chain, i)));
+                    }
                 }
-            }
-            if (r.served.empty()) {
-                throw Error(Errc::parse, "the server sent no certificate");
-            }
-            VerifyOptions vo = options.verify;
-            vo.names = names;
-            vo.purpose = Purpose::server;
-            const std::vector<Certificate> rest(r.served.begin() + 1, r.served.end());
-            r.chain = verify_chain(r.served.front(), rest, trust, vo);
-            return r.chain->valid ? std::string{"chain and host name verified"}
-                                  : std::string{"not verified"};
-        }, "no-certificate");
+                if (r.served.empty()) {
+                    throw Error(Errc::parse, "the server sent no certificate");
+                }
+                VerifyOptions vo = options.verify;
+                vo.names = names;
+                vo.purpose = Purpose::server;
+                const std::vector<Certificate> rest(r.served.begin() + 1, r.served.end());
+                r.chain = verify_chain(r.served.front(), rest, trust, vo);
+                return r.chain->valid ? std::string{"chain and host name verified"}
+                                      : std::string{"not verified"};
+            },
+            "no-certificate");
         if (r.chain && !r.chain->valid) {
             r.steps.back().status = StepStatus::failed;
         }
         if (weak_protocol(r.tls_protocol)) {
-            p.finding("weak-protocol", Severity::warning,
+            p.finding("weak-protocol",
+                      Severity::warning,
                       fmt::format("{} is obsolete (RFC 8996); enable TLS 1.2 or 1.3 on the server",
                                   r.tls_protocol));
         }
         if (weak_cipher(r.tls_cipher, r.tls_bits)) {
-            p.finding("weak-cipher", Severity::warning,
+            p.finding("weak-cipher",
+                      Severity::warning,
                       fmt::format("cipher {} ({} bits) is weak; prefer AES-GCM or ChaCha20",
-                                  r.tls_cipher, r.tls_bits));
+                                  r.tls_cipher,
+                                  r.tls_bits));
         }
         if (options.mode == ProbeMode::implicit_tls) {
             p.skip("ehlo-tls", "implicit TLS: the first EHLO was already over TLS");
@@ -665,16 +724,19 @@ void converse(ProbeResult& r, const TrustStore& trust, const ProbeOptions& optio
     }
 
     if (options.mail_from) {
-        p.run("mail-from", [&] {
-            conn->send("MAIL FROM:<" + *options.mail_from + ">", "MAIL FROM");
-            const Reply reply = conn->read_reply("MAIL FROM");
-            if (reply.code != 250) {
-                throw Error(Errc::unsupported, "MAIL FROM was rejected: " + reply.text());
-            }
-            conn->send("RSET", "RSET");
-            (void)conn->read_reply("RSET");
-            return reply.text();
-        }, "mail-from-rejected");
+        p.run(
+            "mail-from",
+            [&] {
+                conn->send("MAIL FROM:<" + *options.mail_from + ">", "MAIL FROM");
+                const Reply reply = conn->read_reply("MAIL FROM");
+                if (reply.code != 250) {
+                    throw Error(Errc::unsupported, "MAIL FROM was rejected: " + reply.text());
+                }
+                conn->send("RSET", "RSET");
+                (void)conn->read_reply("RSET");
+                return reply.text();
+            },
+            "mail-from-rejected");
         if (!r.findings.empty() && r.findings.back().code == "mail-from-rejected") {
             r.findings.back().severity = Severity::warning;
         }
@@ -691,8 +753,9 @@ void converse(ProbeResult& r, const TrustStore& trust, const ProbeOptions& optio
 
 bool probe_passed(const ProbeResult& r) noexcept {
     return r.outcome == ProbeOutcome::verified &&
-           std::none_of(r.findings.begin(), r.findings.end(),
-                        [](const ChainFinding& f) { return f.severity == Severity::error; });
+           std::none_of(r.findings.begin(), r.findings.end(), [](const ChainFinding& f) {
+               return f.severity == Severity::error;
+           });
 }
 
 int probe_confidence(const ProbeResult& r) noexcept {
@@ -706,8 +769,11 @@ int probe_confidence(const ProbeResult& r) noexcept {
     return score;
 }
 
-ProbeResult probe_smtp(const std::string& host, std::uint16_t port, const TrustStore& trust,
-                       const ProbeOptions& options, const std::vector<std::string>& addresses) {
+ProbeResult probe_smtp(const std::string& host,
+                       std::uint16_t port,
+                       const TrustStore& trust,
+                       const ProbeOptions& options,
+                       const std::vector<std::string>& addresses) {
     ProbeResult r;
     r.host = host;
     r.port = port;
@@ -719,8 +785,11 @@ ProbeResult probe_smtp(const std::string& host, std::uint16_t port, const TrustS
             addrs = lookup_addresses(host, {options.dns_server, options.timeout});
         } catch (const Error& e) {
             r.steps.push_back({"connect", StepStatus::failed, 0, e.what()});
-            r.findings.push_back({"connect-failed", Severity::error,
-                                  fmt::format("connect: {}", e.what()), {}, std::nullopt});
+            r.findings.push_back({"connect-failed",
+                                  Severity::error,
+                                  fmt::format("connect: {}", e.what()),
+                                  {},
+                                  std::nullopt});
         }
     }
     if (r.steps.empty()) {
@@ -737,28 +806,38 @@ ProbeResult probe_smtp(const std::string& host, std::uint16_t port, const TrustS
     return r;
 }
 
-void check_expected_certificate(ProbeResult& r, const Certificate& expected,
+void check_expected_certificate(ProbeResult& r,
+                                const Certificate& expected,
                                 const std::string& entry_name) {
     if (r.served.empty()) {
         return;
     }
     const Certificate& leaf = r.served.front();
     if (leaf.sha256_fingerprint() == expected.sha256_fingerprint()) {
-        r.findings.push_back({"certificate-current", Severity::info,
+        r.findings.push_back({"certificate-current",
+                              Severity::info,
                               fmt::format("the server presents the certificate of store entry "
                                           "'{}'",
                                           entry_name),
-                              leaf.subject(), 0});
+                              leaf.subject(),
+                              0});
         return;
     }
     r.findings.push_back(
-        {"stale-certificate", Severity::error,
+        {"stale-certificate",
+         Severity::error,
          fmt::format("the server presents '{}' (SHA-256 {}, serial {}), not the certificate of "
                      "store entry '{}' (SHA-256 {}, serial {}): install the entry's certificate "
                      "on the server (certtool export {} ...) and reload the service",
-                     leaf.subject(), leaf.sha256_fingerprint(), leaf.serial_hex(), entry_name,
-                     expected.sha256_fingerprint(), expected.serial_hex(), entry_name),
-         leaf.subject(), 0});
+                     leaf.subject(),
+                     leaf.sha256_fingerprint(),
+                     leaf.serial_hex(),
+                     entry_name,
+                     expected.sha256_fingerprint(),
+                     expected.serial_hex(),
+                     entry_name),
+         leaf.subject(),
+         0});
 }
 
 Delivery MxReport::delivery(TlsMode mode) const {
@@ -770,7 +849,9 @@ Delivery MxReport::delivery(TlsMode mode) const {
     return hosts.empty() ? Delivery{} : certtool::delivery(mode, hosts.front().outcome);
 }
 
-MxReport probe_mx(const std::string& domain, std::uint16_t port, const TrustStore& trust,
+MxReport probe_mx(const std::string& domain,
+                  std::uint16_t port,
+                  const TrustStore& trust,
                   const ProbeOptions& options) {
     MxReport report;
     report.domain = domain;

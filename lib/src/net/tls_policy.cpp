@@ -1,4 +1,5 @@
 #include "text.hpp"
+
 #include <certtool/tls_policy.hpp>
 
 #include <algorithm>
@@ -8,33 +9,48 @@ namespace certtool {
 
 char outcome_letter(ProbeOutcome o) noexcept {
     switch (o) {
-    case ProbeOutcome::verified: return 'V';
-    case ProbeOutcome::unverified: return 'U';
-    case ProbeOutcome::before_tls: return 'B';
-    case ProbeOutcome::after_starttls: return 'A';
-    case ProbeOutcome::no_session: return 'X';
+        case ProbeOutcome::verified:
+            return 'V';
+        case ProbeOutcome::unverified:
+            return 'U';
+        case ProbeOutcome::before_tls:
+            return 'B';
+        case ProbeOutcome::after_starttls:
+            return 'A';
+        case ProbeOutcome::no_session:
+            return 'X';
     }
     return '?';
 }
 
 std::string_view outcome_description(ProbeOutcome o) noexcept {
     switch (o) {
-    case ProbeOutcome::verified: return "TLS negotiated and verified";
-    case ProbeOutcome::unverified: return "TLS negotiated, not verified (chain or name)";
-    case ProbeOutcome::before_tls: return "no TLS before the 220 reply to STARTTLS";
-    case ProbeOutcome::after_starttls: return "STARTTLS got its 220, then the handshake failed";
-    case ProbeOutcome::no_session: return "no SMTP session";
+        case ProbeOutcome::verified:
+            return "TLS negotiated and verified";
+        case ProbeOutcome::unverified:
+            return "TLS negotiated, not verified (chain or name)";
+        case ProbeOutcome::before_tls:
+            return "no TLS before the 220 reply to STARTTLS";
+        case ProbeOutcome::after_starttls:
+            return "STARTTLS got its 220, then the handshake failed";
+        case ProbeOutcome::no_session:
+            return "no SMTP session";
     }
     return "?";
 }
 
 std::string_view tls_mode_name(TlsMode m) noexcept {
     switch (m) {
-    case TlsMode::none: return "None";
-    case TlsMode::preferred: return "Preferred";
-    case TlsMode::required: return "Required";
-    case TlsMode::preferred_verify: return "Preferred-Verify";
-    case TlsMode::required_verify: return "Required-Verify";
+        case TlsMode::none:
+            return "None";
+        case TlsMode::preferred:
+            return "Preferred";
+        case TlsMode::required:
+            return "Required";
+        case TlsMode::preferred_verify:
+            return "Preferred-Verify";
+        case TlsMode::required_verify:
+            return "Required-Verify";
     }
     return "?";
 }
@@ -83,28 +99,28 @@ Delivery delivery(TlsMode mode, ProbeOutcome outcome) noexcept {
         return lost;  // deferred whatever the mode
     }
     switch (mode) {
-    case TlsMode::none:
-        d = clear;
-        d.as_demanded = true;
-        return d;
-    case TlsMode::preferred:
-    case TlsMode::preferred_verify:
-        if (outcome == ProbeOutcome::after_starttls) {
-            return lost;  // no fallback to clear after the 220
-        }
-        if (!tls) {
+        case TlsMode::none:
             d = clear;
             d.as_demanded = true;
             return d;
-        }
-        if (mode == TlsMode::preferred_verify) {
-            return {true, true, verified, true, true};
-        }
-        return {true, true, false, false, true};
-    case TlsMode::required:
-        return tls ? Delivery{true, true, false, false, true} : lost;
-    case TlsMode::required_verify:
-        return verified ? Delivery{true, true, true, true, true} : lost;
+        case TlsMode::preferred:
+        case TlsMode::preferred_verify:
+            if (outcome == ProbeOutcome::after_starttls) {
+                return lost;  // no fallback to clear after the 220
+            }
+            if (!tls) {
+                d = clear;
+                d.as_demanded = true;
+                return d;
+            }
+            if (mode == TlsMode::preferred_verify) {
+                return {true, true, verified, true, true};
+            }
+            return {true, true, false, false, true};
+        case TlsMode::required:
+            return tls ? Delivery{true, true, false, false, true} : lost;
+        case TlsMode::required_verify:
+            return verified ? Delivery{true, true, true, true, true} : lost;
     }
     return lost;
 }

@@ -64,13 +64,11 @@ BatchVerifier::BatchVerifier(TrustStore anchors,
         ChainReport path = verify_chain(inter, m_intermediates, m_anchors, path_options);
         // Findings about the issuer itself are re-checked for every leaf (as the anchor of the
         // leaf's short path); only the rest of its path must be clean.
-        const bool clean = path.reached_anchor &&
-                           std::none_of(path.findings.begin(),
-                                        path.findings.end(),
-                                        [](const ChainFinding& f) {
-                                            return f.severity == Severity::error &&
-                                                   f.position.value_or(0) > 0;
-                                        });
+        const bool clean =
+            path.reached_anchor &&
+            std::none_of(path.findings.begin(), path.findings.end(), [](const ChainFinding& f) {
+                return f.severity == Severity::error && f.position.value_or(0) > 0;
+            });
         std::size_t counted = 1;  // the issuer itself
         bool simple = clean;
         for (std::size_t i = 0; i < path.path.size(); ++i) {
@@ -95,9 +93,12 @@ BatchVerifier::BatchVerifier(TrustStore anchors,
                           ASN1_STRING_get0_data(ski) + ASN1_STRING_length(ski));
         }
         ossl::clear_errors();
-        m_issuers.push_back({inter, std::move(path), true,
+        m_issuers.push_back({inter,
+                             std::move(path),
+                             true,
                              TrustStore::from_certificates({inter}, "issuer"),
-                             std::move(subject_der), std::move(key_id),
+                             std::move(subject_der),
+                             std::move(key_id),
                              std::make_shared<detail::IssuerFastState>(m_precompute_after)});
     }
 }
@@ -347,7 +348,9 @@ namespace {
 // with read_error set.
 std::vector<BatchItem> verify_chunk(const BatchVerifier& verifier,
                                     const std::vector<std::filesystem::path>& files,
-                                    std::size_t first, std::size_t step, std::size_t count) {
+                                    std::size_t first,
+                                    std::size_t step,
+                                    std::size_t count) {
     std::vector<BatchItem> items;
     std::vector<std::string> data;
     std::vector<std::string> names;
@@ -494,6 +497,7 @@ void verify_batch(const BatchVerifier& verifier,
         }
         return;
     }
+
     // Worker w takes files w, w + jobs, ...; results come back as JSON lines on a pipe and are
     // handed to the sink in input order.
     struct Worker {
@@ -501,6 +505,7 @@ void verify_batch(const BatchVerifier& verifier,
         int fd;
         std::string buffer;
     };
+
     std::vector<Worker> workers;
     for (unsigned w = 0; w < jobs; ++w) {
         std::array<int, 2> fds{};

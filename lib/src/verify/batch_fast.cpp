@@ -1,4 +1,5 @@
 #include "batch_fast.hpp"
+
 #include "ossl.hpp"
 
 #include <certtool/hostname.hpp>
@@ -38,7 +39,8 @@ constexpr unsigned char k_oid_policies[] = {0x55, 0x1D, 0x20};
 constexpr unsigned char k_oid_aki[] = {0x55, 0x1D, 0x23};
 constexpr unsigned char k_oid_eku[] = {0x55, 0x1D, 0x25};
 constexpr unsigned char k_oid_aia[] = {0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x01};
-constexpr unsigned char k_oid_sct_list[] = {0x2B, 0x06, 0x01, 0x04, 0x01, 0xD6, 0x79, 0x02, 0x04, 0x02};
+constexpr unsigned char k_oid_sct_list[] = {
+    0x2B, 0x06, 0x01, 0x04, 0x01, 0xD6, 0x79, 0x02, 0x04, 0x02};
 constexpr unsigned char k_oid_server_auth[] = {0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01};
 constexpr unsigned char k_oid_client_auth[] = {0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02};
 
@@ -110,7 +112,7 @@ std::optional<Signature> signature_algorithm(Bytes alg_seq) {
         }
         return Signature{der::is_oid(o, k_oid_ecdsa_sha256)   ? EVP_sha256()
                          : der::is_oid(o, k_oid_ecdsa_sha384) ? EVP_sha384()
-                                                            : EVP_sha512(),
+                                                              : EVP_sha512(),
                          EVP_PKEY_EC};
     }
     if (der::is_oid(o, k_oid_rsa_sha256) || der::is_oid(o, k_oid_rsa_sha384) ||
@@ -121,7 +123,7 @@ std::optional<Signature> signature_algorithm(Bytes alg_seq) {
         }
         return Signature{der::is_oid(o, k_oid_rsa_sha256)   ? EVP_sha256()
                          : der::is_oid(o, k_oid_rsa_sha384) ? EVP_sha384()
-                                                          : EVP_sha512(),
+                                                            : EVP_sha512(),
                          EVP_PKEY_RSA};
     }
     return std::nullopt;
@@ -355,12 +357,14 @@ bool extensions_ok(Bytes exts_seq, Purpose purpose, Extensions& out) {
             }
         } else if (der::is_oid(o, k_oid_aia)) {
             bit = 128U;
-            if (!parses_as<AUTHORITY_INFO_ACCESS, AUTHORITY_INFO_ACCESS_free>(v, d2i_AUTHORITY_INFO_ACCESS)) {
+            if (!parses_as<AUTHORITY_INFO_ACCESS, AUTHORITY_INFO_ACCESS_free>(
+                    v, d2i_AUTHORITY_INFO_ACCESS)) {
                 return false;
             }
         } else if (der::is_oid(o, k_oid_policies)) {
             bit = 256U;
-            if (!parses_as<CERTIFICATEPOLICIES, CERTIFICATEPOLICIES_free>(v, d2i_CERTIFICATEPOLICIES)) {
+            if (!parses_as<CERTIFICATEPOLICIES, CERTIFICATEPOLICIES_free>(
+                    v, d2i_CERTIFICATEPOLICIES)) {
                 return false;
             }
         } else if (der::is_oid(o, k_oid_sct_list)) {
@@ -424,7 +428,8 @@ std::optional<Bytes> issuer_name_der(Bytes der) {
     return issuer->whole;
 }
 
-std::optional<FastLeaf> fast_check_leaf(Bytes der, const FastIssuer& issuer,
+std::optional<FastLeaf> fast_check_leaf(Bytes der,
+                                        const FastIssuer& issuer,
                                         const VerifyOptions& options) {
     if (!fast_path_applies(options) || issuer.key == nullptr) {
         return std::nullopt;
@@ -452,8 +457,8 @@ std::optional<FastLeaf> fast_check_leaf(Bytes der, const FastIssuer& issuer,
     const auto exts = t.next(0xA3);
     if (!version || version->value.size() != 3 || version->value[0] != tag::integer ||
         version->value[1] != 1 || version->value[2] != 2 || !serial || !serial_ok(serial->value) ||
-        !inner_alg || !der::equal(inner_alg->whole, sig_alg->whole) || !issuer_name ||
-        !validity || !subject || subject->value.empty() || !spki || !exts || !t.empty()) {
+        !inner_alg || !der::equal(inner_alg->whole, sig_alg->whole) || !issuer_name || !validity ||
+        !subject || subject->value.empty() || !spki || !exts || !t.empty()) {
         return std::nullopt;  // v3 only, no unique ids, a non-empty subject, extensions
     }
     if (!der::equal(issuer_name->whole, issuer.subject_der)) {
@@ -467,9 +472,8 @@ std::optional<FastLeaf> fast_check_leaf(Bytes der, const FastIssuer& issuer,
     }
     const auto not_before = parse_time(*nb);
     const auto not_after = parse_time(*na);
-    const auto at = std::chrono::duration_cast<std::chrono::seconds>(
-                        options.at->time_since_epoch())
-                        .count();
+    const auto at =
+        std::chrono::duration_cast<std::chrono::seconds>(options.at->time_since_epoch()).count();
     if (!not_before || !not_after || !(*not_before < at && at < *not_after)) {
         return std::nullopt;  // outside (or on the edge of) its validity: the full path words it
     }
@@ -498,7 +502,10 @@ bool fast_signature_ok(const FastLeaf& leaf, EVP_PKEY* issuer_key) {
     ossl::EvpMdCtxPtr ctx{EVP_MD_CTX_new()};
     const bool verified =
         ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, leaf.md, nullptr, issuer_key) == 1 &&
-        EVP_DigestVerify(ctx.get(), leaf.signature.data(), leaf.signature.size(), leaf.tbs.data(),
+        EVP_DigestVerify(ctx.get(),
+                         leaf.signature.data(),
+                         leaf.signature.size(),
+                         leaf.tbs.data(),
                          leaf.tbs.size()) == 1;
     ossl::clear_errors();
     return verified;

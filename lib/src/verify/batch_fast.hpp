@@ -36,6 +36,7 @@ struct FastIssuer {
 // (table_after), a FixedKeyEcdsa for the issuer's key.
 struct IssuerFastState {
     explicit IssuerFastState(std::size_t after) : table_after(after) {}
+
     const std::size_t table_after;
     std::atomic<bool> confirmed{false};
     std::atomic<std::size_t> hits{0};
@@ -63,7 +64,8 @@ struct FastLeaf {
 
 // Everything but the signature: nullopt if `der` is not a certificate the fast path understands
 // or it would not be valid under `issuer` with `options`.
-[[nodiscard]] std::optional<FastLeaf> fast_check_leaf(der::Bytes der, const FastIssuer& issuer,
+[[nodiscard]] std::optional<FastLeaf> fast_check_leaf(der::Bytes der,
+                                                      const FastIssuer& issuer,
                                                       const VerifyOptions& options);
 
 // The signature, with EVP_DigestVerify (FixedKeyEcdsa::verify_all checks many ECDSA signatures

@@ -177,11 +177,12 @@ Certificate find_leaf(const std::vector<Certificate>& pool) {
     }
     const auto& pick = end_entities.empty() ? candidates : end_entities;
     if (pick.size() != 1) {
-        throw Error(Errc::invalid_argument,
-                    fmt::format("{} certificates could be the leaf{}: give --key FILE (the "
-                                "server's private key) to pick it",
-                                pick.size(),
-                                pick.empty() ? "" : fmt::format(" ('{}', ...)", pick[0].subject())));
+        throw Error(
+            Errc::invalid_argument,
+            fmt::format("{} certificates could be the leaf{}: give --key FILE (the "
+                        "server's private key) to pick it",
+                        pick.size(),
+                        pick.empty() ? "" : fmt::format(" ('{}', ...)", pick[0].subject())));
     }
     return pick.front();
 }

@@ -39,6 +39,7 @@ public:
     explicit Reader(Bytes data) : m_data(data) {}
 
     [[nodiscard]] bool empty() const noexcept { return m_data.empty(); }
+
     [[nodiscard]] std::optional<unsigned char> peek_tag() const noexcept {
         return m_data.empty() ? std::nullopt : std::optional<unsigned char>{m_data[0]};
     }

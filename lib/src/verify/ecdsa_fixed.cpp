@@ -24,10 +24,11 @@ std::unique_ptr<FixedKeyEcdsa> FixedKeyEcdsa::create(EVP_PKEY* key) {
     std::size_t name_len = 0;
     std::array<unsigned char, 256> pub{};
     std::size_t pub_len = 0;
-    if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group_name.data(),
-                                       group_name.size(), &name_len) != 1 ||
-        EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_PUB_KEY, pub.data(), pub.size(),
-                                        &pub_len) != 1) {
+    if (EVP_PKEY_get_utf8_string_param(
+            key, OSSL_PKEY_PARAM_GROUP_NAME, group_name.data(), group_name.size(), &name_len) !=
+            1 ||
+        EVP_PKEY_get_octet_string_param(
+            key, OSSL_PKEY_PARAM_PUB_KEY, pub.data(), pub.size(), &pub_len) != 1) {
         ossl::clear_errors();
         return nullptr;  // explicit parameters, or no public point
     }
@@ -40,8 +41,8 @@ std::unique_ptr<FixedKeyEcdsa> FixedKeyEcdsa::create(EVP_PKEY* key) {
     ossl::BnCtxPtr ctx{BN_CTX_new()};
     fixed->m_p.reset(BN_new());
     if (!fixed->m_curve || !ctx || !fixed->m_p ||
-        EC_GROUP_get_curve(fixed->m_curve.get(), fixed->m_p.get(), nullptr, nullptr,
-                           ctx.get()) != 1 ||
+        EC_GROUP_get_curve(fixed->m_curve.get(), fixed->m_p.get(), nullptr, nullptr, ctx.get()) !=
+            1 ||
         EC_GROUP_get_field_type(fixed->m_curve.get()) != NID_X9_62_prime_field) {
         ossl::clear_errors();
         return nullptr;
@@ -61,10 +62,12 @@ std::unique_ptr<FixedKeyEcdsa> FixedKeyEcdsa::create(EVP_PKEY* key) {
     // oct2point rejects points off the curve; the cofactor of these curves is 1, so any other
     // point has order n and generates the same group as G.
     if (!q ||
-        EC_POINT_oct2point(fixed->m_key_group.get(), q.get(), pub.data(), pub_len,
-                           ctx.get()) != 1 ||
+        EC_POINT_oct2point(fixed->m_key_group.get(), q.get(), pub.data(), pub_len, ctx.get()) !=
+            1 ||
         EC_POINT_is_at_infinity(fixed->m_key_group.get(), q.get()) == 1 ||
-        EC_GROUP_set_generator(fixed->m_key_group.get(), q.get(), order,
+        EC_GROUP_set_generator(fixed->m_key_group.get(),
+                               q.get(),
+                               order,
                                EC_GROUP_get0_cofactor(fixed->m_curve.get())) != 1 ||
         EC_GROUP_precompute_mult(fixed->m_key_group.get(), ctx.get()) != 1 ||
         (EC_GROUP_have_precompute_mult(fixed->m_curve.get()) != 1 &&
@@ -139,8 +142,9 @@ std::vector<bool> FixedKeyEcdsa::verify_all(std::span<const Job> jobs) const {
         prefix[k].reset(k == 0 ? BN_dup(s_of(live[k])) : BN_new());
         inverse[k].reset(BN_new());
         ok = prefix[k] && inverse[k] &&
-             (k == 0 || BN_mod_mul(prefix[k].get(), prefix[k - 1].get(), s_of(live[k]), order,
-                                   ctx.get()) == 1);
+             (k == 0 ||
+              BN_mod_mul(prefix[k].get(), prefix[k - 1].get(), s_of(live[k]), order, ctx.get()) ==
+                  1);
     }
     ossl::BignumPtr acc{BN_new()};  // (s_0 * ... * s_k)^-1 for the k being peeled
     ok = ok && acc && !live.empty() &&
@@ -149,8 +153,8 @@ std::vector<bool> FixedKeyEcdsa::verify_all(std::span<const Job> jobs) const {
         if (k == 0) {
             ok = BN_copy(inverse[0].get(), acc.get()) != nullptr;
         } else {
-            ok = BN_mod_mul(inverse[k].get(), acc.get(), prefix[k - 1].get(), order,
-                            ctx.get()) == 1 &&
+            ok = BN_mod_mul(inverse[k].get(), acc.get(), prefix[k - 1].get(), order, ctx.get()) ==
+                     1 &&
                  BN_mod_mul(acc.get(), acc.get(), s_of(live[k]), order, ctx.get()) == 1;
         }
     }
@@ -170,8 +174,9 @@ bool FixedKeyEcdsa::check(const Job& job, const BIGNUM* r, const BIGNUM* w, BN_C
     // e: the digest's leftmost order-length bits.
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
     unsigned int digest_len = 0;
-    if (EVP_Digest(job.message.data(), job.message.size(), digest.data(), &digest_len, job.md,
-                   nullptr) != 1) {
+    if (EVP_Digest(
+            job.message.data(), job.message.size(), digest.data(), &digest_len, job.md, nullptr) !=
+        1) {
         return false;
     }
     const auto bits = static_cast<unsigned int>(m_order_bits);
@@ -186,27 +191,27 @@ bool FixedKeyEcdsa::check(const Job& job, const BIGNUM* r, const BIGNUM* w, BN_C
     ossl::EcPointPtr r1{EC_POINT_new(m_curve.get())};
     ossl::EcPointPtr r2{EC_POINT_new(m_key_group.get())};
     ossl::EcPointPtr r2_on_curve{EC_POINT_new(m_curve.get())};
-    bool ok = e && u1 && u2 && x && y && z && t && r1 && r2 && r2_on_curve &&
-              (8 * used <= bits ||
-               BN_rshift(e.get(), e.get(), static_cast<int>(8 - (bits & 7U))) == 1) &&
-              BN_mod_mul(u1.get(), e.get(), w, order, ctx) == 1 &&
-              BN_mod_mul(u2.get(), r, w, order, ctx) == 1 &&
-              // u1*G from the curve's table, u2*Q from the key's table, added on the curve.
-              EC_POINT_mul(m_curve.get(), r1.get(), u1.get(), nullptr, nullptr, ctx) == 1 &&
-              EC_POINT_mul(m_key_group.get(), r2.get(), u2.get(), nullptr, nullptr, ctx) == 1;
+    bool ok =
+        e && u1 && u2 && x && y && z && t && r1 && r2 && r2_on_curve &&
+        (8 * used <= bits || BN_rshift(e.get(), e.get(), static_cast<int>(8 - (bits & 7U))) == 1) &&
+        BN_mod_mul(u1.get(), e.get(), w, order, ctx) == 1 &&
+        BN_mod_mul(u2.get(), r, w, order, ctx) == 1 &&
+        // u1*G from the curve's table, u2*Q from the key's table, added on the curve.
+        EC_POINT_mul(m_curve.get(), r1.get(), u1.get(), nullptr, nullptr, ctx) == 1 &&
+        EC_POINT_mul(m_key_group.get(), r2.get(), u2.get(), nullptr, nullptr, ctx) == 1;
     if (ok && EC_POINT_is_at_infinity(m_key_group.get(), r2.get()) != 1) {
-        ok = EC_POINT_get_Jprojective_coordinates_GFp(m_key_group.get(), r2.get(), x.get(),
-                                                      y.get(), z.get(), ctx) == 1 &&
-             EC_POINT_set_Jprojective_coordinates_GFp(m_curve.get(), r2_on_curve.get(), x.get(),
-                                                      y.get(), z.get(), ctx) == 1 &&
+        ok = EC_POINT_get_Jprojective_coordinates_GFp(
+                 m_key_group.get(), r2.get(), x.get(), y.get(), z.get(), ctx) == 1 &&
+             EC_POINT_set_Jprojective_coordinates_GFp(
+                 m_curve.get(), r2_on_curve.get(), x.get(), y.get(), z.get(), ctx) == 1 &&
              EC_POINT_add(m_curve.get(), r1.get(), r1.get(), r2_on_curve.get(), ctx) == 1;
     }
     // R must not be the point at infinity, and x(R) mod n == r. With R = (X, Y, Z) in Jacobian
     // coordinates, x(R) = X / Z^2 lies in [0, p), so x(R) mod n == r means x(R) == r or, when
     // r + n < p, x(R) == r + n: compare X with r * Z^2 (mod p) for both, without an inversion.
     ok = ok && EC_POINT_is_at_infinity(m_curve.get(), r1.get()) != 1 &&
-         EC_POINT_get_Jprojective_coordinates_GFp(m_curve.get(), r1.get(), x.get(), y.get(),
-                                                  z.get(), ctx) == 1 &&
+         EC_POINT_get_Jprojective_coordinates_GFp(
+             m_curve.get(), r1.get(), x.get(), y.get(), z.get(), ctx) == 1 &&
          BN_nnmod(x.get(), x.get(), m_p.get(), ctx) == 1 &&
          BN_mod_sqr(z.get(), z.get(), m_p.get(), ctx) == 1 &&
          BN_mod_mul(t.get(), r, z.get(), m_p.get(), ctx) == 1;

@@ -33,6 +33,7 @@ public:
         der::Bytes message;
         der::Bytes signature;
     };
+
     // verify() for each job. The modular inversion of s, a fifth of a verification on its own,
     // is done once for all of them (Montgomery's trick), so batches of a few dozen pay it once.
     [[nodiscard]] std::vector<bool> verify_all(std::span<const Job> jobs) const;
@@ -40,9 +41,9 @@ public:
 private:
     FixedKeyEcdsa() = default;
     bool check(const Job& job, const BIGNUM* r, const BIGNUM* w, BN_CTX* ctx) const;
-    ossl::EcGroupPtr m_curve;     // the named curve, generator G
-    ossl::EcGroupPtr m_key_group; // the same curve with Q as its generator, precomputed
-    ossl::BignumPtr m_p;          // the field prime
+    ossl::EcGroupPtr m_curve;      // the named curve, generator G
+    ossl::EcGroupPtr m_key_group;  // the same curve with Q as its generator, precomputed
+    ossl::BignumPtr m_p;           // the field prime
     int m_order_bits{0};
 };
 

@@ -113,9 +113,9 @@ std::vector<Crl> Crl::parse_all(std::string_view data, std::string_view source) 
         }
     }
     if (out.empty()) {
-        ossl::throw_error(Errc::parse,
-                          fmt::format("no certificate revocation list (PEM or DER) in '{}'",
-                                      source));
+        ossl::throw_error(
+            Errc::parse,
+            fmt::format("no certificate revocation list (PEM or DER) in '{}'", source));
     }
     return out;
 }

@@ -4,11 +4,10 @@
 #include "ossl.hpp"
 #include "verify_lint.hpp"
 
-#include <certtool/verify.hpp>
 #include <certtool/error.hpp>
+#include <certtool/verify.hpp>
 
 #include <fmt/core.h>
-
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 
@@ -70,7 +69,8 @@ ossl::EvpPkeyPtr dsa_key_with_parameters(const BIGNUM* y, EVP_PKEY* issuer_key) 
     const ossl::BignumPtr q{raw_q};
     const ossl::BignumPtr g{raw_g};
     ossl::ParamBldPtr bld{OSSL_PARAM_BLD_new()};
-    if (!p || !q || !g || !bld || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_FFC_P, p.get()) != 1 ||
+    if (!p || !q || !g || !bld ||
+        OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_FFC_P, p.get()) != 1 ||
         OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_FFC_Q, q.get()) != 1 ||
         OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_FFC_G, g.get()) != 1 ||
         OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, y) != 1) {
@@ -433,9 +433,9 @@ std::vector<RawError> run_openssl(const std::vector<Certificate>& path,
             for (const auto& inh : inherited) {
                 x = X509_cmp(inh.original, x) == 0 ? inh.patched.get() : x;
             }
-            ossl::check1(X509_add_cert(untrusted.get(), x,
-                                       X509_ADD_FLAG_UP_REF | X509_ADD_FLAG_NO_DUP),
-                         "X509_add_cert");
+            ossl::check1(
+                X509_add_cert(untrusted.get(), x, X509_ADD_FLAG_UP_REF | X509_ADD_FLAG_NO_DUP),
+                "X509_add_cert");
         }
     }
     ossl::X509StoreCtxPtr ctx{ossl::check_ptr(X509_STORE_CTX_new(), "X509_STORE_CTX_new")};
@@ -649,9 +649,8 @@ private:
                                       const std::vector<Certificate>& path) {
         std::vector<Candidate> out;
         auto on_path = [&](const Certificate& c) {
-            return std::any_of(path.begin(), path.end(), [&](const Certificate& p) {
-                return p.same_as(c);
-            });
+            return std::any_of(
+                path.begin(), path.end(), [&](const Certificate& p) { return p.same_as(c); });
         };
         // An anchor of the right name but another key is not this certificate's issuer (a
         // re-keyed or look-alike root): leave it out, so the report says what is missing.
@@ -677,8 +676,7 @@ private:
         for (auto& c : out) {
             // Lower is better.
             c.rank = (c.anchor ? 0 : 4) + (signature_ok(cur, c.cert) ? 0 : 8) +
-                     (key_ids_agree(cur, c.cert) ? 0 : 2) +
-                     (valid_at(c.cert) ? 0 : 1);
+                     (key_ids_agree(cur, c.cert) ? 0 : 2) + (valid_at(c.cert) ? 0 : 1);
         }
         std::stable_sort(out.begin(), out.end(), [](const Candidate& a, const Candidate& b) {
             if (a.rank != b.rank) {
@@ -786,20 +784,20 @@ std::vector<Certificate> crl_signers(const std::vector<Certificate>& pool,
     std::vector<Certificate> out;
     for (const auto& c : pool) {
         EVP_PKEY* key = X509_get0_pubkey(c.native());
-        const bool signs = key != nullptr &&
-                           std::any_of(crls.begin(), crls.end(), [&](const Crl& crl) {
-                               return X509_NAME_cmp(X509_CRL_get_issuer(crl.native()),
-                                                    X509_get_subject_name(c.native())) == 0 &&
-                                      X509_CRL_verify(crl.native(), key) == 1;
-                           });
+        const bool signs =
+            key != nullptr && std::any_of(crls.begin(), crls.end(), [&](const Crl& crl) {
+                return X509_NAME_cmp(X509_CRL_get_issuer(crl.native()),
+                                     X509_get_subject_name(c.native())) == 0 &&
+                       X509_CRL_verify(crl.native(), key) == 1;
+            });
         if (signs) {
             out.push_back(c);
         }
     }
     for (std::size_t i = 0; i < out.size(); ++i) {  // out grows: their issuers, transitively
         for (const auto& c : pool) {
-            const bool known = std::any_of(out.begin(), out.end(),
-                                           [&](const Certificate& x) { return x.same_as(c); });
+            const bool known = std::any_of(
+                out.begin(), out.end(), [&](const Certificate& x) { return x.same_as(c); });
             if (!known && X509_check_issued(c.native(), out[i].native()) == X509_V_OK) {
                 out.push_back(c);
             }
@@ -817,17 +815,17 @@ void presentation_findings(const Certificate& leaf,
     auto contains = [](const std::vector<Certificate>& v, const Certificate& c) {
         return std::any_of(v.begin(), v.end(), [&](const Certificate& x) { return x.same_as(c); });
     };
-    const std::vector<Certificate> for_crls = crls.empty() ? std::vector<Certificate>{}
-                                                           : crl_signers(untrusted, crls);
+    const std::vector<Certificate> for_crls =
+        crls.empty() ? std::vector<Certificate>{} : crl_signers(untrusted, crls);
     std::vector<Certificate> unique;
     for (const auto& c : untrusted) {
         if (c.same_as(leaf) || contains(unique, c)) {
-            out.push_back({"duplicate-certificate",
-                           Severity::warning,
-                           fmt::format("{} is in the chain more than once: send it once",
-                                       quoted(c)),
-                           c.subject(),
-                           std::nullopt});
+            out.push_back(
+                {"duplicate-certificate",
+                 Severity::warning,
+                 fmt::format("{} is in the chain more than once: send it once", quoted(c)),
+                 c.subject(),
+                 std::nullopt});
             continue;
         }
         unique.push_back(c);
@@ -837,12 +835,12 @@ void presentation_findings(const Certificate& leaf,
         if (contains(path, c)) {
             in_order.push_back(c);
         } else if (!contains(for_crls, c)) {
-            out.push_back({"unrelated-certificate",
-                           Severity::warning,
-                           fmt::format("{} is not part of this certificate's chain: leave it out",
-                                       quoted(c)),
-                           c.subject(),
-                           std::nullopt});
+            out.push_back(
+                {"unrelated-certificate",
+                 Severity::warning,
+                 fmt::format("{} is not part of this certificate's chain: leave it out", quoted(c)),
+                 c.subject(),
+                 std::nullopt});
         }
     }
     std::vector<Certificate> expected;
@@ -901,8 +899,7 @@ ChainReport verify_chain(const Certificate& leaf,
     // De-duplicated pool for the builder.
     std::vector<Certificate> pool;
     for (const auto& c : untrusted) {
-        if (!c.same_as(leaf) &&
-            std::none_of(pool.begin(), pool.end(), [&](const Certificate& x) {
+        if (!c.same_as(leaf) && std::none_of(pool.begin(), pool.end(), [&](const Certificate& x) {
                 return x.same_as(c);
             })) {
             pool.push_back(c);
@@ -992,9 +989,10 @@ ChainReport verify_chain(const Certificate& leaf,
             }
         }
     }
-    report.valid = std::none_of(report.findings.begin(),
-                                report.findings.end(),
-                                [](const ChainFinding& f) { return f.severity == Severity::error; });
+    report.valid =
+        std::none_of(report.findings.begin(), report.findings.end(), [](const ChainFinding& f) {
+            return f.severity == Severity::error;
+        });
     return report;
 }
 

@@ -14,6 +14,7 @@ namespace {
 
 struct Ext {
     int crit{-1};  // -1 absent, 0/1 criticality
+
     bool present() const { return crit >= 0; }
 };
 
@@ -80,10 +81,8 @@ private:
     // One finding about m_path[pos]; errors name the profile whose rule was broken.
     void add(std::size_t pos, std::string code, Severity severity, const std::string& why) {
         const Certificate& c = m_path[pos];
-        std::string message = fmt::format("{} '{}' {}",
-                                          pos == 0 ? "the certificate" : "CA certificate",
-                                          c.subject(),
-                                          why);
+        std::string message = fmt::format(
+            "{} '{}' {}", pos == 0 ? "the certificate" : "CA certificate", c.subject(), why);
         if (severity == Severity::error) {
             message += fmt::format(" ({} profile)", profile_name(m_options.profile));
         }
@@ -107,11 +106,14 @@ private:
         // roots with serial 0 are still in every trust store.
         const ASN1_INTEGER* serial = X509_get0_serialNumber(x);
         const bool anchor = m_anchored && i > 0 && i + 1 == m_path.size();
-        if (!anchor && (ASN1_STRING_type(serial) == V_ASN1_NEG_INTEGER || ASN1_STRING_length(serial) > 20 ||
-            (ASN1_STRING_length(serial) == 1 && ASN1_STRING_get0_data(serial)[0] == 0) ||
-            ASN1_STRING_length(serial) == 0)) {
-            fail(i, "malformed-certificate", "has a serial number that is zero, negative or "
-                                             "longer than 20 octets (RFC 5280 4.1.2.2)");
+        if (!anchor &&
+            (ASN1_STRING_type(serial) == V_ASN1_NEG_INTEGER || ASN1_STRING_length(serial) > 20 ||
+             (ASN1_STRING_length(serial) == 1 && ASN1_STRING_get0_data(serial)[0] == 0) ||
+             ASN1_STRING_length(serial) == 0)) {
+            fail(i,
+                 "malformed-certificate",
+                 "has a serial number that is zero, negative or "
+                 "longer than 20 octets (RFC 5280 4.1.2.2)");
         }
         // extKeyUsage, if present, lists at least one purpose.
         int crit = -1;
@@ -126,27 +128,32 @@ private:
             ossl::NameConstraintsPtr nc{static_cast<NAME_CONSTRAINTS*>(
                 X509_get_ext_d2i(x, NID_name_constraints, nullptr, nullptr))};
             if (leaf && !m_path[i].is_ca()) {
-                fail(i, "name-constraints-violation",
+                fail(i,
+                     "name-constraints-violation",
                      "carries nameConstraints, which only CA certificates may (RFC 5280 4.2.1.10)");
             } else if (nc_ext.crit == 0 && m_options.profile == Profile::rfc5280) {
                 // The CA/B Forum allows non-critical name constraints (BR 7.1.2.10.8).
-                fail(i, "name-constraints-violation",
+                fail(i,
+                     "name-constraints-violation",
                      "has a non-critical nameConstraints extension (RFC 5280 4.2.1.10: MUST be "
                      "critical)");
             } else if (!nc || (sk_GENERAL_SUBTREE_num(nc->permittedSubtrees) <= 0 &&
                                sk_GENERAL_SUBTREE_num(nc->excludedSubtrees) <= 0)) {
-                fail(i, "name-constraints-violation",
+                fail(i,
+                     "name-constraints-violation",
                      "has a nameConstraints extension with no subtrees");
             } else if (!constraints_well_formed(nc.get())) {
-                fail(i, "name-constraints-violation",
+                fail(i,
+                     "name-constraints-violation",
                      "has a malformed name constraint (a DNS constraint must be a host name)");
             }
         }
         // policyConstraints MUST be critical (4.2.1.11), but the validation algorithm processes
         // it either way (PKITS has valid paths with non-critical ones): a warning.
         if (extension(x, NID_policy_constraints).crit == 0) {
-            warn(i, "has a non-critical policyConstraints extension (RFC 5280 4.2.1.11: MUST be "
-                    "critical)");
+            warn(i,
+                 "has a non-critical policyConstraints extension (RFC 5280 4.2.1.11: MUST be "
+                 "critical)");
         }
         // subjectAltName entries must be well-formed.
         if (leaf) {
@@ -155,11 +162,13 @@ private:
             for (int k = 0; sans && k < sk_GENERAL_NAME_num(sans.get()); ++k) {
                 const GENERAL_NAME* gn = sk_GENERAL_NAME_value(sans.get(), k);
                 if (gn->type == GEN_DNS && !dns_san_ok(ia5(gn->d.dNSName))) {
-                    fail(i, "malformed-certificate",
+                    fail(i,
+                         "malformed-certificate",
                          fmt::format("has an invalid DNS name '{}' in subjectAltName",
                                      ia5(gn->d.dNSName)));
                 } else if (gn->type == GEN_EMAIL && !email_ok(ia5(gn->d.rfc822Name))) {
-                    fail(i, "malformed-certificate",
+                    fail(i,
+                         "malformed-certificate",
                          fmt::format("has an invalid email address '{}' in subjectAltName",
                                      ia5(gn->d.rfc822Name)));
                 }
@@ -177,12 +186,12 @@ private:
         const int want = m_options.purpose == Purpose::server ? NID_server_auth : NID_client_auth;
         const char* what = m_options.purpose == Purpose::server ? "TLS server" : "TLS client";
         using Strict = VerifyOptions::StrictEku;
-        const Strict strict = m_options.profile == Profile::webpki &&
-                                      m_options.strict_eku == Strict::off
-                                  ? Strict::leaf
-                                  : m_options.strict_eku;
-        const std::size_t last = m_anchored && !m_options.anchor_constraints ? m_path.size() - 1
-                                                                            : m_path.size();
+        const Strict strict =
+            m_options.profile == Profile::webpki && m_options.strict_eku == Strict::off
+                ? Strict::leaf
+                : m_options.strict_eku;
+        const std::size_t last =
+            m_anchored && !m_options.anchor_constraints ? m_path.size() - 1 : m_path.size();
         for (std::size_t i = 0; i < last; ++i) {
             X509* x = m_path[i].native();
             int crit = -1;
@@ -202,7 +211,8 @@ private:
             }
             if (i == 0 && strict != Strict::off) {
                 if (!has_want) {
-                    fail(0, "wrong-purpose",
+                    fail(0,
+                         "wrong-purpose",
                          fmt::format("does not list {} authentication in its extKeyUsage", what));
                 }
                 for (const auto& f : forbidden) {
@@ -212,9 +222,9 @@ private:
                     m_options.profile != Profile::webpki) {
                     fail(0, "not-an-end-entity", "is a CA certificate, not an end entity");
                 }
-            } else if (i > 0 && crit >= 0 && !has_want &&
-                       (!has_any || strict == Strict::chain)) {
-                fail(i, "wrong-purpose",
+            } else if (i > 0 && crit >= 0 && !has_want && (!has_any || strict == Strict::chain)) {
+                fail(i,
+                     "wrong-purpose",
                      fmt::format("limits the certificates it issues by extKeyUsage, and {} "
                                  "authentication is not among them",
                                  what));
@@ -230,11 +240,15 @@ private:
             if (X509_get_signature_info(x, &md, nullptr, nullptr, nullptr) == 1) {
                 const std::string alg = m_path[i].signature_algorithm();
                 if (md == NID_md5 || md == NID_md2 || md == NID_md4) {
-                    fail(i, "weak-signature", fmt::format("is signed with {}, which is broken", alg));
+                    fail(i,
+                         "weak-signature",
+                         fmt::format("is signed with {}, which is broken", alg));
                 } else if (md == NID_sha1 && !m_options.allow_sha1) {
-                    fail(i, "weak-signature", fmt::format("is signed with {}: SHA-1 signatures can "
-                                                          "be forged; get it reissued with SHA-256",
-                                                          alg));
+                    fail(i,
+                         "weak-signature",
+                         fmt::format("is signed with {}: SHA-1 signatures can "
+                                     "be forged; get it reissued with SHA-256",
+                                     alg));
                 }
             }
             ossl::clear_errors();
@@ -246,10 +260,13 @@ private:
         }
         const int bits = EVP_PKEY_get_security_bits(key);
         if (bits > 0 && bits < m_options.min_security_bits) {
-            fail(i, "weak-key", fmt::format("has a {} key ({} bits of security, fewer than {}): "
-                                            "use RSA of at least 2048 bits or an EC key",
-                                            m_path[i].key_description(), bits,
-                                            m_options.min_security_bits));
+            fail(i,
+                 "weak-key",
+                 fmt::format("has a {} key ({} bits of security, fewer than {}): "
+                             "use RSA of at least 2048 bits or an EC key",
+                             m_path[i].key_description(),
+                             bits,
+                             m_options.min_security_bits));
         }
     }
 
@@ -317,10 +334,13 @@ private:
                 for (const auto& san : sans) {
                     if (san.kind == SubjectAltName::Kind::dns && san.value.rfind("*.", 0) == 0 &&
                         dns_name_matches(san.value, excluded)) {
-                        fail(0, "name-constraints-violation",
+                        fail(0,
+                             "name-constraints-violation",
                              fmt::format("has the wildcard '{}', which covers '{}', excluded by "
                                          "'{}'",
-                                         san.value, excluded, m_path[i].subject()));
+                                         san.value,
+                                         excluded,
+                                         m_path[i].subject()));
                     }
                 }
             }
@@ -336,9 +356,11 @@ private:
         if (ossl::is_a(key, "RSA")) {
             const int bits = EVP_PKEY_get_bits(key);
             if (bits < 2048 || bits % 8 != 0) {
-                fail(i, "weak-key", fmt::format("has an RSA key of {} bits (CA/B Forum: at least "
-                                                "2048 and a multiple of 8)",
-                                                bits));
+                fail(i,
+                     "weak-key",
+                     fmt::format("has an RSA key of {} bits (CA/B Forum: at least "
+                                 "2048 and a multiple of 8)",
+                                 bits));
             }
         } else if (ossl::is_a(key, "EC")) {
             std::array<char, 64> curve{};
@@ -346,9 +368,11 @@ private:
             EVP_PKEY_get_group_name(key, curve.data(), curve.size(), &len);
             const std::string_view g{curve.data(), len};
             if (g != "prime256v1" && g != "secp384r1" && g != "secp521r1") {
-                fail(i, "weak-key", fmt::format("uses the curve '{}' (CA/B Forum: P-256, P-384 "
-                                                "or P-521)",
-                                                g));
+                fail(i,
+                     "weak-key",
+                     fmt::format("uses the curve '{}' (CA/B Forum: P-256, P-384 "
+                                 "or P-521)",
+                                 g));
             }
         } else if (ossl::is_a(key, "DSA")) {
             fail(i, "weak-key", "has a DSA key, which the CA/B Forum does not allow");
@@ -366,9 +390,9 @@ private:
         const Ext san = extension(x, NID_subject_alt_name);
         if (!san.present()) {
             fail(0, "malformed-certificate", "has no subjectAltName (CA/B Forum 7.1.2.7.12)");
-        } else if (san.crit == 1 &&
-                   X509_NAME_entry_count(X509_get_subject_name(x)) > 0) {
-            fail(0, "malformed-certificate",
+        } else if (san.crit == 1 && X509_NAME_entry_count(X509_get_subject_name(x)) > 0) {
+            fail(0,
+                 "malformed-certificate",
                  "has a critical subjectAltName and a non-empty subject");
         }
         int crit = -1;
@@ -391,12 +415,13 @@ private:
         if (!cn.empty()) {
             const auto sans = m_path[0].subject_alt_names();
             const bool listed = std::any_of(sans.begin(), sans.end(), [&](const SubjectAltName& s) {
-                return s.kind == SubjectAltName::Kind::ip ? s.value == cn
-                                                          : s.kind == SubjectAltName::Kind::dns &&
-                                                                s.value == cn;
+                return s.kind == SubjectAltName::Kind::ip
+                           ? s.value == cn
+                           : s.kind == SubjectAltName::Kind::dns && s.value == cn;
             });
             if (!listed) {
-                fail(0, "malformed-certificate",
+                fail(0,
+                     "malformed-certificate",
                      fmt::format("has the CN '{}', which is not one of its subjectAltNames "
                                  "(CA/B Forum 7.1.4.3)",
                                  cn));
@@ -424,7 +449,8 @@ private:
             if (!akid || akid->keyid == nullptr || akid->issuer != nullptr ||
                 akid->serial != nullptr ||
                 (ski != nullptr && ASN1_OCTET_STRING_cmp(akid->keyid, ski) != 0)) {
-                fail(i, "malformed-certificate",
+                fail(i,
+                     "malformed-certificate",
                      "is a root whose authorityKeyIdentifier is not just its own key identifier");
             }
         }

@@ -1,5 +1,5 @@
-#include "text.hpp"
 #include "ossl.hpp"
+#include "text.hpp"
 #include "x509_build.hpp"
 
 #include <certtool/certificate.hpp>

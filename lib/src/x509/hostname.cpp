@@ -130,7 +130,7 @@ NameMatch match_name(const Certificate& cert,
                 if (at != std::string::npos && sat != std::string::npos &&
                     san.value.compare(0, sat, reference.value, 0, at) == 0 &&
                     text::iequals(std::string_view{san.value}.substr(sat + 1),
-                            std::string_view{reference.value}.substr(at + 1))) {
+                                  std::string_view{reference.value}.substr(at + 1))) {
                     return {reference, true, "email:" + san.value};
                 }
             }

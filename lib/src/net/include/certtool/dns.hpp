@@ -12,7 +12,7 @@
 namespace certtool {
 
 struct DnsServer {
-    std::string address;      // an IPv4 or IPv6 literal (no brackets)
+    std::string address;  // an IPv4 or IPv6 literal (no brackets)
     std::uint16_t port{53};
 
     // "IPv4", "IPv4:PORT", "IPv6", "[IPv6]" or "[IPv6]:PORT". Throws Error{invalid_argument}

@@ -4,9 +4,9 @@
 // outbound TLS modes would do (tls_policy.hpp). --mx probes every MX host of a domain at once.
 #pragma once
 
-#include <certtool/verify.hpp>
 #include <certtool/dns.hpp>
 #include <certtool/tls_policy.hpp>
+#include <certtool/verify.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -59,11 +59,11 @@ struct ProbeStep {
 
 // CheckTLS's columns for one host.
 struct ProbeSummary {
-    bool connect{false};  // TCP connection and a 220 banner
-    bool helo{false};     // EHLO (or HELO) accepted
-    bool tls{false};      // TLS negotiated
-    bool cert{false};     // the served chain validates to a trust anchor
-    bool secure{false};   // cert, the host name matches, TLS 1.2 or later, no weak cipher
+    bool connect{false};       // TCP connection and a 220 banner
+    bool helo{false};          // EHLO (or HELO) accepted
+    bool tls{false};           // TLS negotiated
+    bool cert{false};          // the served chain validates to a trust anchor
+    bool secure{false};        // cert, the host name matches, TLS 1.2 or later, no weak cipher
     std::optional<bool> from;  // MAIL FROM accepted, when tested
 };
 
@@ -95,10 +95,12 @@ struct ProbeResult {
 
 // Probes one host. `host` is a name or an IP literal; `addresses`, if given, are tried in
 // order instead of resolving it. The expected names are `host` (unless it is an IP literal or
-// localhost and --hostname names were given) plus options.hostnames. Never throws for what the server
-// does: failures are steps, findings and the outcome.
-[[nodiscard]] ProbeResult probe_smtp(const std::string& host, std::uint16_t port,
-                                     const TrustStore& trust, const ProbeOptions& options,
+// localhost and --hostname names were given) plus options.hostnames. Never throws for what the
+// server does: failures are steps, findings and the outcome.
+[[nodiscard]] ProbeResult probe_smtp(const std::string& host,
+                                     std::uint16_t port,
+                                     const TrustStore& trust,
+                                     const ProbeOptions& options,
                                      const std::vector<std::string>& addresses = {});
 
 // The probe's answer to "is this host fine?": TLS negotiated and verified (V), and no finding
@@ -111,7 +113,8 @@ struct ProbeResult {
 
 // Compares the served leaf with the certificate a store entry holds: a finding
 // "stale-certificate" (error) or "certificate-current" (info).
-void check_expected_certificate(ProbeResult& r, const Certificate& expected,
+void check_expected_certificate(ProbeResult& r,
+                                const Certificate& expected,
                                 const std::string& entry_name);
 
 struct MxReport {
@@ -127,7 +130,9 @@ struct MxReport {
 
 // Looks up the MX hosts of `domain` and probes them all concurrently. Throws Error{network}
 // for a domain without mail hosts or when DNS cannot be reached.
-[[nodiscard]] MxReport probe_mx(const std::string& domain, std::uint16_t port,
-                                const TrustStore& trust, const ProbeOptions& options);
+[[nodiscard]] MxReport probe_mx(const std::string& domain,
+                                std::uint16_t port,
+                                const TrustStore& trust,
+                                const ProbeOptions& options);
 
 }  // namespace certtool

@@ -3,12 +3,12 @@
 #pragma once
 
 #include <certtool/chain.hpp>
-#include <certtool/trust.hpp>
-#include <certtool/verify.hpp>
 #include <certtool/csr.hpp>
 #include <certtool/pkcs12.hpp>
 #include <certtool/secret.hpp>
 #include <certtool/store.hpp>
+#include <certtool/trust.hpp>
+#include <certtool/verify.hpp>
 
 #include <filesystem>
 #include <optional>

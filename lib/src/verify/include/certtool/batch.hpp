@@ -42,7 +42,9 @@ public:
     // signature-verification table (lib/src/ecdsa_fixed.hpp): ~37 ms once, then each leaf's
     // signature check costs about half as much.
     static constexpr std::size_t k_precompute_after = 512;
-    BatchVerifier(TrustStore anchors, std::vector<Certificate> intermediates, VerifyOptions options,
+    BatchVerifier(TrustStore anchors,
+                  std::vector<Certificate> intermediates,
+                  VerifyOptions options,
                   std::size_t precompute_after = k_precompute_after);
 
     [[nodiscard]] ChainReport verify(const Certificate& leaf) const;
@@ -61,6 +63,7 @@ public:
         std::string_view data;
         std::string_view source;
     };
+
     [[nodiscard]] std::vector<BatchItem> verify_encoded_all(std::span<const Encoded> inputs) const;
 
     // How many verify_encoded() verdicts came from the fast path (in this process).
@@ -80,7 +83,8 @@ private:
     struct Prepared;  // one input's DER, issuer candidate and fast-path checks (batch.cpp)
     [[nodiscard]] Prepared prepare(std::string_view data) const;
     void check_signatures(std::span<Prepared> items) const;
-    [[nodiscard]] BatchItem finish(Prepared& p, std::string_view data,
+    [[nodiscard]] BatchItem finish(Prepared& p,
+                                   std::string_view data,
                                    std::string_view source) const;
 
     TrustStore m_anchors;

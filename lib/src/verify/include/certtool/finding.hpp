@@ -16,8 +16,8 @@ enum class Severity { info, warning, error };
 struct ChainFinding {
     std::string code;
     Severity severity{Severity::warning};
-    std::string message;  // plain English, with the fix where there is one
-    std::string subject;  // the certificate concerned, if any
+    std::string message;                    // plain English, with the fix where there is one
+    std::string subject;                    // the certificate concerned, if any
     std::optional<std::size_t> position{};  // its index in the verified path (0 = leaf)
 };
 

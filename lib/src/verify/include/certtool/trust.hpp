@@ -61,6 +61,7 @@ public:
 
 private:
     explicit Crl(std::shared_ptr<X509_CRL> crl) : m_crl(std::move(crl)) {}
+
     std::shared_ptr<X509_CRL> m_crl;
 };
 

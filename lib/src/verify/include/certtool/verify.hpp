@@ -47,7 +47,7 @@ struct VerifyOptions {
     bool check_time{true};
     std::vector<SubjectAltName> names;  // every one must match the leaf
     Purpose purpose{Purpose::server};
-    int max_depth{8};  // intermediates between leaf and anchor (self-issued ones not counted)
+    int max_depth{8};       // intermediates between leaf and anchor (self-issued ones not counted)
     std::vector<Crl> crls;  // given: every certificate must have a current CRL from its issuer
     Profile profile{Profile::rfc5280};
     // Cryptographic strength (rfc5280 and webpki profiles): SHA-1 signatures are rejected
