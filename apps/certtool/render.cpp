@@ -132,12 +132,8 @@ void print_chain_report(std::ostream& out, const ChainReport& report, const Trus
         out << fmt::format(
             "    Valid:   {} to {}\n", format_time(c.not_before()), format_time(c.not_after()));
         out << fmt::format("    SHA-256: {}\n", c.sha256_fingerprint());
-        std::string problems;
-        for (const auto& p : pc.problems) {
-            problems += (problems.empty() ? "" : ", ") + p;
-        }
         out << (pc.problems.empty() ? std::string{"    Cert VALIDATED: ok\n"}
-                                    : fmt::format("    Cert FAILED: {}\n", problems));
+                                    : fmt::format("    Cert FAILED: {}\n", fmt::join(pc.problems, ", ")));
     }
     for (const auto& m : report.names) {
         const std::string sans = report.path.empty() ? "" : sans_text(report.path[0].certificate);
@@ -161,7 +157,7 @@ void print_chain_report(std::ostream& out, const ChainReport& report, const Trus
     if (!report.findings.empty()) {
         out << "Findings:\n";
         for (const auto& f : report.findings) {
-            out << fmt::format("  {} [{}]: {}\n", severity_name(f.severity), f.code, f.message);
+            out << fmt::format("  {} [{}]: {}\n", severity_name(f.severity), finding_name(f.code), f.message);
         }
     }
 }
@@ -187,11 +183,8 @@ std::string batch_item_line(const BatchItem& item) {
     if (item.valid) {
         return fmt::format("{}: OK {}", item.file, item.subject);
     }
-    std::string codes;
-    for (const auto& c : item.codes) {
-        codes += (codes.empty() ? "" : ",") + c;
-    }
-    return fmt::format("{}: FAIL {} [{}] {}", item.file, item.subject, codes, item.message);
+    return fmt::format(
+        "{}: FAIL {} [{}] {}", item.file, item.subject, fmt::join(item.codes, ","), item.message);
 }
 
 void print_entry(std::ostream& out, const Entry& entry) {
@@ -233,9 +226,9 @@ void report_findings(Output& output, const std::vector<ChainFinding>& findings) 
     }
     for (const auto& f : findings) {
         if (f.severity == Severity::info) {
-            output.note(f.message + " [" + f.code + "]");
+            output.note(fmt::format("{} [{}]", f.message, finding_name(f.code)));
         } else {
-            output.warn(f.message + " [" + f.code + "]");
+            output.warn(fmt::format("{} [{}]", f.message, finding_name(f.code)));
         }
     }
 }

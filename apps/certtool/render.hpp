@@ -11,10 +11,29 @@
 #include <certtool/trust.hpp>
 #include <certtool/verify.hpp>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <iosfwd>
 #include <vector>
+
+namespace certtool {
+
+// A finding code in JSON is its stable name (nlohmann's default for an enum is its number).
+inline void to_json(nlohmann::json& j, FindingCode code) {
+    j = finding_name(code);
+}
+
+}  // namespace certtool
+
+// ... and in text, too.
+template <>
+struct fmt::formatter<certtool::FindingCode> : fmt::formatter<std::string_view> {
+    template <typename FormatContext>
+    auto format(certtool::FindingCode code, FormatContext& ctx) const {
+        return fmt::formatter<std::string_view>::format(certtool::finding_name(code), ctx);
+    }
+};
 
 namespace certtool::cli {
 

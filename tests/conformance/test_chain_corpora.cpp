@@ -50,7 +50,7 @@ struct Suite {
             why = report->valid ? "accepted" : "rejected:";
             for (const auto& f : report->findings) {
                 if (f.severity == Severity::error) {
-                    why += " " + f.code +
+                    why += " " + std::string{finding_name(f.code)} +
                            (std::getenv("CHAIN_CONFORMANCE_VERBOSE") != nullptr
                                 ? " [" + f.message + "]"
                                 : "");
@@ -368,19 +368,19 @@ TEST_CASE("conformance: PKITS 4.14.30 with the CRL issuer or the end entity revo
     CHECK(valid30.valid);  // 4.14.30 itself
     // The CRL issuer's certificate is not in the end entity's path, but it is not unrelated.
     CHECK(std::none_of(valid30.findings.begin(), valid30.findings.end(), [](const ChainFinding& f) {
-        return f.code == "unrelated-certificate";
+        return f.code == FindingCode::unrelated_certificate;
     }));
     const auto issuer_revoked = verify_with(with_entry(crl_issuer));
     CHECK_FALSE(issuer_revoked.valid);
     // The CRL's own issuer is revoked, so the end entity's status cannot be known.
     CHECK(std::any_of(issuer_revoked.findings.begin(),
                       issuer_revoked.findings.end(),
-                      [](const ChainFinding& f) { return f.code == "revocation-unknown"; }));
+                      [](const ChainFinding& f) { return f.code == FindingCode::revocation_unknown; }));
     const auto ee_revoked = verify_with(with_entry(ee));
     CHECK_FALSE(ee_revoked.valid);
     CHECK(std::any_of(ee_revoked.findings.begin(),
                       ee_revoked.findings.end(),
-                      [](const ChainFinding& f) { return f.code == "revoked"; }));
+                      [](const ChainFinding& f) { return f.code == FindingCode::revoked; }));
 }
 
 // BoringSSL verify_certificate_chain_unittest: chain target first, anchor last. Trust:

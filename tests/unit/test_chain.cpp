@@ -17,9 +17,11 @@ using certtool::test::at;
 
 namespace {
 
-bool has(const std::vector<ChainFinding>& findings, const std::string& code) {
+bool has(const std::vector<ChainFinding>& findings, const std::string& name) {
+    const auto code = parse_finding_code(name);
+    REQUIRE(code);  // a misspelt name must fail the test, never pass a CHECK_FALSE
     return std::any_of(
-        findings.begin(), findings.end(), [&](const ChainFinding& f) { return f.code == code; });
+        findings.begin(), findings.end(), [&](const ChainFinding& f) { return f.code == *code; });
 }
 
 struct Pki {
@@ -98,7 +100,7 @@ TEST_CASE_METHOD(Pki,
     const auto trust = TrustStore::from_path(dir / "root.pem");
     const auto missing = check_trust(assemble_chain(leaf.key, {leaf.cert}, now), trust);
     REQUIRE(missing.size() == 1);
-    CHECK(missing[0].code == "missing-intermediate");
+    CHECK(missing[0].code == FindingCode::missing_intermediate);
     CHECK_THAT(missing[0].message, Catch::Contains("CN=Test Issuing CA"));
     CHECK(check_trust(assemble_chain(leaf.key, {leaf.cert, inter.cert}, now), trust).empty());
 
@@ -107,7 +109,7 @@ TEST_CASE_METHOD(Pki,
         check_trust(assemble_chain(leaf.key, {leaf.cert, inter.cert, root.cert}, now),
                     TrustStore::from_path(dir / "other.pem"));
     REQUIRE(untrusted.size() == 1);
-    CHECK(untrusted[0].code == "untrusted-root");
+    CHECK(untrusted[0].code == FindingCode::untrusted_root);
 }
 
 // The batch fast path (lib/src/batch_fast.cpp) may only ever say "valid" where the full
@@ -217,7 +219,7 @@ TEST_CASE("batch fast path agrees with verify_chain on good and broken leaves", 
                         CHECK(from_der.valid == full.valid);
                         CHECK(item.subject == c.cert.subject());
                         CHECK(from_der.subject == c.cert.subject());
-                        std::vector<std::string> codes;
+                        std::vector<FindingCode> codes;
                         for (const auto& f : full.findings) {
                             if (f.severity == Severity::error &&
                                 std::find(codes.begin(), codes.end(), f.code) == codes.end()) {

@@ -156,14 +156,14 @@ std::vector<ChainFinding> complete_chain_via_aia(AssembledChain& chain, const Ai
                 if (!issuer) {
                     throw Error(Errc::parse, "no certificate in the response issued this one");
                 }
-                out.push_back({"aia-fetched",
+                out.push_back({FindingCode::aia_fetched,
                                Severity::info,
                                fmt::format("fetched '{}' from {}", issuer->subject(), url),
                                issuer->subject(),
                                std::nullopt});
                 break;
             } catch (const Error& e) {
-                out.push_back({"aia-failed",
+                out.push_back({FindingCode::aia_failed,
                                Severity::warning,
                                fmt::format("cannot fetch the issuer of '{}' from {}: {}",
                                            top.subject(),

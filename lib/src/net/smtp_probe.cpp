@@ -389,7 +389,7 @@ public:
     // Runs `body` as phase `name`; on failure records the step and the finding and returns false.
     bool run(const std::string& name,
              const std::function<std::string()>& body,
-             const std::string& failure_code = {}) {
+             std::optional<FindingCode> failure_code = std::nullopt) {
         ProbeStep step{name, StepStatus::ok, 0, {}};
         const auto start = Clock::now();
         bool ok = true;
@@ -399,13 +399,13 @@ public:
             ok = false;
             step.status = StepStatus::failed;
             step.detail = e.what();
-            if (!failure_code.empty()) {
+            if (failure_code) {
                 // The peer answered, but not in SMTP; or it answered the banner with a refusal.
                 const bool greeting = name == "banner" || name == "ehlo";
-                const std::string code = e.code() == Errc::parse && greeting ? "not-smtp"
+                const FindingCode code = e.code() == Errc::parse && greeting ? FindingCode::not_smtp
                                          : e.code() == Errc::unsupported && name == "banner"
-                                             ? "session-refused"
-                                             : failure_code;
+                                             ? FindingCode::session_refused
+                                             : *failure_code;
                 finding(code, Severity::error, fmt::format("{}: {}", name, e.what()));
             }
         }
@@ -418,8 +418,8 @@ public:
         m_r.steps.push_back({name, StepStatus::skipped, 0, std::move(why)});
     }
 
-    void finding(std::string code, Severity severity, std::string message) {
-        m_r.findings.push_back({std::move(code), severity, std::move(message), {}, std::nullopt});
+    void finding(FindingCode code, Severity severity, std::string message) {
+        m_r.findings.push_back({code, severity, std::move(message), {}, std::nullopt});
     }
 
 private:
@@ -438,7 +438,7 @@ std::vector<SubjectAltName> expected_names(ProbeResult& r, const ProbeOptions& o
             names.push_back(SubjectAltName::parse(r.host));
         } catch (const Error& e) {
             r.findings.push_back(
-                {"invalid-host-name",
+                {FindingCode::invalid_host_name,
                  Severity::error,
                  fmt::format("'{}' cannot be matched against a certificate: {}", r.host, e.what()),
                  {},
@@ -475,7 +475,7 @@ void summarise(ProbeResult& r) {
     if (r.chain) {
         const auto& f = r.chain->findings;
         s.cert = std::none_of(f.begin(), f.end(), [](const ChainFinding& x) {
-            return x.severity == Severity::error && x.code != "hostname-mismatch";
+            return x.severity == Severity::error && x.code != FindingCode::hostname_mismatch;
         });
         const bool names_ok = std::all_of(r.chain->names.begin(),
                                           r.chain->names.end(),
@@ -537,7 +537,7 @@ void converse(ProbeResult& r,
             }
             throw Error(Errc::network, last.empty() ? "no address to connect to" : last);
         },
-        "connect-failed");
+        FindingCode::connect_failed);
     if (!connected) {
         return;
     }
@@ -555,7 +555,7 @@ void converse(ProbeResult& r,
                 return fmt::format(
                     "{} with {} ({} bits)", r.tls_protocol, r.tls_cipher, r.tls_bits);
             },
-            "handshake-failed");
+            FindingCode::handshake_failed);
     };
     if (options.mode == ProbeMode::implicit_tls && !handshake()) {
         return;
@@ -571,7 +571,7 @@ void converse(ProbeResult& r,
             }
             return banner.text();
         },
-        "no-banner");
+        FindingCode::no_banner);
     if (!banner_ok) {
         return;
     }
@@ -615,14 +615,14 @@ void converse(ProbeResult& r,
                             "EHLO ({}) and HELO ({}) were rejected", reply.text(), helo.text()));
                 }
                 p.finding(
-                    "no-esmtp",
+                    FindingCode::no_esmtp,
                     Severity::error,
                     fmt::format("the server does not understand EHLO ({}), so it cannot offer "
                                 "STARTTLS: the MTA has no ESMTP; upgrade or reconfigure it",
                                 reply.text()));
                 return "HELO: " + helo.text();
             },
-            "session-refused");
+            FindingCode::session_refused);
     };
     if (!ehlo("ehlo", true)) {
         return;
@@ -634,7 +634,7 @@ void converse(ProbeResult& r,
             p.skip("starttls", "no ESMTP");
         } else if (!r.starttls_offered) {
             p.skip("starttls", "STARTTLS is not among the EHLO extensions");
-            p.finding("starttls-not-offered",
+            p.finding(FindingCode::starttls_not_offered,
                       Severity::error,
                       "STARTTLS is not advertised after EHLO: TLS is off on this server; enable "
                       "it (Postfix: smtpd_tls_security_level = may)");
@@ -655,7 +655,7 @@ void converse(ProbeResult& r,
                     }
                     return reply.text();
                 },
-                "starttls-refused");
+                FindingCode::starttls_refused);
             if (got_220) {
                 if (!handshake()) {
                     return;
@@ -666,7 +666,7 @@ void converse(ProbeResult& r,
     } else if (options.mode == ProbeMode::plain) {
         p.skip("starttls", "plain mode never sends STARTTLS");
         if (r.starttls_offered) {
-            p.finding("starttls-not-tried",
+            p.finding(FindingCode::starttls_not_tried,
                       Severity::info,
                       "STARTTLS is advertised but plain mode does not try it; drop --plain");
         }
@@ -696,18 +696,18 @@ void converse(ProbeResult& r,
                 return r.chain->valid ? std::string{"chain and host name verified"}
                                       : std::string{"not verified"};
             },
-            "no-certificate");
+            FindingCode::no_certificate);
         if (r.chain && !r.chain->valid) {
             r.steps.back().status = StepStatus::failed;
         }
         if (weak_protocol(r.tls_protocol)) {
-            p.finding("weak-protocol",
+            p.finding(FindingCode::weak_protocol,
                       Severity::warning,
                       fmt::format("{} is obsolete (RFC 8996); enable TLS 1.2 or 1.3 on the server",
                                   r.tls_protocol));
         }
         if (weak_cipher(r.tls_cipher, r.tls_bits)) {
-            p.finding("weak-cipher",
+            p.finding(FindingCode::weak_cipher,
                       Severity::warning,
                       fmt::format("cipher {} ({} bits) is weak; prefer AES-GCM or ChaCha20",
                                   r.tls_cipher,
@@ -736,8 +736,8 @@ void converse(ProbeResult& r,
                 (void)conn->read_reply("RSET");
                 return reply.text();
             },
-            "mail-from-rejected");
-        if (!r.findings.empty() && r.findings.back().code == "mail-from-rejected") {
+            FindingCode::mail_from_rejected);
+        if (!r.findings.empty() && r.findings.back().code == FindingCode::mail_from_rejected) {
             r.findings.back().severity = Severity::warning;
         }
     } else {
@@ -785,7 +785,7 @@ ProbeResult probe_smtp(const std::string& host,
             addrs = lookup_addresses(host, {options.dns_server, options.timeout});
         } catch (const Error& e) {
             r.steps.push_back({"connect", StepStatus::failed, 0, e.what()});
-            r.findings.push_back({"connect-failed",
+            r.findings.push_back({FindingCode::connect_failed,
                                   Severity::error,
                                   fmt::format("connect: {}", e.what()),
                                   {},
@@ -814,7 +814,7 @@ void check_expected_certificate(ProbeResult& r,
     }
     const Certificate& leaf = r.served.front();
     if (leaf.sha256_fingerprint() == expected.sha256_fingerprint()) {
-        r.findings.push_back({"certificate-current",
+        r.findings.push_back({FindingCode::certificate_current,
                               Severity::info,
                               fmt::format("the server presents the certificate of store entry "
                                           "'{}'",
@@ -824,7 +824,7 @@ void check_expected_certificate(ProbeResult& r,
         return;
     }
     r.findings.push_back(
-        {"stale-certificate",
+        {FindingCode::stale_certificate,
          Severity::error,
          fmt::format("the server presents '{}' (SHA-256 {}, serial {}), not the certificate of "
                      "store entry '{}' (SHA-256 {}, serial {}): install the entry's certificate "
@@ -869,7 +869,7 @@ MxReport probe_mx(const std::string& domain,
                     report.hosts[i].host = mx.host;
                     report.hosts[i].port = port;
                     report.hosts[i].findings.push_back(
-                        {"connect-failed", Severity::error, e.what(), {}, std::nullopt});
+                        {FindingCode::connect_failed, Severity::error, e.what(), {}, std::nullopt});
                 }
                 report.hosts[i].mx_preference = mx.preference;
             });

@@ -84,7 +84,7 @@ ImportResult import_signed(Store& store, const ImportSignedRequest& request, Tim
         auto trust_findings = check_trust(chain, trust);
         findings.insert(findings.end(), trust_findings.begin(), trust_findings.end());
         if (chain.leaf.not_after() < now) {
-            findings.push_back({"expired",
+            findings.push_back({FindingCode::expired,
                                 Severity::warning,
                                 fmt::format("the certificate expired on {}: ask the CA for a new "
                                             "one (certtool export-csr {})",

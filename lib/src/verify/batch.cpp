@@ -134,7 +134,7 @@ ChainReport BatchVerifier::verify(const Certificate& leaf) const {
     r.reached_anchor = true;
     for (const auto& f : issuer->path.findings) {
         if (f.severity != Severity::error && f.position.value_or(0) > 0 &&
-            f.code != "unrelated-certificate" && f.code != "wrong-order") {
+            f.code != FindingCode::unrelated_certificate && f.code != FindingCode::wrong_order) {
             ChainFinding g = f;
             g.position = *f.position + 1;
             r.findings.push_back(std::move(g));
@@ -400,8 +400,8 @@ void encode(const BatchItem& item, std::string& out) {
     put(out, static_cast<std::uint8_t>((item.valid ? 1U : 0U) | (item.read_error ? 2U : 0U)));
     put_string(out, item.subject);
     put(out, static_cast<std::uint32_t>(item.codes.size()));
-    for (const auto& c : item.codes) {
-        put_string(out, c);
+    for (const FindingCode c : item.codes) {
+        put(out, static_cast<std::uint8_t>(c));
     }
     put_string(out, item.message);
 }
@@ -418,18 +418,22 @@ public:
         std::uint64_t index = 0;
         std::uint8_t flags = 0;
         std::uint32_t codes = 0;
-        // Each code takes at least its 4-octet length: more codes than that is a cut record.
+        // Each code takes one octet: more codes than octets left is a cut record.
         if (!get(index) || !get(flags) || !get_string(item.subject) || !get(codes) ||
-            codes > (m_data.size() - m_pos) / sizeof(std::uint32_t)) {
+            codes > m_data.size() - m_pos) {
             m_pos = start;
             return std::nullopt;
         }
         item.codes.resize(codes);
         for (auto& c : item.codes) {
-            if (!get_string(c)) {
+            std::uint8_t octet = 0;
+            if (!get(octet)) {
                 m_pos = start;
                 return std::nullopt;
             }
+            // Written by our own worker from a FindingCode; anything else cannot be named.
+            c = octet < finding_codes().size() ? static_cast<FindingCode>(octet)
+                                               : FindingCode::invalid_certificate;
         }
         if (!get_string(item.message)) {
             m_pos = start;

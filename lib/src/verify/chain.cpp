@@ -57,7 +57,7 @@ AssembledChain assemble_chain(const Certificate& leaf,
         }
         if (contains(unique, c)) {
             out.findings.push_back(
-                {"duplicate-certificate",
+                {FindingCode::duplicate_certificate,
                  Severity::info,
                  fmt::format("{} was given more than once: stored once", quoted(c)),
                  c.subject()});
@@ -92,7 +92,7 @@ AssembledChain assemble_chain(const Certificate& leaf,
     for (const auto& c : unique) {
         if (!contains(path, c)) {
             out.unrelated.push_back(c);
-            out.findings.push_back({"unrelated-certificate",
+            out.findings.push_back({FindingCode::unrelated_certificate,
                                     Severity::warning,
                                     fmt::format("{} is not part of this certificate's chain: "
                                                 "dropped",
@@ -113,7 +113,7 @@ AssembledChain assemble_chain(const Certificate& leaf,
                     path.begin(),
                     path.end(),
                     [](const Certificate& a, const Certificate& b) { return a.same_as(b); })) {
-        out.findings.push_back({"wrong-order",
+        out.findings.push_back({FindingCode::wrong_order,
                                 Severity::info,
                                 "the certificates were not in leaf-to-root order: stored in the "
                                 "right order",
@@ -123,7 +123,7 @@ AssembledChain assemble_chain(const Certificate& leaf,
     for (const auto& c : path) {
         if (c.is_self_signed()) {
             out.root = c;
-            out.findings.push_back({"root-not-stored",
+            out.findings.push_back({FindingCode::root_not_stored,
                                     Severity::info,
                                     fmt::format("root {} is a trust anchor: not stored in the "
                                                 "chain servers send",
@@ -133,7 +133,7 @@ AssembledChain assemble_chain(const Certificate& leaf,
         }
         out.intermediates.push_back(c);
         if (c.not_after() < now) {
-            out.findings.push_back({"expired",
+            out.findings.push_back({FindingCode::expired,
                                     Severity::warning,
                                     fmt::format("intermediate {} expired on {}: get the current "
                                                 "intermediate from the CA",
@@ -141,7 +141,7 @@ AssembledChain assemble_chain(const Certificate& leaf,
                                                 format_time(c.not_after())),
                                     c.subject()});
         } else if (c.not_after() < leaf.not_after()) {
-            out.findings.push_back({"expires-before-leaf",
+            out.findings.push_back({FindingCode::expires_before_leaf,
                                     Severity::warning,
                                     fmt::format("intermediate {} expires on {}, before the "
                                                 "certificate ({}): the chain breaks then; get the "

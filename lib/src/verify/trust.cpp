@@ -147,7 +147,7 @@ std::vector<ChainFinding> check_trust(const AssembledChain& chain, const TrustSt
         err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT) {
         if (chain.root) {
             return {
-                {"untrusted-root",
+                {FindingCode::untrusted_root,
                  Severity::warning,
                  fmt::format("the chain ends at root '{}', which is not in {}: clients will not "
                              "trust it unless they have that root",
@@ -155,7 +155,7 @@ std::vector<ChainFinding> check_trust(const AssembledChain& chain, const TrustSt
                              trust.description()),
                  chain.root->subject()}};
         }
-        return {{"missing-intermediate",
+        return {{FindingCode::missing_intermediate,
                  Severity::warning,
                  fmt::format("the chain does not reach a trust anchor in {}: the issuer '{}' of "
                              "'{}' is missing; get it from the CA and pass it with --intermediate",
@@ -167,7 +167,7 @@ std::vector<ChainFinding> check_trust(const AssembledChain& chain, const TrustSt
     if (err == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
         err == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT) {
         const std::string root = chain.root ? chain.root->subject() : top.subject();
-        return {{"untrusted-root",
+        return {{FindingCode::untrusted_root,
                  Severity::warning,
                  fmt::format("the chain ends at root '{}', which is not in {}: clients will not "
                              "trust it unless they have that root",
@@ -175,7 +175,7 @@ std::vector<ChainFinding> check_trust(const AssembledChain& chain, const TrustSt
                              trust.description()),
                  root}};
     }
-    return {{"chain-invalid",
+    return {{FindingCode::chain_invalid,
              Severity::warning,
              fmt::format("the chain does not verify against {}: {}",
                          trust.description(),

@@ -193,11 +193,11 @@ std::string role(std::size_t pos, std::size_t size, bool anchored) {
     return "intermediate";
 }
 
-ChainFinding error_finding(std::string code,
+ChainFinding error_finding(FindingCode code,
                            std::string message,
                            const std::vector<Certificate>& path,
                            std::size_t pos) {
-    return {std::move(code), Severity::error, std::move(message), path[pos].subject(), pos};
+    return {code, Severity::error, std::move(message), path[pos].subject(), pos};
 }
 
 // One OpenSSL verification error as a finding with a stable code and a plain-English fix.
@@ -210,7 +210,7 @@ ChainFinding describe(const RawError& e,
     const Certificate& c = path[pos];
     const std::string who = fmt::format("{} {}", role(pos, path.size(), anchored), quoted(c));
     const auto bad_signature = [&] {
-        return error_finding("bad-signature",
+        return error_finding(FindingCode::bad_signature,
                              fmt::format("the signature on {} does not verify with its issuer's "
                                          "key: the issuer in the chain is the wrong certificate "
                                          "(same name, other key) or it was altered",
@@ -235,7 +235,7 @@ ChainFinding describe(const RawError& e,
     }
     switch (e.error) {
         case X509_V_ERR_CERT_HAS_EXPIRED:
-            return error_finding("expired",
+            return error_finding(FindingCode::expired,
                                  fmt::format("{} expired on {} (checked at {}): {}",
                                              who,
                                              format_time(c.not_after()),
@@ -245,7 +245,7 @@ ChainFinding describe(const RawError& e,
                                  path,
                                  pos);
         case X509_V_ERR_CERT_NOT_YET_VALID:
-            return error_finding("not-yet-valid",
+            return error_finding(FindingCode::not_yet_valid,
                                  fmt::format("{} is not valid until {} (checked at {}): check "
                                              "the clock, or wait",
                                              who,
@@ -259,7 +259,7 @@ ChainFinding describe(const RawError& e,
             return bad_signature();
         case X509_V_ERR_INVALID_CA:
         case X509_V_ERR_KEYUSAGE_NO_CERTSIGN:
-            return error_finding("not-a-ca",
+            return error_finding(FindingCode::not_a_ca,
                                  fmt::format("{} issues certificates but is not a CA "
                                              "certificate (basicConstraints CA or keyUsage "
                                              "keyCertSign missing)",
@@ -267,7 +267,7 @@ ChainFinding describe(const RawError& e,
                                  path,
                                  pos);
         case X509_V_ERR_PATH_LENGTH_EXCEEDED:
-            return error_finding("path-length-exceeded",
+            return error_finding(FindingCode::path_length_exceeded,
                                  fmt::format("{} allows fewer CAs below it than this chain has "
                                              "(basicConstraints pathlen)",
                                              who),
@@ -275,14 +275,14 @@ ChainFinding describe(const RawError& e,
                                  pos);
         case X509_V_ERR_CERT_CHAIN_TOO_LONG:
             return error_finding(
-                "path-length-exceeded", "the chain is longer than allowed", path, pos);
+                FindingCode::path_length_exceeded, "the chain is longer than allowed", path, pos);
         case X509_V_ERR_PERMITTED_VIOLATION:
         case X509_V_ERR_EXCLUDED_VIOLATION:
         case X509_V_ERR_SUBTREE_MINMAX:
         case X509_V_ERR_UNSUPPORTED_CONSTRAINT_TYPE:
         case X509_V_ERR_UNSUPPORTED_CONSTRAINT_SYNTAX:
         case X509_V_ERR_UNSUPPORTED_NAME_SYNTAX:
-            return error_finding("name-constraints-violation",
+            return error_finding(FindingCode::name_constraints_violation,
                                  fmt::format("a name in {} is outside what a CA above it may "
                                              "certify (name constraints: {})",
                                              who,
@@ -290,7 +290,7 @@ ChainFinding describe(const RawError& e,
                                  path,
                                  pos);
         case X509_V_ERR_INVALID_PURPOSE:
-            return error_finding("wrong-purpose",
+            return error_finding(FindingCode::wrong_purpose,
                                  fmt::format("{} is not for this use (extendedKeyUsage or "
                                              "keyUsage): get a certificate issued for TLS "
                                              "server (and client) authentication",
@@ -299,7 +299,7 @@ ChainFinding describe(const RawError& e,
                                  pos);
         case X509_V_ERR_EE_KEY_TOO_SMALL:
         case X509_V_ERR_CA_KEY_TOO_SMALL:
-            return error_finding("weak-key",
+            return error_finding(FindingCode::weak_key,
                                  fmt::format("{} has a key that is too weak ({}): use RSA of at "
                                              "least 2048 bits or an EC key",
                                              who,
@@ -307,7 +307,7 @@ ChainFinding describe(const RawError& e,
                                  path,
                                  pos);
         case X509_V_ERR_CA_MD_TOO_WEAK:
-            return error_finding("weak-signature",
+            return error_finding(FindingCode::weak_signature,
                                  fmt::format("{} is signed with a weak algorithm ({}): get a "
                                              "certificate signed with SHA-256 or better",
                                              who,
@@ -315,7 +315,7 @@ ChainFinding describe(const RawError& e,
                                  path,
                                  pos);
         case X509_V_ERR_CERT_REVOKED:
-            return error_finding("revoked",
+            return error_finding(FindingCode::revoked,
                                  fmt::format("{} has been revoked by its issuer: replace it", who),
                                  path,
                                  pos);
@@ -330,14 +330,14 @@ ChainFinding describe(const RawError& e,
         case X509_V_ERR_KEYUSAGE_NO_CRL_SIGN:
         case X509_V_ERR_DIFFERENT_CRL_SCOPE:
         case X509_V_ERR_CRL_PATH_VALIDATION_ERROR:
-            return error_finding("revocation-unknown",
+            return error_finding(FindingCode::revocation_unknown,
                                  fmt::format("the revocation status of {} is unknown: {}",
                                              who,
                                              X509_verify_cert_error_string(e.error)),
                                  path,
                                  pos);
         case X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION:
-            return error_finding("unknown-critical-extension",
+            return error_finding(FindingCode::unknown_critical_extension,
                                  fmt::format("{} has a critical extension this verifier does not "
                                              "know, so it must be rejected",
                                              who),
@@ -346,12 +346,12 @@ ChainFinding describe(const RawError& e,
         case X509_V_ERR_INVALID_POLICY_EXTENSION:
         case X509_V_ERR_NO_EXPLICIT_POLICY:
         case X509_V_ERR_INVALID_NON_CA:
-            return error_finding("policy-violation",
+            return error_finding(FindingCode::policy_violation,
                                  fmt::format("{}: {}", who, X509_verify_cert_error_string(e.error)),
                                  path,
                                  pos);
         default:
-            return error_finding("invalid-certificate",
+            return error_finding(FindingCode::invalid_certificate,
                                  fmt::format("{}: {}", who, X509_verify_cert_error_string(e.error)),
                                  path,
                                  pos);
@@ -557,7 +557,7 @@ Attempt validate(std::vector<Certificate> path,
         }
         if (options.profile != Profile::openssl && strict_lint_only(e.error)) {
             out.findings.push_back(describe(e, p, anchored, at));
-            out.findings.back().code = "nonconforming-certificate";
+            out.findings.back().code = FindingCode::nonconforming_certificate;
             out.findings.back().severity = Severity::warning;
             continue;
         }
@@ -584,7 +584,7 @@ Attempt validate(std::vector<Certificate> path,
         counted += p[i].is_self_issued() ? 0U : 1U;
     }
     if (counted > static_cast<std::size_t>(std::max(options.max_depth, 0))) {
-        out.findings.push_back({"path-length-exceeded",
+        out.findings.push_back({FindingCode::path_length_exceeded,
                                 Severity::error,
                                 fmt::format("the chain has {} intermediate CA(s); at most {} "
                                             "are allowed (--max-depth)",
@@ -736,7 +736,7 @@ void add_reach_finding(Attempt& a, const TrustStore& anchors) {
     const std::size_t pos = p.size() - 1;
     if (p.size() == 1 && top.is_self_signed()) {
         a.findings.push_back(error_finding(
-            "self-signed-leaf",
+            FindingCode::self_signed_leaf,
             fmt::format("{} is self-signed: it works for TLS encryption, but no client can verify "
                         "it; get a CA-signed certificate (certtool export-csr NAME) or add it to "
                         "the peers' trust stores",
@@ -745,7 +745,7 @@ void add_reach_finding(Attempt& a, const TrustStore& anchors) {
             pos));
     } else if (top.is_self_signed()) {
         a.findings.push_back(error_finding(
-            "untrusted-root",
+            FindingCode::untrusted_root,
             fmt::format("the chain ends at root {}, which is not in {}: clients will not trust "
                         "it unless they have that root; use a certificate from a public CA, or "
                         "pass that root with --trust",
@@ -755,7 +755,7 @@ void add_reach_finding(Attempt& a, const TrustStore& anchors) {
             pos));
     } else {
         a.findings.push_back(error_finding(
-            "missing-intermediate",
+            FindingCode::missing_intermediate,
             fmt::format("intermediate '{}' (the issuer of {}) is missing: get it from the CA "
                         "(or try certtool fix-chain --aia) and add it to the chain with "
                         "certtool import-signed NAME --intermediate FILE",
@@ -821,7 +821,7 @@ void presentation_findings(const Certificate& leaf,
     for (const auto& c : untrusted) {
         if (c.same_as(leaf) || contains(unique, c)) {
             out.push_back(
-                {"duplicate-certificate",
+                {FindingCode::duplicate_certificate,
                  Severity::warning,
                  fmt::format("{} is in the chain more than once: send it once", quoted(c)),
                  c.subject(),
@@ -836,7 +836,7 @@ void presentation_findings(const Certificate& leaf,
             in_order.push_back(c);
         } else if (!contains(for_crls, c)) {
             out.push_back(
-                {"unrelated-certificate",
+                {FindingCode::unrelated_certificate,
                  Severity::warning,
                  fmt::format("{} is not part of this certificate's chain: leave it out", quoted(c)),
                  c.subject(),
@@ -854,7 +854,7 @@ void presentation_findings(const Certificate& leaf,
                     expected.begin(),
                     expected.end(),
                     [](const Certificate& a, const Certificate& b) { return a.same_as(b); })) {
-        out.push_back({"wrong-order",
+        out.push_back({FindingCode::wrong_order,
                        Severity::warning,
                        "the chain is not in leaf-to-root order (each certificate followed by its "
                        "issuer): reorder it (certtool fix-chain)",
@@ -942,7 +942,7 @@ ChainReport verify_chain(const Certificate& leaf,
                 presented += (presented.empty() ? "" : ", ") + s.to_string();
             }
             report.findings.push_back(
-                {"hostname-mismatch",
+                {FindingCode::hostname_mismatch,
                  Severity::error,
                  fmt::format("the certificate is not for '{}': it names {}{}; get a certificate "
                              "that includes '{}' as a subjectAltName",
@@ -967,7 +967,7 @@ ChainReport verify_chain(const Certificate& leaf,
         const Certificate& c = report.path[i].certificate;
         if (c.not_after() < leaf.not_after() && c.not_after() >= at) {
             report.findings.push_back(
-                {"expires-before-leaf",
+                {FindingCode::expires_before_leaf,
                  Severity::warning,
                  fmt::format("{} expires on {}, before the certificate ({}): the chain breaks "
                              "then; get the newer {} from the CA",

@@ -60,7 +60,7 @@ public:
         wildcards_vs_excluded();
         for (const auto& crl : m_options.crls) {
             if (X509_CRL_get_ext_by_NID(crl.native(), NID_crl_number, -1) < 0) {
-                m_out.push_back({"revocation-unknown",
+                m_out.push_back({FindingCode::revocation_unknown,
                                  Severity::error,
                                  fmt::format("a CRL from '{}' has no CRL number (RFC 5280 5.2.3): "
                                              "it cannot be trusted",
@@ -79,24 +79,24 @@ private:
     }
 
     // One finding about m_path[pos]; errors name the profile whose rule was broken.
-    void add(std::size_t pos, std::string code, Severity severity, const std::string& why) {
+    void add(std::size_t pos, FindingCode code, Severity severity, const std::string& why) {
         const Certificate& c = m_path[pos];
         std::string message = fmt::format(
             "{} '{}' {}", pos == 0 ? "the certificate" : "CA certificate", c.subject(), why);
         if (severity == Severity::error) {
             message += fmt::format(" ({} profile)", profile_name(m_options.profile));
         }
-        m_out.push_back({std::move(code), severity, std::move(message), c.subject(), pos});
+        m_out.push_back({code, severity, std::move(message), c.subject(), pos});
     }
 
-    void fail(std::size_t pos, std::string code, const std::string& why) {
-        add(pos, std::move(code), Severity::error, why);
+    void fail(std::size_t pos, FindingCode code, const std::string& why) {
+        add(pos, code, Severity::error, why);
     }
 
     void warn(std::size_t pos,
               const std::string& why,
-              std::string code = "nonconforming-certificate") {
-        add(pos, std::move(code), Severity::warning, why);
+              FindingCode code = FindingCode::nonconforming_certificate) {
+        add(pos, code, Severity::warning, why);
     }
 
     void rfc5280_cert(std::size_t i) {
@@ -111,7 +111,7 @@ private:
              (ASN1_STRING_length(serial) == 1 && ASN1_STRING_get0_data(serial)[0] == 0) ||
              ASN1_STRING_length(serial) == 0)) {
             fail(i,
-                 "malformed-certificate",
+                 FindingCode::malformed_certificate,
                  "has a serial number that is zero, negative or "
                  "longer than 20 octets (RFC 5280 4.1.2.2)");
         }
@@ -120,7 +120,7 @@ private:
         ossl::ExtKeyUsagePtr eku{static_cast<EXTENDED_KEY_USAGE*>(
             X509_get_ext_d2i(x, NID_ext_key_usage, &crit, nullptr))};
         if (crit >= 0 && (!eku || sk_ASN1_OBJECT_num(eku.get()) == 0)) {
-            fail(i, "malformed-certificate", "has an empty or unreadable extKeyUsage");
+            fail(i, FindingCode::malformed_certificate, "has an empty or unreadable extKeyUsage");
         }
         // Name constraints: only in CA certificates, critical, not empty, well-formed.
         const Ext nc_ext = extension(x, NID_name_constraints);
@@ -129,22 +129,22 @@ private:
                 X509_get_ext_d2i(x, NID_name_constraints, nullptr, nullptr))};
             if (leaf && !m_path[i].is_ca()) {
                 fail(i,
-                     "name-constraints-violation",
+                     FindingCode::name_constraints_violation,
                      "carries nameConstraints, which only CA certificates may (RFC 5280 4.2.1.10)");
             } else if (nc_ext.crit == 0 && m_options.profile == Profile::rfc5280) {
                 // The CA/B Forum allows non-critical name constraints (BR 7.1.2.10.8).
                 fail(i,
-                     "name-constraints-violation",
+                     FindingCode::name_constraints_violation,
                      "has a non-critical nameConstraints extension (RFC 5280 4.2.1.10: MUST be "
                      "critical)");
             } else if (!nc || (sk_GENERAL_SUBTREE_num(nc->permittedSubtrees) <= 0 &&
                                sk_GENERAL_SUBTREE_num(nc->excludedSubtrees) <= 0)) {
                 fail(i,
-                     "name-constraints-violation",
+                     FindingCode::name_constraints_violation,
                      "has a nameConstraints extension with no subtrees");
             } else if (!constraints_well_formed(nc.get())) {
                 fail(i,
-                     "name-constraints-violation",
+                     FindingCode::name_constraints_violation,
                      "has a malformed name constraint (a DNS constraint must be a host name)");
             }
         }
@@ -163,12 +163,12 @@ private:
                 const GENERAL_NAME* gn = sk_GENERAL_NAME_value(sans.get(), k);
                 if (gn->type == GEN_DNS && !dns_san_ok(ia5(gn->d.dNSName))) {
                     fail(i,
-                         "malformed-certificate",
+                         FindingCode::malformed_certificate,
                          fmt::format("has an invalid DNS name '{}' in subjectAltName",
                                      ia5(gn->d.dNSName)));
                 } else if (gn->type == GEN_EMAIL && !email_ok(ia5(gn->d.rfc822Name))) {
                     fail(i,
-                         "malformed-certificate",
+                         FindingCode::malformed_certificate,
                          fmt::format("has an invalid email address '{}' in subjectAltName",
                                      ia5(gn->d.rfc822Name)));
                 }
@@ -212,19 +212,19 @@ private:
             if (i == 0 && strict != Strict::off) {
                 if (!has_want) {
                     fail(0,
-                         "wrong-purpose",
+                         FindingCode::wrong_purpose,
                          fmt::format("does not list {} authentication in its extKeyUsage", what));
                 }
                 for (const auto& f : forbidden) {
-                    fail(0, "wrong-purpose", fmt::format("lists {} in its extKeyUsage", f));
+                    fail(0, FindingCode::wrong_purpose, fmt::format("lists {} in its extKeyUsage", f));
                 }
                 if ((X509_get_extension_flags(x) & EXFLAG_CA) != 0 &&
                     m_options.profile != Profile::webpki) {
-                    fail(0, "not-an-end-entity", "is a CA certificate, not an end entity");
+                    fail(0, FindingCode::not_an_end_entity, "is a CA certificate, not an end entity");
                 }
             } else if (i > 0 && crit >= 0 && !has_want && (!has_any || strict == Strict::chain)) {
                 fail(i,
-                     "wrong-purpose",
+                     FindingCode::wrong_purpose,
                      fmt::format("limits the certificates it issues by extKeyUsage, and {} "
                                  "authentication is not among them",
                                  what));
@@ -241,11 +241,11 @@ private:
                 const std::string alg = m_path[i].signature_algorithm();
                 if (md == NID_md5 || md == NID_md2 || md == NID_md4) {
                     fail(i,
-                         "weak-signature",
+                         FindingCode::weak_signature,
                          fmt::format("is signed with {}, which is broken", alg));
                 } else if (md == NID_sha1 && !m_options.allow_sha1) {
                     fail(i,
-                         "weak-signature",
+                         FindingCode::weak_signature,
                          fmt::format("is signed with {}: SHA-1 signatures can "
                                      "be forged; get it reissued with SHA-256",
                                      alg));
@@ -261,7 +261,7 @@ private:
         const int bits = EVP_PKEY_get_security_bits(key);
         if (bits > 0 && bits < m_options.min_security_bits) {
             fail(i,
-                 "weak-key",
+                 FindingCode::weak_key,
                  fmt::format("has a {} key ({} bits of security, fewer than {}): "
                              "use RSA of at least 2048 bits or an EC key",
                              m_path[i].key_description(),
@@ -335,7 +335,7 @@ private:
                     if (san.kind == SubjectAltName::Kind::dns && san.value.rfind("*.", 0) == 0 &&
                         dns_name_matches(san.value, excluded)) {
                         fail(0,
-                             "name-constraints-violation",
+                             FindingCode::name_constraints_violation,
                              fmt::format("has the wildcard '{}', which covers '{}', excluded by "
                                          "'{}'",
                                          san.value,
@@ -357,7 +357,7 @@ private:
             const int bits = EVP_PKEY_get_bits(key);
             if (bits < 2048 || bits % 8 != 0) {
                 fail(i,
-                     "weak-key",
+                     FindingCode::weak_key,
                      fmt::format("has an RSA key of {} bits (CA/B Forum: at least "
                                  "2048 and a multiple of 8)",
                                  bits));
@@ -369,44 +369,44 @@ private:
             const std::string_view g{curve.data(), len};
             if (g != "prime256v1" && g != "secp384r1" && g != "secp521r1") {
                 fail(i,
-                     "weak-key",
+                     FindingCode::weak_key,
                      fmt::format("uses the curve '{}' (CA/B Forum: P-256, P-384 "
                                  "or P-521)",
                                  g));
             }
         } else if (ossl::is_a(key, "DSA")) {
-            fail(i, "weak-key", "has a DSA key, which the CA/B Forum does not allow");
+            fail(i, FindingCode::weak_key, "has a DSA key, which the CA/B Forum does not allow");
         }
     }
 
     void webpki_leaf() {
         X509* x = m_path[0].native();
         if (X509_get_version(x) != X509_VERSION_3) {
-            fail(0, "malformed-certificate", "is not an X.509 v3 certificate");
+            fail(0, FindingCode::malformed_certificate, "is not an X.509 v3 certificate");
         }
         if ((X509_get_extension_flags(x) & EXFLAG_CA) != 0) {
-            fail(0, "not-an-end-entity", "is a CA certificate, not a server certificate");
+            fail(0, FindingCode::not_an_end_entity, "is a CA certificate, not a server certificate");
         }
         const Ext san = extension(x, NID_subject_alt_name);
         if (!san.present()) {
-            fail(0, "malformed-certificate", "has no subjectAltName (CA/B Forum 7.1.2.7.12)");
+            fail(0, FindingCode::malformed_certificate, "has no subjectAltName (CA/B Forum 7.1.2.7.12)");
         } else if (san.crit == 1 && X509_NAME_entry_count(X509_get_subject_name(x)) > 0) {
             fail(0,
-                 "malformed-certificate",
+                 FindingCode::malformed_certificate,
                  "has a critical subjectAltName and a non-empty subject");
         }
         int crit = -1;
         ossl::ExtKeyUsagePtr eku{static_cast<EXTENDED_KEY_USAGE*>(
             X509_get_ext_d2i(x, NID_ext_key_usage, &crit, nullptr))};
         if (crit < 0 && m_options.purpose != Purpose::any) {
-            fail(0, "wrong-purpose", "has no extKeyUsage (CA/B Forum requires serverAuth)");
+            fail(0, FindingCode::wrong_purpose, "has no extKeyUsage (CA/B Forum requires serverAuth)");
         } else {
             if (crit == 1) {
-                fail(0, "malformed-certificate", "has a critical extKeyUsage");
+                fail(0, FindingCode::malformed_certificate, "has a critical extKeyUsage");
             }
             for (int k = 0; eku && k < sk_ASN1_OBJECT_num(eku.get()); ++k) {
                 if (OBJ_obj2nid(sk_ASN1_OBJECT_value(eku.get(), k)) == NID_anyExtendedKeyUsage) {
-                    fail(0, "wrong-purpose", "has anyExtendedKeyUsage (CA/B Forum forbids it)");
+                    fail(0, FindingCode::wrong_purpose, "has anyExtendedKeyUsage (CA/B Forum forbids it)");
                 }
             }
         }
@@ -421,7 +421,7 @@ private:
             });
             if (!listed) {
                 fail(0,
-                     "malformed-certificate",
+                     FindingCode::malformed_certificate,
                      fmt::format("has the CN '{}', which is not one of its subjectAltNames "
                                  "(CA/B Forum 7.1.4.3)",
                                  cn));
@@ -431,7 +431,7 @@ private:
             ossl::AuthorityInfoAccessPtr aia{static_cast<AUTHORITY_INFO_ACCESS*>(
                 X509_get_ext_d2i(x, NID_info_access, nullptr, nullptr))};
             if (!aia) {
-                fail(0, "malformed-certificate", "has a malformed authorityInfoAccess");
+                fail(0, FindingCode::malformed_certificate, "has a malformed authorityInfoAccess");
             }
         }
         ossl::clear_errors();
@@ -440,7 +440,7 @@ private:
     void webpki_root(std::size_t i) {
         X509* x = m_path[i].native();
         if (extension(x, NID_ext_key_usage).present()) {
-            fail(i, "malformed-certificate", "is a root with an extKeyUsage (CA/B Forum 7.1.2.1)");
+            fail(i, FindingCode::malformed_certificate, "is a root with an extKeyUsage (CA/B Forum 7.1.2.1)");
         }
         if (extension(x, NID_authority_key_identifier).present()) {
             ossl::AuthorityKeyIdPtr akid{static_cast<AUTHORITY_KEYID*>(
@@ -450,7 +450,7 @@ private:
                 akid->serial != nullptr ||
                 (ski != nullptr && ASN1_OCTET_STRING_cmp(akid->keyid, ski) != 0)) {
                 fail(i,
-                     "malformed-certificate",
+                     FindingCode::malformed_certificate,
                      "is a root whose authorityKeyIdentifier is not just its own key identifier");
             }
         }

@@ -23,7 +23,7 @@ struct BatchItem {
     std::string file;
     bool valid{false};
     std::string subject;
-    std::vector<std::string> codes;  // error finding codes
+    std::vector<FindingCode> codes;  // error finding codes
     std::string message;             // the first error finding, or the read error
     bool read_error{false};
 };

@@ -75,7 +75,7 @@ struct VerifyOptions {
 struct PathCertificate {
     Certificate certificate;
     bool trust_anchor{false};
-    std::vector<std::string> problems;  // codes of the error findings about this certificate
+    std::vector<FindingCode> problems;  // codes of the error findings about this certificate
 };
 
 struct ChainReport {
