@@ -132,8 +132,9 @@ void print_chain_report(std::ostream& out, const ChainReport& report, const Trus
         out << fmt::format(
             "    Valid:   {} to {}\n", format_time(c.not_before()), format_time(c.not_after()));
         out << fmt::format("    SHA-256: {}\n", c.sha256_fingerprint());
-        out << (pc.problems.empty() ? std::string{"    Cert VALIDATED: ok\n"}
-                                    : fmt::format("    Cert FAILED: {}\n", fmt::join(pc.problems, ", ")));
+        out << (pc.problems.empty()
+                    ? std::string{"    Cert VALIDATED: ok\n"}
+                    : fmt::format("    Cert FAILED: {}\n", fmt::join(pc.problems, ", ")));
     }
     for (const auto& m : report.names) {
         const std::string sans = report.path.empty() ? "" : sans_text(report.path[0].certificate);
@@ -157,7 +158,8 @@ void print_chain_report(std::ostream& out, const ChainReport& report, const Trus
     if (!report.findings.empty()) {
         out << "Findings:\n";
         for (const auto& f : report.findings) {
-            out << fmt::format("  {} [{}]: {}\n", severity_name(f.severity), finding_name(f.code), f.message);
+            out << fmt::format(
+                "  {} [{}]: {}\n", severity_name(f.severity), finding_name(f.code), f.message);
         }
     }
 }

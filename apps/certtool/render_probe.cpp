@@ -127,7 +127,8 @@ void print_probe(std::ostream& out, const ProbeResult& r, const TrustStore& trus
     if (!r.findings.empty()) {
         out << "Findings:\n";
         for (const auto& f : r.findings) {
-            out << fmt::format("  {} [{}]: {}\n", severity_name(f.severity), finding_name(f.code), f.message);
+            out << fmt::format(
+                "  {} [{}]: {}\n", severity_name(f.severity), finding_name(f.code), f.message);
         }
     }
     out << fmt::format("Outcome: {} ({}); confidence {}%; {}\n",
@@ -210,8 +211,11 @@ void print_mx_report(std::ostream& out, const MxReport& report) {
     for (const auto& h : report.hosts) {
         for (const auto& f : h.findings) {
             if (f.severity != Severity::info) {
-                out << fmt::format(
-                    "  {}: {} [{}]: {}\n", h.host, severity_name(f.severity), finding_name(f.code), f.message);
+                out << fmt::format("  {}: {} [{}]: {}\n",
+                                   h.host,
+                                   severity_name(f.severity),
+                                   finding_name(f.code),
+                                   f.message);
             }
         }
     }

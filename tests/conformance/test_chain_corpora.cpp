@@ -373,9 +373,10 @@ TEST_CASE("conformance: PKITS 4.14.30 with the CRL issuer or the end entity revo
     const auto issuer_revoked = verify_with(with_entry(crl_issuer));
     CHECK_FALSE(issuer_revoked.valid);
     // The CRL's own issuer is revoked, so the end entity's status cannot be known.
-    CHECK(std::any_of(issuer_revoked.findings.begin(),
-                      issuer_revoked.findings.end(),
-                      [](const ChainFinding& f) { return f.code == FindingCode::revocation_unknown; }));
+    CHECK(std::any_of(
+        issuer_revoked.findings.begin(), issuer_revoked.findings.end(), [](const ChainFinding& f) {
+            return f.code == FindingCode::revocation_unknown;
+        }));
     const auto ee_revoked = verify_with(with_entry(ee));
     CHECK_FALSE(ee_revoked.valid);
     CHECK(std::any_of(ee_revoked.findings.begin(),

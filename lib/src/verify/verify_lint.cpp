@@ -216,11 +216,15 @@ private:
                          fmt::format("does not list {} authentication in its extKeyUsage", what));
                 }
                 for (const auto& f : forbidden) {
-                    fail(0, FindingCode::wrong_purpose, fmt::format("lists {} in its extKeyUsage", f));
+                    fail(0,
+                         FindingCode::wrong_purpose,
+                         fmt::format("lists {} in its extKeyUsage", f));
                 }
                 if ((X509_get_extension_flags(x) & EXFLAG_CA) != 0 &&
                     m_options.profile != Profile::webpki) {
-                    fail(0, FindingCode::not_an_end_entity, "is a CA certificate, not an end entity");
+                    fail(0,
+                         FindingCode::not_an_end_entity,
+                         "is a CA certificate, not an end entity");
                 }
             } else if (i > 0 && crit >= 0 && !has_want && (!has_any || strict == Strict::chain)) {
                 fail(i,
@@ -385,11 +389,14 @@ private:
             fail(0, FindingCode::malformed_certificate, "is not an X.509 v3 certificate");
         }
         if ((X509_get_extension_flags(x) & EXFLAG_CA) != 0) {
-            fail(0, FindingCode::not_an_end_entity, "is a CA certificate, not a server certificate");
+            fail(
+                0, FindingCode::not_an_end_entity, "is a CA certificate, not a server certificate");
         }
         const Ext san = extension(x, NID_subject_alt_name);
         if (!san.present()) {
-            fail(0, FindingCode::malformed_certificate, "has no subjectAltName (CA/B Forum 7.1.2.7.12)");
+            fail(0,
+                 FindingCode::malformed_certificate,
+                 "has no subjectAltName (CA/B Forum 7.1.2.7.12)");
         } else if (san.crit == 1 && X509_NAME_entry_count(X509_get_subject_name(x)) > 0) {
             fail(0,
                  FindingCode::malformed_certificate,
@@ -399,14 +406,18 @@ private:
         ossl::ExtKeyUsagePtr eku{static_cast<EXTENDED_KEY_USAGE*>(
             X509_get_ext_d2i(x, NID_ext_key_usage, &crit, nullptr))};
         if (crit < 0 && m_options.purpose != Purpose::any) {
-            fail(0, FindingCode::wrong_purpose, "has no extKeyUsage (CA/B Forum requires serverAuth)");
+            fail(0,
+                 FindingCode::wrong_purpose,
+                 "has no extKeyUsage (CA/B Forum requires serverAuth)");
         } else {
             if (crit == 1) {
                 fail(0, FindingCode::malformed_certificate, "has a critical extKeyUsage");
             }
             for (int k = 0; eku && k < sk_ASN1_OBJECT_num(eku.get()); ++k) {
                 if (OBJ_obj2nid(sk_ASN1_OBJECT_value(eku.get(), k)) == NID_anyExtendedKeyUsage) {
-                    fail(0, FindingCode::wrong_purpose, "has anyExtendedKeyUsage (CA/B Forum forbids it)");
+                    fail(0,
+                         FindingCode::wrong_purpose,
+                         "has anyExtendedKeyUsage (CA/B Forum forbids it)");
                 }
             }
         }
@@ -440,7 +451,9 @@ private:
     void webpki_root(std::size_t i) {
         X509* x = m_path[i].native();
         if (extension(x, NID_ext_key_usage).present()) {
-            fail(i, FindingCode::malformed_certificate, "is a root with an extKeyUsage (CA/B Forum 7.1.2.1)");
+            fail(i,
+                 FindingCode::malformed_certificate,
+                 "is a root with an extKeyUsage (CA/B Forum 7.1.2.1)");
         }
         if (extension(x, NID_authority_key_identifier).present()) {
             ossl::AuthorityKeyIdPtr akid{static_cast<AUTHORITY_KEYID*>(

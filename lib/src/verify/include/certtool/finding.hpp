@@ -68,7 +68,8 @@ enum class FindingCode : std::uint8_t {
 struct FindingCodeInfo {
     FindingCode code;
     std::string_view name;  // stable, kebab-case: what --json and the text output print
-    Severity severity;      // the severity a finding of this code has unless its producer says otherwise
+    Severity
+        severity;  // the severity a finding of this code has unless its producer says otherwise
     std::string_view meaning;
 };
 
@@ -84,8 +85,8 @@ struct FindingCodeInfo {
 struct ChainFinding {
     FindingCode code{FindingCode::invalid_certificate};
     Severity severity{Severity::warning};
-    std::string message;  // plain English, with the fix where there is one
-    std::string subject;  // the certificate concerned, if any
+    std::string message;                    // plain English, with the fix where there is one
+    std::string subject;                    // the certificate concerned, if any
     std::optional<std::size_t> position{};  // its index in the verified path (0 = leaf)
 
     // A finding with the code's default severity.
@@ -93,7 +94,8 @@ struct ChainFinding {
                                          std::string message,
                                          std::string subject = {},
                                          std::optional<std::size_t> position = std::nullopt) {
-        return {code, finding_info(code).severity, std::move(message), std::move(subject), position};
+        return {
+            code, finding_info(code).severity, std::move(message), std::move(subject), position};
     }
 };
 
