@@ -4,6 +4,7 @@
 #include <certtool/aia.hpp>
 #include <certtool/batch.hpp>
 #include <certtool/chain.hpp>
+#include <certtool/files.hpp>
 #include <certtool/trust.hpp>
 #include <certtool/verify.hpp>
 
