@@ -14,5 +14,5 @@ apt-get install -y -qq --no-install-recommends \
   libssl-dev openssl libcli11-dev libfmt-dev nlohmann-json3-dev catch2 zlib1g-dev \
   gnutls-bin default-jre-headless ca-certificates dnsmasq-base \
   postfix swaks libnet-ssleay-perl iproute2 gzip \
-  hyperfine time >/dev/null
+  hyperfine time clang-format git >/dev/null
 echo "dependencies installed"

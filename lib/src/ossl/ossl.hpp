@@ -102,6 +102,30 @@ struct ExtensionStackFree {
 
 using ExtensionStackPtr = std::unique_ptr<STACK_OF(X509_EXTENSION), ExtensionStackFree>;
 
+// Shared ownership for the handles value types hold (Certificate, PrivateKey, TrustStore, Crl):
+// takes `p` (owned; null gives an empty pointer) and frees it with its *_free when the last copy
+// goes. The deleter is bound here, so no code outside ossl/ names a free function.
+template <typename T, auto FreeFn>
+[[nodiscard]] std::shared_ptr<T> share(std::unique_ptr<T, Deleter<FreeFn>> p) {
+    return std::shared_ptr<T>{std::move(p)};
+}
+
+[[nodiscard]] inline std::shared_ptr<X509> share(X509* p) {
+    return share(X509Ptr{p});
+}
+
+[[nodiscard]] inline std::shared_ptr<EVP_PKEY> share(EVP_PKEY* p) {
+    return share(EvpPkeyPtr{p});
+}
+
+[[nodiscard]] inline std::shared_ptr<X509_STORE> share(X509_STORE* p) {
+    return share(X509StorePtr{p});
+}
+
+[[nodiscard]] inline std::shared_ptr<X509_CRL> share(X509_CRL* p) {
+    return share(X509CrlPtr{p});
+}
+
 // Drains OpenSSL's thread error queue into one "; "-joined string (empty if the queue is empty).
 // A distinguished name as certtool prints it everywhere ("CN=mail.example.com, O=Example").
 [[nodiscard]] std::string name_to_string(const X509_NAME* name);

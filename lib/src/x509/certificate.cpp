@@ -23,10 +23,6 @@ namespace certtool {
 
 namespace {
 
-std::shared_ptr<X509> share(X509* x) {
-    return {x, ossl::Deleter<X509_free>{}};
-}
-
 bool iequals_prefix(std::string_view s, std::string_view prefix) {
     return s.size() >= prefix.size() && text::ascii_lower(s.substr(0, prefix.size())) == prefix;
 }
@@ -307,7 +303,7 @@ Certificate Certificate::parse(std::string_view data, std::string_view source) {
 
 Certificate Certificate::adopt(X509* x509) {
     ossl::check1(X509_up_ref(x509), "X509_up_ref");
-    return Certificate{share(x509)};
+    return Certificate{ossl::share(x509)};
 }
 
 std::string Certificate::to_pem() const {

@@ -28,10 +28,6 @@ constexpr std::array<KeyTypeInfo, 6> k_key_types{{
     {KeyType::ed25519, "ed25519"},
 }};
 
-std::shared_ptr<EVP_PKEY> share(EVP_PKEY* pkey) {
-    return {pkey, ossl::Deleter<EVP_PKEY_free>{}};
-}
-
 }  // namespace
 
 std::string_view key_type_name(KeyType type) noexcept {
@@ -84,7 +80,7 @@ PrivateKey PrivateKey::generate(KeyType type) {
             break;
     }
     ossl::check_ptr(raw, "generating a private key");
-    return PrivateKey{share(raw)};
+    return PrivateKey{ossl::share(raw)};
 }
 
 PrivateKey PrivateKey::from_pem(std::string_view pem, std::string_view source) {
@@ -96,7 +92,7 @@ PrivateKey PrivateKey::from_pem(std::string_view pem, std::string_view source) {
         ossl::throw_error(Errc::parse,
                           std::string{"cannot read private key from "} + std::string{source});
     }
-    return PrivateKey{share(raw)};
+    return PrivateKey{ossl::share(raw)};
 }
 
 PrivateKey PrivateKey::parse(std::string_view data, std::string_view source) {
@@ -110,7 +106,7 @@ PrivateKey PrivateKey::parse(std::string_view data, std::string_view source) {
         ossl::throw_error(Errc::parse,
                           std::string{"cannot read private key from "} + std::string{source});
     }
-    PrivateKey key{share(raw)};
+    PrivateKey key{ossl::share(raw)};
     if (p != begin + data.size()) {
         throw Error(
             Errc::parse,
@@ -121,7 +117,7 @@ PrivateKey PrivateKey::parse(std::string_view data, std::string_view source) {
 
 PrivateKey PrivateKey::adopt(EVP_PKEY* pkey) {
     ossl::check1(EVP_PKEY_up_ref(pkey), "EVP_PKEY_up_ref");
-    return PrivateKey{share(pkey)};
+    return PrivateKey{ossl::share(pkey)};
 }
 
 Secret PrivateKey::to_pem() const {

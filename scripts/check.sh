@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# House rules CI enforces before it builds (.ci/run): formatting, and the habits the compiler
+# cannot check. The dependency direction between lib/src folders is enforced by the build itself
+# (lib/CMakeLists.txt). Prints every violation, exits 1 if there is any.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+status=0
+fail() { echo "check: $*" >&2; status=1; }
+
+# 1. clang-format (the root .clang-format, clang-format 14) on every C++ file we own.
+mapfile -t sources < <(git ls-files '*.cpp' '*.hpp' '*.h')
+if ! out=$(clang-format --dry-run -Werror "${sources[@]}" 2>&1); then
+  echo "$out" | grep 'warning:' | sed 's/: warning:.*//' | sort -u | sed 's/^/  /' >&2
+  fail "clang-format would change the files above: clang-format -i FILE"
+fi
+
+# 2. OpenSSL ownership and the error queue stay in lib/src/ossl: no *_free( calls, no bound
+#    free functions (Deleter<...>), no ERR_* outside it in lib/ and apps/ (comments aside).
+code_lines() {  # file:line:text of lib/ and apps/ outside lib/src/ossl, comments stripped
+  git ls-files 'lib/*.cpp' 'lib/*.hpp' 'apps/*.cpp' 'apps/*.hpp' | grep -v '^lib/src/ossl/' |
+    xargs grep -n '' | sed -E 's#//.*$##'
+}
+if hits=$(code_lines | grep -E '\b[A-Za-z0-9_]+_free\(|Deleter<|\bERR_[a-z_]+\('); then
+  echo "$hits" | sed 's/^/  /' >&2
+  fail "raw OpenSSL frees or error-queue calls outside lib/src/ossl: use the ossl:: RAII aliases, ossl::share, ossl::clear_errors / throw_error"
+fi
+
+# 3. A subcommand never touches OpenSSL or the library's private headers.
+if hits=$(git ls-files 'apps/*' | xargs grep -nE '#include <openssl/|#include "(ossl|fs|text)\.hpp"' 2>/dev/null | grep -v 'openssl/crypto.h'); then
+  echo "$hits" | sed 's/^/  /' >&2
+  fail "apps/ includes OpenSSL or lib-private headers: ask lib/ for what you need"
+fi
+
+# 4. Whitespace, merge markers, large files (CLI11's pre-commit list).
+if hits=$(git grep -nIE '[[:blank:]]+$' -- ':!*.md' ':!tests/conformance/corpora' ':!*.pem' ':!*.txt' ':!*.log'); then
+  echo "$hits" | head -20 | sed 's/^/  /' >&2
+  fail "trailing whitespace"
+fi
+if hits=$(git grep -nIE '^(<<<<<<<|>>>>>>>)( |$)'); then
+  echo "$hits" | sed 's/^/  /' >&2
+  fail "merge conflict markers"
+fi
+while read -r f; do
+  [ -f "$f" ] && [ "$(stat -c %s "$f")" -gt 2000000 ] && fail "file over 2 MB: $f"
+done < <(git ls-files)
+
+[ "$status" -eq 0 ] && echo "check: clean"
+exit "$status"
