@@ -119,6 +119,36 @@ CLI::Option* add_trust_option(CLI::App& sub, std::string& target, const std::str
     return sub.add_option("--trust", target, help)->type_name("FILE|DIR")->check(CLI::ExistingPath);
 }
 
+void add_verification_options(CLI::App& sub,
+                              VerificationCliOptions& target,
+                              const std::string& trust_help,
+                              const std::string& hostname_help) {
+    add_trust_option(sub, target.trust, trust_help);
+    sub.add_option("--hostname", target.hostnames, hostname_help)->type_name("NAME");
+    sub.add_option("--at", target.at, "validation time, RFC 3339 (default: now)")
+        ->type_name("TIME");
+    sub.add_option("--profile", target.profile, "openssl, rfc5280 (default) or webpki")
+        ->check(CLI::Validator(
+            [](const std::string& value) {
+                return parse_profile(value)
+                           ? std::string{}
+                           : "unknown profile '" + value + "': use openssl, rfc5280 or webpki";
+            },
+            "PROFILE"));
+}
+
+void apply_verification_options(const VerificationCliOptions& given, VerifyOptions& options) {
+    if (!given.at.empty()) {
+        options.at = parse_time(given.at);
+    }
+    for (const auto& h : given.hostnames) {
+        options.names.push_back(SubjectAltName::parse(h));
+    }
+    if (const auto profile = parse_profile(given.profile)) {
+        options.profile = *profile;
+    }
+}
+
 TrustStore trust_from_option(const std::string& option) {
     return option.empty() ? TrustStore::system() : TrustStore::from_path(option);
 }

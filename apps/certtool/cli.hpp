@@ -92,6 +92,23 @@ void add_common(CLI::App& sub, Common& common);
 // --trust FILE|DIR (an existing path); `help` says what the anchors are for.
 CLI::Option* add_trust_option(CLI::App& sub, std::string& target, const std::string& help);
 
+// The verification options `verify` and `check-tls` share, registered once
+// (add_verification_options):
+// --trust, --hostname (repeatable), --at, --profile.
+struct VerificationCliOptions {
+    std::string trust;
+    std::vector<std::string> hostnames;
+    std::string at;
+    std::string profile{"rfc5280"};
+};
+
+void add_verification_options(CLI::App& sub,
+                              VerificationCliOptions& target,
+                              const std::string& trust_help,
+                              const std::string& hostname_help);
+// Their values in `options` (names, validation time, profile). Throws Error{invalid_argument}.
+void apply_verification_options(const VerificationCliOptions& given, VerifyOptions& options);
+
 // The anchors --trust named, or the system trust store when it was not given.
 [[nodiscard]] TrustStore trust_from_option(const std::string& option);
 

@@ -5,6 +5,7 @@
 #include <certtool/batch.hpp>
 #include <certtool/chain.hpp>
 #include <certtool/files.hpp>
+#include <certtool/fix_chain.hpp>
 #include <certtool/key.hpp>
 #include <certtool/trust.hpp>
 #include <certtool/verify.hpp>
@@ -30,62 +31,31 @@ struct FixChainOptions {
 };
 
 ExitCode run_fix_chain(const FixChainOptions& opt, Output& out) {
-    std::vector<Certificate> pool;
     std::vector<std::string> inputs = opt.certs;
     inputs.insert(inputs.end(), opt.bundles.begin(), opt.bundles.end());
-    for (const auto& f : expand_inputs(inputs)) {
-        for (auto& c : Certificate::load_all(f)) {
-            pool.push_back(std::move(c));
-        }
+    FixChainRequest request{expand_inputs(inputs), {}, {}, std::chrono::system_clock::now()};
+    if (!opt.key.empty()) {
+        request.key_file = opt.key;
     }
-    const auto now = std::chrono::system_clock::now();
-    AssembledChain chain =
-        opt.key.empty()
-            ? assemble_chain(find_leaf(pool), pool, now)
-            : assemble_chain(
-                  PrivateKey::parse(read_input_file(opt.key, "key file"), opt.key), pool, now);
-    std::vector<ChainFinding> findings = chain.findings;
     if (opt.aia) {
-        AiaOptions aia;
-        aia.timeout = std::chrono::seconds(opt.aia_timeout);
-        for (auto& f : complete_chain_via_aia(chain, aia)) {
-            findings.push_back(std::move(f));
-        }
+        request.aia = AiaOptions{};
+        request.aia->timeout = std::chrono::seconds(opt.aia_timeout);
     }
-    const TrustStore trust = trust_from_option(opt.trust);
-    const auto trust_findings = check_trust(chain, trust);
-    findings.insert(findings.end(), trust_findings.begin(), trust_findings.end());
-
-    // What a server sends: the leaf, then the intermediates (no root).
-    std::string pem = chain.leaf.to_pem();
-    for (const auto& c : chain.intermediates) {
-        pem += c.to_pem();
-    }
+    const FixedChain fixed = fix_chain(request, trust_from_option(opt.trust));
     if (!opt.output.empty()) {
-        write_output_file(opt.output, pem, FileMode::shared, opt.force);
+        write_output_file(opt.output, fixed.pem, FileMode::shared, opt.force);
     }
-    const bool complete = trust_findings.empty();
     if (out.json()) {
-        nlohmann::json certs = nlohmann::json::array({certificate_json(chain.leaf)});
-        for (const auto& c : chain.intermediates) {
-            certs.push_back(certificate_json(c));
-        }
-        out.result() = {{"complete", complete}, {"chain", certs}};
-        if (chain.root) {
-            out.result()["root"] = certificate_json(*chain.root);
-        }
-        if (opt.output.empty()) {
-            out.result()["pem"] = pem;
-        }
+        out.result() = fixed_chain_json(fixed, opt.output.empty());
     } else if (opt.output.empty()) {
-        out.text() << pem;
+        out.text() << fixed.pem;
     } else {
         out.note(fmt::format("wrote {} certificate(s), leaf first, to '{}'",
-                             1 + chain.intermediates.size(),
+                             1 + fixed.chain.intermediates.size(),
                              opt.output));
     }
-    report_findings(out, findings);
-    return complete ? ExitCode::ok : ExitCode::check_failed;
+    report_findings(out, fixed.findings);
+    return fixed.complete ? ExitCode::ok : ExitCode::check_failed;
 }
 
 }  // namespace

@@ -21,12 +21,9 @@ struct VerifyCliOptions {
     std::string name;
     std::string cert;
     std::vector<std::string> chain;
-    std::string trust;
-    std::vector<std::string> hostnames;
-    std::string at;
+    VerificationCliOptions verification;
     std::string purpose{"server"};
     std::vector<std::string> crls;
-    std::string profile{"rfc5280"};
     int max_depth{8};
     std::vector<std::string> batch;
     unsigned jobs{0};
@@ -34,16 +31,10 @@ struct VerifyCliOptions {
 
 VerifyOptions library_options(const VerifyCliOptions& opt) {
     VerifyOptions o;
-    if (!opt.at.empty()) {
-        o.at = parse_time(opt.at);
-    }
-    for (const auto& h : opt.hostnames) {
-        o.names.push_back(SubjectAltName::parse(h));
-    }
+    apply_verification_options(opt.verification, o);
     o.purpose = opt.purpose == "client" ? Purpose::client
                 : opt.purpose == "any"  ? Purpose::any
                                         : Purpose::server;
-    o.profile = parse_profile(opt.profile).value_or(Profile::rfc5280);
     o.max_depth = opt.max_depth;
     for (const auto& f : opt.crls) {
         for (auto& crl : Crl::parse_all(read_input_file(f, "CRL file"), f)) {
@@ -84,7 +75,7 @@ ExitCode run_batch(const VerifyCliOptions& opt, const TrustStore& trust, Output&
 }
 
 ExitCode run_verify(const VerifyCliOptions& opt, const Common& common, Output& out) {
-    const TrustStore trust = trust_from_option(opt.trust);
+    const TrustStore trust = trust_from_option(opt.verification.trust);
     if (!opt.batch.empty()) {
         return run_batch(opt, trust, out);
     }
@@ -129,20 +120,16 @@ void add_verify(CLI::App& app, Dispatch& dispatch) {
     sub->add_option("--chain", opt->chain, "intermediates, any order and format (repeatable)")
         ->type_name("FILE")
         ->check(CLI::ExistingFile);
-    add_trust_option(*sub, opt->trust, "trust anchors (default: the system trust store)");
-    sub->add_option("--hostname",
-                    opt->hostnames,
-                    "name the certificate must be for: DNS name, IP or email (repeatable; every "
-                    "one must match)")
-        ->type_name("NAME");
-    sub->add_option("--at", opt->at, "validation time, RFC 3339 (default: now)")->type_name("TIME");
+    add_verification_options(*sub,
+                             opt->verification,
+                             "trust anchors (default: the system trust store)",
+                             "name the certificate must be for: DNS name, IP or email "
+                             "(repeatable; every one must match)");
     sub->add_option("--purpose", opt->purpose, "server (default), client or any")
         ->check(CLI::IsMember({"server", "client", "any"}));
     sub->add_option("--crl", opt->crls, "CRL(s); given, every certificate needs a current one")
         ->type_name("FILE")
         ->check(CLI::ExistingFile);
-    sub->add_option("--profile", opt->profile, "openssl, rfc5280 (default) or webpki")
-        ->check(CLI::IsMember({"openssl", "rfc5280", "webpki"}));
     sub->add_option("--max-depth", opt->max_depth, "most intermediates allowed (default 8)")
         ->check(CLI::Range(0, 32));
     sub->add_option("--batch",

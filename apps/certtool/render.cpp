@@ -61,6 +61,21 @@ json entry_json(const Entry& entry) {
             {"chain", chain}};
 }
 
+json fixed_chain_json(const FixedChain& fixed, bool with_pem) {
+    json certs = json::array({certificate_json(fixed.chain.leaf)});
+    for (const auto& c : fixed.chain.intermediates) {
+        certs.push_back(certificate_json(c));
+    }
+    json j = {{"complete", fixed.complete}, {"chain", certs}};
+    if (fixed.chain.root) {
+        j["root"] = certificate_json(*fixed.chain.root);
+    }
+    if (with_pem) {
+        j["pem"] = fixed.pem;
+    }
+    return j;
+}
+
 json finding_json(const ChainFinding& finding) {
     json j = {{"code", finding.code},
               {"severity", severity_name(finding.severity)},

@@ -6,6 +6,7 @@
 #include <certtool/aia.hpp>
 #include <certtool/batch.hpp>
 #include <certtool/chain.hpp>
+#include <certtool/fix_chain.hpp>
 #include <certtool/smtp_probe.hpp>
 #include <certtool/store.hpp>
 #include <certtool/trust.hpp>
@@ -40,6 +41,8 @@ namespace certtool::cli {
 [[nodiscard]] nlohmann::json certificate_json(const Certificate& cert);
 [[nodiscard]] nlohmann::json entry_json(const Entry& entry);
 [[nodiscard]] nlohmann::json finding_json(const ChainFinding& finding);
+// fix-chain's result: complete, chain (leaf first), root if one was given, pem when `with_pem`.
+[[nodiscard]] nlohmann::json fixed_chain_json(const FixedChain& fixed, bool with_pem);
 
 // The full multi-line view used by `show`.
 void print_entry(std::ostream& out, const Entry& entry);
