@@ -139,10 +139,3 @@ TEST_CASE("csr: carries subject, SANs and is signed by the key", "[csr]") {
     const std::string der = create_csr(key, req, Encoding::der);
     CHECK(static_cast<unsigned char>(der[0]) == 0x30);
 }
-
-TEST_CASE("time: RFC 3339 round trip and errors", "[certificate]") {
-    CHECK(format_time(parse_time("2026-06-01T00:00:00Z")) == "2026-06-01T00:00:00Z");
-    CHECK(format_time(parse_time("2026-06-01T02:00:00+02:00")) == "2026-06-01T00:00:00Z");
-    CHECK(format_time(parse_time("2026-06-01")) == "2026-06-01T00:00:00Z");
-    CHECK_THROWS_WITH(parse_time("June 1st"), Catch::Contains("RFC 3339"));
-}
