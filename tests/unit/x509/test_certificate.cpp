@@ -47,9 +47,12 @@ TEST_CASE("subject request: CN becomes the first SAN, duplicates dropped", "[cer
                       Catch::Contains("not a host name"));
     CHECK_THROWS_WITH(SubjectRequest::make({"a.example", "", "", "", "", "USA"}, {}),
                       Catch::Contains("two-letter"));
-    CHECK_THROWS_WITH(
-        SubjectRequest::make({std::string(65, 'a') + ".example", "", "", "", "", ""}, {}),
-        Catch::Contains("limit is 64"));
+    // Built in place: GCC 12 at -O2 warns (-Wstringop-overread, a false positive) on
+    // `std::string(65, 'a') + ".example"` inlined into the aggregate.
+    std::string long_cn(65, 'a');
+    long_cn += ".example";
+    CHECK_THROWS_WITH(SubjectRequest::make({long_cn, "", "", "", "", ""}, {}),
+                      Catch::Contains("limit is 64"));
 }
 
 TEST_CASE("self-signed: TLS server and client extensions, random 159-bit serial", "[certificate]") {
