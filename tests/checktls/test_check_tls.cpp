@@ -34,18 +34,24 @@ struct Fixture {
     std::string dns6;  // [::1]:PORT, or empty if the machine has no IPv6 loopback
 };
 
+// KEY=VALUE lines (fixture.env).
+std::map<std::string, std::string> read_env(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    REQUIRE(in.good());
+    std::map<std::string, std::string> env;
+    for (std::string line; std::getline(in, line);) {
+        if (const auto eq = line.find('='); eq != std::string::npos) {
+            env[line.substr(0, eq)] = line.substr(eq + 1);
+        }
+    }
+    return env;
+}
+
 const Fixture& fixture() {
     static const Fixture f = [] {
-        std::ifstream in(k_fixture_dir / "fixture.env");
         INFO("no Postfix fixture at " << k_fixture_dir
                                       << ": run the tests through ctest (fixture check_tls.start)");
-        REQUIRE(in.good());
-        std::map<std::string, std::string> env;
-        for (std::string line; std::getline(in, line);) {
-            if (const auto eq = line.find('='); eq != std::string::npos) {
-                env[line.substr(0, eq)] = line.substr(eq + 1);
-            }
-        }
+        auto env = read_env(k_fixture_dir / "fixture.env");
         return Fixture{env["PORT"],
                        "127.0.0.1:" + env["DNS_PORT"],
                        env["PKI"],
@@ -124,6 +130,29 @@ std::string fingerprint(const std::string& pem_file) {
     return Certificate::load_all(fixture().pki / pem_file).front().sha256_fingerprint();
 }
 
+// Runs a command when the scope ends (a fixture's stop), whatever happened in it.
+class StopOnExit {
+public:
+    explicit StopOnExit(std::vector<std::string> argv) : m_argv(std::move(argv)) {}
+
+    StopOnExit(const StopOnExit&) = delete;
+    StopOnExit& operator=(const StopOnExit&) = delete;
+    StopOnExit(StopOnExit&&) = delete;
+    StopOnExit& operator=(StopOnExit&&) = delete;
+
+    ~StopOnExit() {
+        try {
+            static_cast<void>(run(m_argv));
+        } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw
+        }
+    }
+
+    [[nodiscard]] const std::vector<std::string>& argv() const noexcept { return m_argv; }
+
+private:
+    std::vector<std::string> m_argv;
+};
+
 }  // namespace
 
 // Not a test: the CTest fixture setup (check_tls.start) runs this to write the PKI and start
@@ -179,6 +208,34 @@ TEST_CASE("check-tls fixture: PKI and peers", "[.fixture-start]") {
                              pki.string()});
     INFO(r.out << r.err);
     REQUIRE(r.exit_code == 0);
+}
+
+// A clone in a private directory (under /root, 0700): Postfix's daemons run as its mail owner
+// and cannot enter the build tree there, so the instance runs from a fresh directory under /tmp,
+// which DIR/instance records and stop removes.
+TEST_CASE("check-tls fixture: starts from inside a private directory, stop removes its instance",
+          "[check-tls][postfix]") {
+    const TempDir home;
+    std::filesystem::permissions(home.path(), std::filesystem::perms::owner_all);  // 0700
+    const auto dir = home / "clone" / "build" / "check-tls-fixture";
+    const std::string script = std::string{CERTTOOL_SOURCE_DIR} + "/tests/postfix/tls-fixture.sh";
+
+    const StopOnExit stop{{"bash", script, "stop", dir.string()}};
+    const RunResult started = run({"bash", script, "start", dir.string(), fixture().pki.string()});
+    INFO(started.out << started.err);
+    REQUIRE(started.exit_code == 0);
+    std::string instance = read_file(dir / "instance");
+    instance.erase(instance.find_last_not_of('\n') + 1);
+    CHECK_THAT(instance, Catch::StartsWith("/tmp/certtool-check-tls."));
+    CHECK(std::filesystem::is_directory(instance + "/postfix/queue"));
+    const std::string port = read_env(dir / "fixture.env")["PORT"];
+    const Probe p = check({"127.0.0.2:" + port, "--hostname", "mx1.example.test"});
+    CHECK(p.run.exit_code == 0);
+    CHECK(p.report["outcome"] == "V");
+
+    CHECK(run(stop.argv()).exit_code == 0);
+    CHECK_FALSE(std::filesystem::exists(instance));
+    CHECK_FALSE(std::filesystem::exists(dir / "fixture.env"));
 }
 
 TEST_CASE("check-tls (a): good chain over STARTTLS is verified, every mode delivers encrypted",

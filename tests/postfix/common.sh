@@ -44,3 +44,21 @@ postfix_stop_instance() {
   pid=$(head -1 "$dir/queue/pid/master.pid" 2>/dev/null | tr -d ' ' || true)
   if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; fi
 }
+
+# Can the instance's daemons, which run as its mail owner, enter DIR (its config directory, with
+# queue/ and data/ inside)? Says why not, on stderr, and fails. A private parent directory (a
+# clone under /root, 0700) is the usual reason; the daemons cannot start there.
+postfix_check_reachable() {
+  local dir=$1 owner
+  owner=$(postconf -c "$dir" -h mail_owner 2>/dev/null || echo postfix)
+  if ! id "$owner" >/dev/null 2>&1; then
+    echo "postfix's mail owner '$owner' does not exist: is postfix installed (scripts/install-deps.sh)?" >&2
+    return 1
+  fi
+  if command -v runuser >/dev/null && [ "$(id -u)" = 0 ] &&
+    ! runuser -u "$owner" -- test -x "$dir/data" -a -x "$dir/queue"; then
+    echo "postfix's daemons run as '$owner' and cannot enter $dir: a directory above it is" \
+      "private (e.g. a clone under /root, mode 0700); put the instance where '$owner' can reach it" >&2
+    return 1
+  fi
+}

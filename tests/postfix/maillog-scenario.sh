@@ -58,6 +58,7 @@ CF
   for line in "$@"; do
     echo "$line" >> "$dir/main.cf"
   done
+  postfix_check_reachable "$dir" || exit 3
   postfix -c "$dir" set-permissions >/dev/null 2>&1 || true
   postfix -c "$dir" start >/dev/null 2>&1 || { echo "postfix $name did not start:" >&2; cat "$dir/maillog" >&2 2>/dev/null; exit 3; }
   instances+=("$dir")

@@ -7,6 +7,11 @@
 #   tls-fixture.sh start DIR PKI_DIR   writes DIR/fixture.env (PORT, DNS_PORT, ...) when ready
 #   tls-fixture.sh stop DIR            stops Postfix and dnsmasq, waits for the ports to close
 #
+# The instance itself (config, queue, data, log) lives in a fresh 0755 directory under /tmp, not
+# in DIR: Postfix's daemons run as its mail owner and must enter it, which they cannot inside a
+# private directory (a clone under /root, which is 0700). DIR/instance records where it is, so
+# stop finds it and removes it.
+#
 # Listeners (port $PORT on each address):
 #   127.0.0.2  good      key, leaf (mx1.example.test), intermediate   -> (a) verified
 #   127.0.0.3  notls     smtpd_tls_security_level = none              -> (b) STARTTLS not offered
@@ -29,9 +34,12 @@ cmd=$1
 dir=$2
 
 stop() {
-  local pf=$dir/postfix
-  if [ -f "$pf/main.cf" ]; then
-    postfix_stop_instance "$pf"
+  local instance=""
+  if [ -f "$dir/instance" ]; then
+    instance=$(cat "$dir/instance")
+  fi
+  if [ -n "$instance" ] && [ -f "$instance/postfix/main.cf" ]; then
+    postfix_stop_instance "$instance/postfix"
   fi
   if [ -f "$dir/dnsmasq.pid" ]; then
     kill "$(cat "$dir/dnsmasq.pid")" 2>/dev/null || true
@@ -46,6 +54,10 @@ stop() {
     done
     rm -f "$dir/fixture.env"
   fi
+  case $instance in
+    */certtool-check-tls.*) rm -rf "$instance" ;;  # only what start made
+  esac
+  rm -f "$dir/instance"
 }
 
 if [ "$cmd" = stop ]; then
@@ -75,8 +87,10 @@ free_port() {  # a port free on every address we use (and the one above it)
 port=$(free_port)
 dns_port=$(free_port)
 
-pf=$dir/postfix
-rm -rf "$pf"
+instance=$(mktemp -d /tmp/certtool-check-tls.XXXXXX)
+chmod 0755 "$instance"
+echo "$instance" > "$dir/instance"
+pf=$instance/postfix
 mkdir -p "$pf/queue" "$pf/data"
 postfix_master_cf > "$pf/master.cf"
 cat >> "$pf/master.cf" <<MASTER
@@ -90,7 +104,7 @@ cat >> "$pf/master.cf" <<MASTER
 127.0.0.8:$port inet n - n - - smtpd -o smtpd_delay_reject=no -o { smtpd_client_restrictions = sleep 1 }
 MASTER
 {
-  postfix_main_cf "$pf" checktls "$dir"
+  postfix_main_cf "$pf" checktls "$instance"
   cat <<CF
 myhostname = mx1.example.test
 local_transport = error:this test sends no mail
@@ -102,11 +116,13 @@ smtpd_client_connection_rate_limit = 0
 default_process_limit = 200
 CF
 } > "$pf/main.cf"
+postfix_check_reachable "$pf" || { stop; exit 3; }
 postfix -c "$pf" set-permissions >/dev/null 2>&1 || true
 postfix -c "$pf" check >/dev/null 2>&1 || true
 if ! postfix -c "$pf" start >/dev/null 2>&1; then
   echo "postfix did not start:" >&2
   cat "$pf/maillog" >&2 2>/dev/null || true
+  stop
   exit 3
 fi
 

@@ -23,6 +23,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <string_view>
 
 extern char** environ;  // NOLINT
 
@@ -212,9 +213,19 @@ std::map<std::string, std::string> snapshot(const fs::path& dir) {
 }
 
 fs::path corpora_dir() {
-    const char* env = std::getenv("CERTTOOL_CORPORA");  // NOLINT
-    const fs::path dir = env != nullptr ? fs::path{env} : fs::path{CERTTOOL_CORPORA_DIR};
-    INFO("corpora directory " << dir << " (shared/corpora beside the repository)");
+    const fs::path dir{CERTTOOL_CORPORA_DIR};
+    INFO("corpora directory " << dir << " (CERTTOOL_CORPORA_DIR)");
+    REQUIRE(fs::is_directory(dir));
+    return dir;
+}
+
+std::optional<fs::path> keyfile_corpus_dir() {
+    const std::string_view configured{CERTTOOL_KEYFILE_CORPUS};
+    if (configured.empty()) {
+        return std::nullopt;
+    }
+    const fs::path dir{configured};
+    INFO("keyfile corpus " << dir << " (CERTTOOL_KEYFILE_CORPUS)");
     REQUIRE(fs::is_directory(dir));
     return dir;
 }

@@ -64,8 +64,13 @@ void write_file(const std::filesystem::path& p, const std::string& data);
 // Every file under dir with its content, for "byte-identical" checks.
 [[nodiscard]] std::map<std::string, std::string> snapshot(const std::filesystem::path& dir);
 
-// The corpora directory (../shared/corpora); REQUIREs it to exist.
+// The conformance corpora (CERTTOOL_CORPORA_DIR: tests/conformance/corpora unless configured
+// otherwise); REQUIREs it to exist.
 [[nodiscard]] std::filesystem::path corpora_dir();
+
+// The keyfile-corpus folder when configured (-DCERTTOOL_KEYFILE_CORPUS=DIR; it has no licence,
+// so the repository does not hold it), else nothing. REQUIREs a configured one to exist.
+[[nodiscard]] std::optional<std::filesystem::path> keyfile_corpus_dir();
 
 // A TCP server on 127.0.0.1 (an ephemeral port) that runs `handler` on each connection it
 // accepts, one at a time, in a background thread, until it is destroyed. The handler owns

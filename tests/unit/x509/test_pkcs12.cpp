@@ -1,0 +1,85 @@
+#include "support.hpp"
+
+#include <certtool/error.hpp>
+#include <certtool/pkcs12.hpp>
+
+#include <catch2/catch.hpp>
+
+using namespace certtool;
+using certtool::test::at;
+
+namespace {
+
+Errc error_of(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const Error& e) {
+        return e.code();
+    }
+    FAIL("no error thrown");
+    return Errc::io;
+}
+
+}  // namespace
+
+TEST_CASE("pkcs12: every profile round-trips key, leaf and chain", "[pkcs12]") {
+    const auto root =
+        test::make_root({"Root", at("2020-01-01T00:00:00Z"), at("2040-01-01T00:00:00Z"), {}, true});
+    const auto inter = test::issue(
+        root, {"Inter", at("2020-01-01T00:00:00Z"), at("2040-01-01T00:00:00Z"), {}, true});
+    const auto leaf = test::issue(
+        inter,
+        {"m.example", at("2026-01-01T00:00:00Z"), at("2027-01-01T00:00:00Z"), {"m.example"}});
+    const Secret password{"s3cret ünicode"};
+    for (auto profile : {Pkcs12Profile::modern, Pkcs12Profile::compat, Pkcs12Profile::legacy}) {
+        INFO(pkcs12_profile_name(profile));
+        const std::string der =
+            write_pkcs12(leaf.key, leaf.cert, {inter.cert}, password, {profile, 2048, "mail"});
+        const auto back = read_pkcs12(der, password, "rt.p12");
+        REQUIRE(back.keys.size() == 1);
+        CHECK(leaf.cert.matches_key(back.keys[0]));
+        REQUIRE(back.certs.size() == 2);
+        CHECK(back.friendly_name == "mail");
+        CHECK(back.mac_present);
+        CHECK(error_of([&] { static_cast<void>(read_pkcs12(der, Secret{"wrong"}, "rt.p12")); }) ==
+              Errc::bad_password);
+    }
+}
+
+TEST_CASE("pkcs12: refuses empty passwords and silly iteration counts on export", "[pkcs12]") {
+    const auto key = PrivateKey::generate(KeyType::ec_p256);
+    const auto root = test::make_root(
+        {"Self", at("2020-01-01T00:00:00Z"), at("2040-01-01T00:00:00Z"), {}, false});
+    CHECK(error_of([&] {
+              static_cast<void>(write_pkcs12(root.key, root.cert, {}, Secret{}, {}));
+          }) == Errc::invalid_argument);
+    CHECK(error_of([&] {
+              static_cast<void>(write_pkcs12(
+                  root.key, root.cert, {}, Secret{"x"}, {Pkcs12Profile::modern, 600001, ""}));
+          }) == Errc::invalid_argument);
+    CHECK(default_pkcs12_iterations(Pkcs12Profile::modern) == 600000);
+}
+
+TEST_CASE("pkcs12: malformed input is a parse error, never a crash", "[pkcs12]") {
+    const auto root = test::make_root(
+        {"Self", at("2020-01-01T00:00:00Z"), at("2040-01-01T00:00:00Z"), {}, false});
+    const std::string der =
+        write_pkcs12(root.key, root.cert, {}, Secret{"pw"}, {Pkcs12Profile::compat, 1, ""});
+    CHECK(error_of([&] { static_cast<void>(read_pkcs12("", Secret{"pw"}, "e")); }) == Errc::parse);
+    CHECK(error_of([&] { static_cast<void>(read_pkcs12("not a p12", Secret{"pw"}, "g")); }) ==
+          Errc::parse);
+    CHECK(error_of([&] { static_cast<void>(read_pkcs12(der + "\n", Secret{"pw"}, "t")); }) ==
+          Errc::parse);
+    // Every truncation point and some bit flips: an Error of some kind, nothing else.
+    for (std::size_t n = 0; n < der.size(); n += 7) {
+        CHECK_THROWS_AS(read_pkcs12(der.substr(0, n), Secret{"pw"}, "cut"), Error);
+    }
+    for (std::size_t i = 0; i < der.size(); i += 13) {
+        std::string flipped = der;
+        flipped[i] = static_cast<char>(flipped[i] ^ 0x5A);
+        try {
+            static_cast<void>(read_pkcs12(flipped, Secret{"pw"}, "flip"));
+        } catch (const Error&) {
+        }
+    }
+}
