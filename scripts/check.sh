@@ -31,6 +31,34 @@ if hits=$(git ls-files 'apps/*' | xargs grep -nE '#include <openssl/|#include "(
   fail "apps/ includes OpenSSL or lib-private headers: ask lib/ for what you need"
 fi
 
+# 4. The concept graph itself: lib/CMakeLists.txt may only declare the edges ARCHITECTURE.md
+#    draws (the build then enforces them include by include). A new folder or edge is added here
+#    and there together.
+declare -A allowed=(
+  [core]="" [ossl]="core" [x509]="core ossl" [verify]="x509"
+  [net]="verify" [store]="verify" [maillog]="core"
+)
+while read -r name deps; do
+  if [ -z "${allowed[$name]+set}" ]; then
+    fail "lib/CMakeLists.txt: concept '$name' is not in check.sh's graph (and ARCHITECTURE.md)"
+    continue
+  fi
+  for d in $deps; do
+    case " ${allowed[$name]} " in
+      *" $d "*) ;;
+      *) fail "lib/CMakeLists.txt: '$name' may not depend on '$d' (see ARCHITECTURE.md)" ;;
+    esac
+  done
+done < <(sed 's/#.*//' lib/CMakeLists.txt | tr '\n' ' ' |
+  grep -oE 'certtool_concept\([^)]*\)' | sed -E 's/certtool_concept\(//; s/\)$//' |
+  awk '{ deps = ""; on = 0
+         for (i = 2; i <= NF; i++) {
+           if ($i == "DEPENDS") { on = 1; continue }
+           if ($i ~ /^[A-Z_]+$/) { on = 0; continue }
+           if (on) deps = deps " " $i
+         }
+         print $1 deps }')
+
 # 4. Whitespace, merge markers, large files (CLI11's pre-commit list).
 if hits=$(git grep -nIE '[[:blank:]]+$' -- ':!*.md' ':!tests/conformance/corpora' ':!*.pem' ':!*.txt' ':!*.log'); then
   echo "$hits" | head -20 | sed 's/^/  /' >&2
