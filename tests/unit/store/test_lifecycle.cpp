@@ -36,9 +36,11 @@ Errc code_of(const std::function<void()>& f) {
     return Errc::io;
 }
 
-bool has(const std::vector<ChainFinding>& findings, const std::string& code) {
+bool has(const std::vector<ChainFinding>& findings, const std::string& name) {
+    const auto code = parse_finding_code(name);
+    REQUIRE(code);  // a misspelt name must fail the test, never pass a CHECK_FALSE
     return std::any_of(
-        findings.begin(), findings.end(), [&](const ChainFinding& f) { return f.code == code; });
+        findings.begin(), findings.end(), [&](const ChainFinding& f) { return f.code == *code; });
 }
 
 // A store with one self-signed entry "mail", a CA (root + issuing CA) and its files in dir.
