@@ -4,6 +4,7 @@
 #include <certtool/mail_log.hpp>
 
 #include <CLI/CLI.hpp>
+#include <fmt/core.h>
 
 namespace certtool::cli {
 
@@ -37,6 +38,11 @@ ExitCode run_mail_log(const MailLogOptions& opt, Output& out) {
         out.result() = mail_log_json(report, opt.top, opt.verbose);
     } else {
         print_mail_log(out.text(), report, opt.top, opt.verbose);
+    }
+    if (report.over_long != 0) {
+        out.warn(fmt::format("{} line(s) longer than {} bytes were skipped (is this a text log?)",
+                             report.over_long,
+                             options.max_line));
     }
     return opt.fail_on_tls_failure && maillog::tls_failure_seen(report) ? ExitCode::check_failed
                                                                         : ExitCode::ok;

@@ -70,3 +70,61 @@ TEST_CASE_METHOD(CliFixture,
     CHECK(missing.exit_code == 3);
     CHECK_THAT(missing.err, Catch::Contains("cannot read log '" + path("missing.log") + "'"));
 }
+
+namespace {
+
+// certtool mail-log ARGS in a shell, under an address-space limit (prlimit) and a time limit.
+RunResult bounded_mail_log(const std::string& shell_input, const std::string& args) {
+    const std::string limit = std::to_string(128U << 20U);  // 128 MiB of address space
+    return run({"sh",
+                "-c",
+                shell_input + " | timeout 120 prlimit --as=" + limit + " " + certtool_path() +
+                    " mail-log --json " + args});
+}
+
+}  // namespace
+
+TEST_CASE_METHOD(CliFixture,
+                 "issue: mail-log memory is bounded on a line that never ends",
+                 "[cli][maillog]") {
+    SECTION("256 MiB of zeros on a pipe") {
+        const RunResult r = bounded_mail_log("head -c 268435456 /dev/zero", "--format esa -");
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+        const json j = json::parse(r.out);
+        CHECK(j["over_long_lines"] == 1);
+        CHECK(j["lines"] == 1);
+        CHECK_THAT(j["warnings"][0].get<std::string>(),
+                   Catch::Contains("1 line(s) longer than 65536 bytes were skipped"));
+    }
+    SECTION("a gzip of 256 MiB of zeros, then a real log") {
+        REQUIRE(run({"sh",
+                     "-c",
+                     "head -c 268435456 /dev/zero | gzip -1 > " + path("zeros.gz") +
+                         " && (echo;"
+                         " cat " +
+                         k_example + ") | gzip -1 >> " + path("zeros.gz")})
+                    .exit_code == 0);
+        const RunResult r = bounded_mail_log("true", "--format esa " + path("zeros.gz"));
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+        const json j = json::parse(r.out);
+        CHECK(j["over_long_lines"] == 1);
+        CHECK(j["lines"] == 14);  // the zeros (ended by the echo), then the example's 13
+        CHECK(j["inbound"]["connections"] == 2);
+    }
+    SECTION("an ordinary log in the same bound") {
+        std::string text;
+        const auto truth = generate_esa_log({3, 20000, 200, true}, [&](const std::string& l) {
+            text += l;
+            text += '\n';
+        });
+        write_file(dir / "big.log", text);
+        const RunResult r = bounded_mail_log("true", path("big.log"));
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+        const json j = json::parse(r.out);
+        CHECK(j["over_long_lines"] == 0);
+        CHECK(j["inbound"]["connections"] == truth.inbound.connections);
+    }
+}

@@ -1,4 +1,5 @@
 #include "id_map.hpp"
+#include "line_splitter.hpp"
 #include "log_generator.hpp"
 #include "support.hpp"
 
@@ -227,4 +228,40 @@ TEST_CASE("IdMap behaves like std::unordered_map under random inserts, finds and
     map.clear();
     CHECK(map.empty());
     CHECK(map.find(1) == map.end());
+}
+
+TEST_CASE("issue: mail-log lines are capped, across chunk boundaries too", "[maillog]") {
+    std::vector<std::string> lines;
+    std::vector<std::pair<std::string, std::uint64_t>> over;
+    certtool::maillog::LineSplitter split{8};
+    const auto on_line = [&](std::string_view l, std::uint64_t) { lines.emplace_back(l); };
+    const auto on_over = [&](std::string_view head, std::uint64_t n) {
+        over.emplace_back(std::string{head}, n);
+    };
+    for (const char* chunk : {"ab\n1234", "5678\n", "123456789", "0123\nxy", "z\nlast"}) {
+        split.push(chunk, on_line, on_over);
+    }
+    split.finish(on_line, on_over);
+    CHECK(lines == std::vector<std::string>{"ab", "12345678", "xyz", "last"});
+    REQUIRE(over.size() == 1);
+    CHECK(over[0].first == "1234567890123");  // its head (up to 300 bytes), line 3
+    CHECK(over[0].second == 3);
+    CHECK(split.line_number() == 5);
+}
+
+TEST_CASE("issue: mail-log names tallied are bounded whatever the input", "[maillog]") {
+    Analyzer a{Options{}};
+    const std::string reason(1000, 'r');
+    for (std::uint64_t i = 0; i < 150000; ++i) {
+        const std::string id = std::to_string(i + 1);
+        a.feed("Tue Apr 17 01:00:00 2018 Info: ICID " + id + " TLS failed: " + id + reason,
+               Format::esa,
+               i + 1);
+        a.feed("Tue Apr 17 01:00:00 2018 Info: ICID " + id + " close", Format::esa, i + 1);
+    }
+    const Report r = a.finish();
+    CHECK(r.inbound.counts.tls_failed == 150000);
+    CHECK(r.inbound.failures.size() <= 100000);  // then "(other)"
+    CHECK(r.inbound.failures.at("(other)") > 50000);
+    CHECK(r.inbound.failures.begin()->first.size() <= 256);
 }

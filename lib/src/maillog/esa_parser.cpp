@@ -153,7 +153,7 @@ bool EsaParser::delivery_started(std::string_view rest) {
         return false;
     }
     Conn& c = m_sink.get(ConnTable::esa_outbound, ids->first);
-    c.mids.push_back(ids->second);
+    m_sink.delivered(c, ids->second);
     if (c.domain == 0) {
         c.domain = delivery_domain(ids->second, rest);
     }

@@ -124,6 +124,11 @@ void Analyzer::feed(std::string_view line, Format format, std::uint64_t line_num
     }
 }
 
+void Analyzer::over_long(std::string_view head, std::uint64_t line_number) {
+    m_state->sink.count_line();
+    m_state->sink.over_long(head, line_number);
+}
+
 Report Analyzer::finish() {
     return m_state->sink.finish();
 }

@@ -1,3 +1,5 @@
+#include "line_splitter.hpp"
+
 #include <certtool/error.hpp>
 #include <certtool/mail_log.hpp>
 
@@ -114,6 +116,16 @@ private:
     GzPtr m_gz;  // owns m_fd once set
 };
 
+Format detect_or_throw(std::string_view first_chunk, const std::string& path) {
+    if (auto f = detect_format(first_chunk.substr(0, 64U * 1024U))) {
+        return *f;
+    }
+    throw Error(Errc::parse,
+                fmt::format("'{}' is neither an appliance mail log nor a Postfix "
+                            "log: pass --format esa|postfix to force one",
+                            path));
+}
+
 }  // namespace
 
 Report analyze_files(const std::vector<std::string>& paths,
@@ -121,12 +133,16 @@ Report analyze_files(const std::vector<std::string>& paths,
                      const Options& options) {
     Analyzer analyzer{options};
     std::vector<char> buf(k_chunk);
-    std::string carry;  // a line split across two reads
     for (const auto& path : paths) {
         Input in{path};
         std::optional<Format> file_format = format;
-        std::uint64_t line_number = 0;
-        carry.clear();
+        LineSplitter lines{options.max_line};
+        const auto on_line = [&](std::string_view line, std::uint64_t number) {
+            analyzer.feed(line, *file_format, number);
+        };
+        const auto on_over_long = [&](std::string_view head, std::uint64_t number) {
+            analyzer.over_long(head, number);
+        };
         for (;;) {
             const std::size_t n = in.read(buf.data(), buf.size());
             if (n == 0) {
@@ -134,36 +150,12 @@ Report analyze_files(const std::vector<std::string>& paths,
             }
             const std::string_view data{buf.data(), n};
             if (!file_format) {
-                file_format = detect_format(data.substr(0, 64U * 1024U));
-                if (!file_format) {
-                    throw Error(Errc::parse,
-                                fmt::format("'{}' is neither an appliance mail log nor a Postfix "
-                                            "log: pass --format esa|postfix to force one",
-                                            path));
-                }
+                file_format = detect_or_throw(data, path);
             }
-            std::size_t start = 0;
-            while (start < data.size()) {
-                const void* nl = std::memchr(data.data() + start, '\n', data.size() - start);
-                if (nl == nullptr) {
-                    carry.append(data.substr(start));
-                    break;
-                }
-                const auto end =
-                    static_cast<std::size_t>(static_cast<const char*>(nl) - data.data());
-                ++line_number;
-                if (carry.empty()) {
-                    analyzer.feed(data.substr(start, end - start), *file_format, line_number);
-                } else {
-                    carry.append(data.substr(start, end - start));
-                    analyzer.feed(carry, *file_format, line_number);
-                    carry.clear();
-                }
-                start = end + 1;
-            }
+            lines.push(data, on_line, on_over_long);
         }
-        if (!carry.empty() && file_format) {
-            analyzer.feed(carry, *file_format, ++line_number);  // last line without a newline
+        if (file_format) {
+            lines.finish(on_line, on_over_long);
         }
     }
     return analyzer.finish();

@@ -20,6 +20,9 @@ struct Tagged {
     std::string_view message;
 };
 
+// Relay names longer than this are cut ("host[address]:port" fits in 300 bytes).
+constexpr std::size_t k_max_relay = 300;
+
 enum class TagResult { ok, other_program, malformed };
 
 TagResult split_tag(std::string_view line, Tagged& out) {
@@ -147,6 +150,7 @@ void PostfixParser::smtpd(Id pid, std::string_view msg) {
 // The session of smtp process `pid` with `relay`: a new one when the process moved on.
 Conn& PostfixParser::session(Id pid, std::string_view relay) {
     constexpr auto table = ConnTable::postfix_outbound;
+    relay = relay.substr(0, k_max_relay);
     if (Conn* c = m_sink.find(table, pid)) {
         std::string& current = c->relay;
         if (current == relay) {
@@ -194,7 +198,7 @@ void PostfixParser::delivery(Id pid, std::string_view msg) {
         c.domain = m_sink.domain_of_address(msg.substr(msg.find(" to=<") + 4));
     }
     if (msg.find("status=sent") != std::string_view::npos) {
-        c.queue_ids.emplace_back(queue_id);
+        m_sink.delivered(c, queue_id);
     } else if (msg.find(" status=") != std::string_view::npos) {
         deferral_reason(c, msg);
     }

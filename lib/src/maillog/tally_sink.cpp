@@ -8,6 +8,11 @@ namespace certtool::maillog {
 
 namespace {
 
+// Deliveries remembered per open connection before they are settled early (memory bound).
+constexpr std::size_t k_max_pending = 64;
+// Queue ids longer than this are cut (Postfix's are 10-20 characters).
+constexpr std::size_t k_max_queue_id = 64;
+
 void bump(std::vector<std::uint64_t>& v, Sym sym) {
     if (v.size() <= sym) {
         v.resize(sym + 1U);
@@ -105,11 +110,12 @@ void TallySink::add_recipient(Id mid, Id rid, Sym domain) {
     Recipients& rc = it->second;
     if (rc.count < rc.first.size() && rid <= UINT32_MAX) {
         rc.first[rc.count++] = {static_cast<std::uint32_t>(rid), domain};
-    } else {
+    } else if (m_extra_recipients < m_options.max_open) {
         if (!rc.more) {
             rc.more = std::make_unique<std::vector<std::pair<Id, Sym>>>();
         }
         rc.more->emplace_back(rid, domain);
+        ++m_extra_recipients;
     }
     if (inserted) {
         m_message_order.push_back(mid);
@@ -120,9 +126,29 @@ void TallySink::add_recipient(Id mid, Id rid, Sym domain) {
 // Bounds the messages remembered; never drops the one just added (it is the newest).
 void TallySink::bound_messages(Id newest) {
     while (m_recipients.size() > m_options.max_open && m_message_order.front() != newest) {
-        m_recipients.erase(m_message_order.front());
+        erase_message(m_message_order.front());
         m_message_order.pop_front();
     }
+    if (m_message_order.size() > 2 * m_options.max_open + 1024) {
+        compact_message_order();
+    }
+}
+
+// Keeps the order queue from growing with messages already finished.
+void TallySink::compact_message_order() {
+    std::erase_if(m_message_order,
+                  [this](Id mid) { return m_recipients.find(mid) == m_recipients.end(); });
+}
+
+void TallySink::erase_message(Id mid) {
+    const auto it = m_recipients.find(mid);
+    if (it == m_recipients.end()) {
+        return;
+    }
+    if (it->second.more) {
+        m_extra_recipients -= it->second.more->size();
+    }
+    m_recipients.erase(it);
 }
 
 Sym TallySink::recipient_domain(Id mid, Id rid) {
@@ -147,7 +173,37 @@ Sym TallySink::recipient_domain(Id mid, Id rid) {
 }
 
 void TallySink::forget_message(Id mid) {
-    m_recipients.erase(mid);
+    erase_message(mid);
+}
+
+void TallySink::delivered(Conn& c, Id mid) {
+    if (c.mids.size() >= k_max_pending) {
+        settle_deliveries(c);
+    }
+    c.mids.push_back(mid);
+}
+
+void TallySink::delivered(Conn& c, std::string_view queue_id) {
+    if (c.queue_ids.size() >= k_max_pending) {
+        settle_deliveries(c);
+    }
+    c.queue_ids.emplace_back(queue_id.substr(0, k_max_queue_id));
+}
+
+// A connection with many deliveries: decides for those now, as finish_conn would at its close
+// (TLS is negotiated before the first delivery, so the answer would not change).
+void TallySink::settle_deliveries(Conn& c) {
+    if (c.tls != Tls::success && domain_selected(c)) {
+        DirectionReport& d = c.outbound ? m_report.outbound : m_report.inbound;
+        for (const Id m : c.mids) {
+            note_clear_message(d, m);
+        }
+        for (const auto& q : c.queue_ids) {
+            note_clear_message(d, q);
+        }
+    }
+    c.mids.clear();
+    c.queue_ids.clear();
 }
 
 // --- names ---
@@ -178,6 +234,18 @@ void TallySink::malformed(std::string_view line, std::uint64_t number) {
     ++m_report.malformed;
     if (m_report.malformed_examples.size() < m_options.max_examples) {
         m_report.malformed_examples.push_back({number, std::string{line.substr(0, 300)}});
+    }
+}
+
+void TallySink::over_long(std::string_view head, std::uint64_t number) {
+    ++m_report.over_long;
+    if (m_report.over_long_examples.size() < m_options.max_examples) {
+        std::string text{head.substr(0, 300)};
+        for (char& ch : text) {  // often binary (a file of zeros): printable in a report
+            const auto u = static_cast<unsigned char>(ch);
+            ch = u < 0x20 || u == 0x7f ? '.' : ch;
+        }
+        m_report.over_long_examples.push_back({number, std::move(text)});
     }
 }
 

@@ -65,6 +65,10 @@ public:
     [[nodiscard]] Sym recipient_domain(Id mid, Id rid);
     void forget_message(Id mid);
 
+    // --- messages sent over an outbound connection: in the clear unless it had TLS ---
+    void delivered(Conn& c, Id mid);
+    void delivered(Conn& c, std::string_view queue_id);
+
     // --- names ---
     Sym intern(std::string_view text) { return m_names.id(text); }
 
@@ -76,6 +80,7 @@ public:
     void count_line() noexcept { ++m_report.lines; }
 
     void malformed(std::string_view line, std::uint64_t number);
+    void over_long(std::string_view head, std::uint64_t number);
 
     void required_tls_failure() noexcept { ++m_report.required_tls_failures; }
 
@@ -121,6 +126,9 @@ private:
     void evict_if_needed(std::size_t incoming);
     void compact_open_order();
     void bound_messages(Id newest);
+    void erase_message(Id mid);
+    void compact_message_order();
+    void settle_deliveries(Conn& c);
     [[nodiscard]] bool domain_selected(const Conn& c) const;
     void finish_conn(const Conn& c);
     void tally_tls(const Conn& c, DirectionReport& d, Tallies& t, Counts* dc, Sym domain);
@@ -141,6 +149,7 @@ private:
     IdMap<Recipients> m_recipients;
     std::deque<OpenEntry> m_open_order;
     std::deque<Id> m_message_order;
+    std::size_t m_extra_recipients{0};  // in Recipients::more, all messages: at most max_open
     std::uint64_t m_seq{0};
 };
 

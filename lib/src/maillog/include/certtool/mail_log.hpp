@@ -1,7 +1,8 @@
 // TLS report from mail gateway logs: appliance (AsyncOS mail_logs) and Postfix formats.
-// One pass over the lines, constant memory apart from the connections and messages still open
-// (bounded: the oldest are finished early when the bound is reached). Lines that do not parse
-// are counted, never fatal. Events read are listed in README "mail-log".
+// One pass over the lines in bounded memory whatever the input: lines are capped (max_line), the
+// connections and messages still open are bounded (the oldest are finished early when the bound
+// is reached), and so are the names tallied. Lines that do not parse are counted, never fatal.
+// Events read are listed in README "mail-log".
 #pragma once
 
 #include <certtool/time.hpp>
@@ -29,6 +30,7 @@ struct Options {
     std::optional<std::string> domain;  // only outbound connections/messages to this domain
     std::size_t max_open{50000};        // open connections (and messages awaiting delivery) tracked
     std::size_t max_examples{50};       // malformed lines / MIDs kept as examples
+    std::size_t max_line{64U * 1024U};  // longer lines are counted as over-long and skipped
 };
 
 struct Counts {
@@ -65,9 +67,11 @@ struct Report {
     DirectionReport outbound;
     std::uint64_t lines{0};
     std::uint64_t malformed{0};  // lines of the format that could not be read
+    std::uint64_t over_long{0};  // lines longer than Options::max_line, skipped
     std::uint64_t evicted{0};    // connections finished early because of max_open
     std::uint64_t required_tls_failures{0};
     std::vector<MalformedLine> malformed_examples;
+    std::vector<MalformedLine> over_long_examples;  // their first 300 bytes
 };
 
 // Outbound destination domains where TLS failed more than once.
@@ -91,6 +95,9 @@ public:
 
     // One line (without its newline). line_number is for malformed-line examples.
     void feed(std::string_view line, Format format, std::uint64_t line_number);
+
+    // A line longer than Options::max_line, of which `head` is the start: counted, not read.
+    void over_long(std::string_view head, std::uint64_t line_number);
 
     // Finishes open connections and returns the report. The analyzer is spent afterwards.
     [[nodiscard]] Report finish();
