@@ -128,3 +128,20 @@ TEST_CASE_METHOD(CliFixture,
         CHECK(j["inbound"]["connections"] == truth.inbound.connections);
     }
 }
+
+TEST_CASE_METHOD(CliFixture,
+                 "issue: gzip on a pipe is decompressed like a gzip file",
+                 "[cli][maillog]") {
+    write_file(dir / "a.log", read_file(k_example));
+    REQUIRE(run({"gzip", "-k", path("a.log")}).exit_code == 0);
+    // Two members (a concatenation of rotated files) read as one log.
+    write_file(dir / "twice.gz", read_file(path("a.log.gz")) + read_file(path("a.log.gz")));
+    const json plain = json::parse(ok({"mail-log", "--json", path("a.log")}));
+    const json piped =
+        json::parse(ok({"mail-log", "--json", "-"}, {{}, read_file(path("a.log.gz"))}));
+    CHECK(piped == plain);
+    const json twice =
+        json::parse(ok({"mail-log", "--json", "-"}, {{}, read_file(path("twice.gz"))}));
+    CHECK(twice["lines"] == 2 * plain["lines"].get<int>());
+    CHECK(twice["inbound"]["connections"] == 2 * plain["inbound"]["connections"].get<int>());
+}
