@@ -21,7 +21,7 @@ struct MailLogOptions {
     bool verbose{false};
 };
 
-ExitCode run_mail_log(const MailLogOptions& opt, Output& out) {
+maillog::Options library_options(const MailLogOptions& opt) {
     maillog::Options options;
     if (!opt.since.empty()) {
         options.since = parse_time(opt.since);
@@ -32,6 +32,44 @@ ExitCode run_mail_log(const MailLogOptions& opt, Output& out) {
     if (!opt.domain.empty()) {
         options.domain = opt.domain;
     }
+    return options;
+}
+
+// Warns about what the report could not read; returns the first damage that fails the run.
+const maillog::InputDamage* warn_about_input(const maillog::Report& report,
+                                             const maillog::Options& options,
+                                             Output& out) {
+    if (report.over_long != 0) {
+        out.warn(fmt::format("{} line(s) longer than {} bytes were skipped (is this a text log?)",
+                             report.over_long,
+                             options.max_line));
+    }
+    const maillog::InputDamage* fatal = nullptr;
+    for (const auto& d : report.damaged_inputs) {
+        if (d.fatal() && fatal == nullptr) {
+            fatal = &d;
+        } else {
+            out.warn(maillog::describe(d));
+        }
+    }
+    return fatal;
+}
+
+// A damaged .gz: the report stands for what was read, and the run exits 4 (malformed input).
+ExitCode fail_on_damage(const maillog::InputDamage& damage, Output& out) {
+    const std::string message = maillog::describe(damage) +
+                                ": the report covers only that part; restore the file from a "
+                                "backup or leave it out";
+    if (!out.json()) {
+        throw Error(Errc::parse, message);
+    }
+    out.result()["error"] = {{"code", "parse"}, {"message", message}};
+    out.result()["exit_code"] = static_cast<int>(ExitCode::malformed_input);
+    return ExitCode::malformed_input;
+}
+
+ExitCode run_mail_log(const MailLogOptions& opt, Output& out) {
+    const maillog::Options options = library_options(opt);
     const auto format = opt.format.empty() ? std::nullopt : maillog::parse_format(opt.format);
     const maillog::Report report = maillog::analyze_files(opt.files, format, options);
     if (out.json()) {
@@ -39,10 +77,8 @@ ExitCode run_mail_log(const MailLogOptions& opt, Output& out) {
     } else {
         print_mail_log(out.text(), report, opt.top, opt.verbose);
     }
-    if (report.over_long != 0) {
-        out.warn(fmt::format("{} line(s) longer than {} bytes were skipped (is this a text log?)",
-                             report.over_long,
-                             options.max_line));
+    if (const auto* damage = warn_about_input(report, options, out)) {
+        return fail_on_damage(*damage, out);
     }
     return opt.fail_on_tls_failure && maillog::tls_failure_seen(report) ? ExitCode::check_failed
                                                                         : ExitCode::ok;

@@ -344,6 +344,19 @@ nlohmann::json mail_log_json(const maillog::Report& report, std::size_t top, boo
                      {"malformed_lines", report.malformed},
                      {"over_long_lines", report.over_long},
                      {"evicted_connections", report.evicted}};
+    if (!report.damaged_inputs.empty()) {
+        nlohmann::json damaged = nlohmann::json::array();
+        for (const auto& d : report.damaged_inputs) {
+            damaged.push_back({{"file", d.path},
+                               {"kind", maillog::kind_name(d.kind)},
+                               {"detail", d.detail},
+                               {"member", d.member},
+                               {"compressed_offset", d.offset},
+                               {"lines_read", d.lines},
+                               {"bytes_read", d.bytes}});
+        }
+        j["damaged_inputs"] = damaged;
+    }
     if (verbose) {
         const auto examples = [](const std::vector<maillog::MalformedLine>& lines) {
             nlohmann::json list = nlohmann::json::array();

@@ -145,3 +145,53 @@ TEST_CASE_METHOD(CliFixture,
     CHECK(twice["lines"] == 2 * plain["lines"].get<int>());
     CHECK(twice["inbound"]["connections"] == 2 * plain["inbound"]["connections"].get<int>());
 }
+
+TEST_CASE_METHOD(CliFixture,
+                 "issue: a damaged .gz is reported, not read silently",
+                 "[cli][maillog]") {
+    write_file(dir / "a.log", read_file(k_example));
+    REQUIRE(run({"gzip", "-k", "-n", path("a.log")}).exit_code == 0);
+    const std::string gz = read_file(path("a.log.gz"));
+    SECTION("a truncated last member (a log still being written): a warning, exit 0") {
+        write_file(dir / "cut.gz", gz.substr(0, 300));
+        const RunResult r = ct({"mail-log", path("cut.gz")});
+        CHECK(r.exit_code == 0);
+        CHECK_THAT(r.err,
+                   Catch::Contains("certtool: warning: '" + path("cut.gz") +
+                                   "' ends inside gzip member 1 at compressed byte 300"));
+        CHECK_THAT(r.err, Catch::Contains("lines ("));
+        CHECK_THAT(r.out, Catch::Contains("lines read"));
+    }
+    SECTION("trailing garbage, a bad CRC, a bad header: the report so far, then exit 4") {
+        std::string bad_crc = gz;
+        bad_crc[gz.size() - 6] = static_cast<char>(bad_crc[gz.size() - 6] ^ 0x55);
+        std::string bad_header = gz;
+        bad_header[2] = 7;  // compression method: only 8 (deflate) exists
+        for (const auto& [name, content, problem] :
+             {std::tuple{
+                  "garbage.gz", gz + "garbage\n", "has bytes that are not gzip after member 1"},
+              std::tuple{"crc.gz", bad_crc, "is a damaged gzip file: incorrect data check"},
+              std::tuple{"header.gz", bad_header, "is a damaged gzip file: unknown compression"}}) {
+            INFO(name);
+            write_file(dir / name, content);
+            const RunResult r = ct({"mail-log", path(name)});
+            CHECK(r.exit_code == 4);
+            CHECK_THAT(r.err,
+                       Catch::StartsWith("certtool: error: '" + path(name) + "' " + problem));
+            CHECK_THAT(r.err, Catch::Contains("restore the file from a backup or leave it out"));
+            CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+            CHECK_THAT(r.out, Catch::Contains("lines read"));
+        }
+    }
+    SECTION("--json: the report with damaged_inputs and the error, exit 4") {
+        write_file(dir / "garbage.gz", gz + "garbage\n");
+        const RunResult r = ct({"mail-log", "--json", path("a.log"), path("garbage.gz")});
+        CHECK(r.exit_code == 4);
+        const json j = json::parse(r.out);
+        CHECK(j["lines"] == 26);  // both files were read
+        CHECK(j["damaged_inputs"][0]["kind"] == "trailing_garbage");
+        CHECK(j["damaged_inputs"][0]["lines_read"] == 13);
+        CHECK(j["error"]["code"] == "parse");
+        CHECK(j["exit_code"] == 4);
+    }
+}

@@ -136,23 +136,79 @@ Format detect_or_throw(std::string_view first_chunk, const std::string& path) {
                             path));
 }
 
-void throw_if_corrupt(const Input& in, const std::string& path) {
-    if (in.gzip() != nullptr && in.gzip()->problem() &&
-        in.gzip()->problem()->kind == GzipStream::Damage::corrupt) {
-        throw Error(Errc::io,
-                    fmt::format("cannot read log '{}': {} (a damaged .gz file?)",
-                                path,
-                                in.gzip()->problem()->detail));
+// Where a .gz stopped early, and what had been read of it by then.
+std::optional<InputDamage> damage_of(const Input& in,
+                                     const std::string& path,
+                                     std::uint64_t lines,
+                                     std::uint64_t bytes) {
+    if (in.gzip() == nullptr || !in.gzip()->problem()) {
+        return std::nullopt;
     }
+    const GzipStream::Problem& p = *in.gzip()->problem();
+    constexpr auto kind = [](GzipStream::Damage d) {
+        switch (d) {
+            case GzipStream::Damage::truncated:
+                return InputDamage::Kind::truncated;
+            case GzipStream::Damage::trailing_garbage:
+                return InputDamage::Kind::trailing_garbage;
+            case GzipStream::Damage::corrupt:
+                break;
+        }
+        return InputDamage::Kind::corrupt;
+    };
+    return InputDamage{path, kind(p.kind), p.detail, p.offset, p.member, lines, bytes};
 }
 
 }  // namespace
+
+std::string_view kind_name(InputDamage::Kind kind) noexcept {
+    switch (kind) {
+        case InputDamage::Kind::truncated:
+            return "truncated";
+        case InputDamage::Kind::trailing_garbage:
+            return "trailing_garbage";
+        case InputDamage::Kind::corrupt:
+            break;
+    }
+    return "corrupt";
+}
+
+std::string describe(const InputDamage& d) {
+    const std::string read = fmt::format("{} lines ({} bytes) read before it", d.lines, d.bytes);
+    switch (d.kind) {
+        case InputDamage::Kind::truncated:
+            return fmt::format(
+                "'{}' ends inside gzip member {} at compressed byte {} (a log "
+                "still being written?); {}",
+                d.path,
+                d.member,
+                d.offset,
+                read);
+        case InputDamage::Kind::trailing_garbage:
+            return fmt::format(
+                "'{}' has bytes that are not gzip after member {}, at compressed "
+                "byte {}; {}",
+                d.path,
+                d.member,
+                d.offset,
+                read);
+        case InputDamage::Kind::corrupt:
+            break;
+    }
+    return fmt::format("'{}' is a damaged gzip file: {} in member {} at compressed byte {}; {}",
+                       d.path,
+                       d.detail.empty() ? "invalid data" : d.detail,
+                       d.member,
+                       d.offset,
+                       read);
+}
 
 Report analyze_files(const std::vector<std::string>& paths,
                      std::optional<Format> format,
                      const Options& options) {
     Analyzer analyzer{options};
     std::vector<char> buf(k_chunk);
+    std::vector<InputDamage> damaged;
     for (const auto& path : paths) {
         Input in{path};
         std::optional<Format> file_format = format;
@@ -163,11 +219,13 @@ Report analyze_files(const std::vector<std::string>& paths,
         const auto on_over_long = [&](std::string_view head, std::uint64_t number) {
             analyzer.over_long(head, number);
         };
+        std::uint64_t bytes = 0;
         for (;;) {
             const std::size_t n = in.read(buf.data(), buf.size());
             if (n == 0) {
                 break;
             }
+            bytes += n;
             const std::string_view data{buf.data(), n};
             if (!file_format) {
                 file_format = detect_or_throw(data, path);
@@ -177,9 +235,13 @@ Report analyze_files(const std::vector<std::string>& paths,
         if (file_format) {
             lines.finish(on_line, on_over_long);
         }
-        throw_if_corrupt(in, path);
+        if (auto d = damage_of(in, path, lines.line_number(), bytes)) {
+            damaged.push_back(std::move(*d));
+        }
     }
-    return analyzer.finish();
+    Report report = analyzer.finish();
+    report.damaged_inputs = std::move(damaged);
+    return report;
 }
 
 }  // namespace certtool::maillog

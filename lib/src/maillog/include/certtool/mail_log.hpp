@@ -62,6 +62,30 @@ struct MalformedLine {
     std::string text;
 };
 
+// A .gz input that stopped before its end. What was read before is in the report.
+struct InputDamage {
+    enum class Kind {
+        truncated,        // ends inside a gzip member: a log still being written, or cut short
+        corrupt,          // bad header, invalid compressed data, CRC or length mismatch
+        trailing_garbage  // bytes after the last gzip member that are not a member
+    };
+    std::string path;
+    Kind kind{Kind::corrupt};
+    std::string detail;       // zlib's message, if any
+    std::uint64_t offset{0};  // compressed byte where reading stopped
+    std::uint64_t member{0};  // 1-based gzip member it was found in (or after)
+    std::uint64_t lines{0};   // lines of that file read before it
+    std::uint64_t bytes{0};   // decompressed bytes of that file read before it
+
+    // Truncation is reported as a warning (the report is complete up to the end of what exists);
+    // anything else means part of the file could not be read.
+    [[nodiscard]] bool fatal() const noexcept { return kind != Kind::truncated; }
+};
+
+// One line: what is wrong with the file, where, and what was read before it.
+[[nodiscard]] std::string describe(const InputDamage& damage);
+[[nodiscard]] std::string_view kind_name(InputDamage::Kind kind) noexcept;
+
 struct Report {
     DirectionReport inbound;
     DirectionReport outbound;
@@ -72,6 +96,7 @@ struct Report {
     std::uint64_t required_tls_failures{0};
     std::vector<MalformedLine> malformed_examples;
     std::vector<MalformedLine> over_long_examples;  // their first 300 bytes
+    std::vector<InputDamage> damaged_inputs;        // .gz files that stopped early
 };
 
 // Outbound destination domains where TLS failed more than once.
@@ -107,9 +132,10 @@ private:
     std::unique_ptr<State> m_state;
 };
 
-// Reads files ("-" = stdin; ".gz" decompressed) through one Analyzer. `format` forces a format;
-// otherwise it is detected per file. Throws Error{io} for an unreadable file,
-// Error{parse} if a format cannot be detected.
+// Reads files ("-" = stdin; gzip, detected by content, decompressed) through one Analyzer.
+// `format` forces a format; otherwise it is detected per file. A damaged .gz is read up to the
+// damage and listed in Report::damaged_inputs (the next file is still read). Throws Error{io}
+// for an unreadable file, Error{parse} if a format cannot be detected.
 [[nodiscard]] Report analyze_files(const std::vector<std::string>& paths,
                                    std::optional<Format> format,
                                    const Options& options);
