@@ -6,6 +6,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <limits>
+
 namespace certtool::cli {
 
 namespace {
@@ -68,14 +70,30 @@ ExitCode fail_on_damage(const maillog::InputDamage& damage, Output& out) {
     return ExitCode::malformed_input;
 }
 
+// --top: a whole number of rows. CLI11's PositiveNumber would answer "Value 0 not in range
+// 0.000000 to 1797...".
+const CLI::Validator k_row_count{
+    [](const std::string& text) {
+        const bool digits = !text.empty() && text.size() <= 9 &&
+                            text.find_first_not_of("0123456789") == std::string::npos;
+        return digits ? std::string{}
+                      : "'" + text + "' is not a number of rows: give 0 (all) or more";
+    },
+    "N"};
+
+// Rows to show: 0 asks for all of them.
+std::size_t row_limit(std::size_t top) {
+    return top == 0 ? std::numeric_limits<std::size_t>::max() : top;
+}
+
 ExitCode run_mail_log(const MailLogOptions& opt, Output& out) {
     const maillog::Options options = library_options(opt);
     const auto format = opt.format.empty() ? std::nullopt : maillog::parse_format(opt.format);
     const maillog::Report report = maillog::analyze_files(opt.files, format, options);
     if (out.json()) {
-        out.result() = mail_log_json(report, opt.top, opt.verbose);
+        out.result() = mail_log_json(report, row_limit(opt.top), opt.verbose);
     } else {
-        print_mail_log(out.text(), report, opt.top, opt.verbose);
+        print_mail_log(out.text(), report, row_limit(opt.top), opt.verbose);
     }
     if (const auto* damage = warn_about_input(report, options, out)) {
         return fail_on_damage(*damage, out);
@@ -96,8 +114,9 @@ void add_mail_log(CLI::App& app, Dispatch& dispatch) {
         ->type_name("TIME");
     sub->add_option("--until", opt->until, "only lines before TIME (RFC 3339)")->type_name("TIME");
     sub->add_option("--domain", opt->domain, "only outbound traffic to this domain");
-    sub->add_option("--top", opt->top, "rows per distribution (default 10)")
-        ->check(CLI::PositiveNumber);
+    sub->add_option("--top", opt->top, "rows per distribution (default 10; 0 = all)")
+        ->type_name("N")
+        ->check(k_row_count);
     sub->add_flag("--fail-on-tls-failure",
                   opt->fail_on_tls_failure,
                   "exit 1 if any TLS failure or required-TLS failure is in the log");

@@ -195,3 +195,16 @@ TEST_CASE_METHOD(CliFixture,
         CHECK(j["exit_code"] == 4);
     }
 }
+
+TEST_CASE_METHOD(CliFixture, "issue: mail-log --top 0 shows every row", "[cli][maillog]") {
+    const RunResult all = ct({"mail-log", "--top", "0", k_example});
+    CHECK(all.exit_code == 0);
+    CHECK_THAT(all.out, Catch::Contains("STARTTLS unexpected response"));
+    const json j = json::parse(ok({"mail-log", "--json", "--top", "0", k_example}));
+    CHECK(j["outbound"]["protocols"].size() == 1);
+    const RunResult bad = ct({"mail-log", "--top", "-1", k_example});
+    CHECK(bad.exit_code == 2);
+    CHECK_THAT(bad.err,
+               Catch::Contains("--top: '-1' is not a number of rows: give 0 (all) or more"));
+    CHECK_THAT(bad.err, !Catch::Contains("1797"));
+}
