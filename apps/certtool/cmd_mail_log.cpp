@@ -46,6 +46,13 @@ const maillog::InputDamage* warn_about_input(const maillog::Report& report,
                              report.over_long,
                              options.max_line));
     }
+    for (const auto& [path, format] : report.unmatched_files) {
+        out.warn(
+            fmt::format("no line of '{}' is {} log line: the report is empty for it; drop "
+                        "--format to detect the format, or check the file",
+                        path,
+                        format == maillog::Format::esa ? "an appliance (esa)" : "a Postfix"));
+    }
     const maillog::InputDamage* fatal = nullptr;
     for (const auto& d : report.damaged_inputs) {
         if (d.fatal() && fatal == nullptr) {

@@ -208,3 +208,17 @@ TEST_CASE_METHOD(CliFixture, "issue: mail-log --top 0 shows every row", "[cli][m
                Catch::Contains("--top: '-1' is not a number of rows: give 0 (all) or more"));
     CHECK_THAT(bad.err, !Catch::Contains("1797"));
 }
+
+TEST_CASE_METHOD(CliFixture,
+                 "issue: mail-log warns when no line matched the forced format",
+                 "[cli][maillog]") {
+    const RunResult wrong = ct({"mail-log", "--format", "postfix", k_example});
+    CHECK(wrong.exit_code == 0);
+    CHECK_THAT(wrong.err,
+               Catch::Contains("certtool: warning: no line of '" + k_example +
+                               "' is a Postfix log line: the report is empty for it; drop "
+                               "--format to detect the format"));
+    const RunResult right = ct({"mail-log", "--format", "esa", k_example});
+    CHECK(right.exit_code == 0);
+    CHECK(right.err.empty());
+}

@@ -62,6 +62,7 @@ void EsaParser::feed(std::string_view line, std::uint64_t line_number) {
         m_sink.malformed(line, line_number);
         return;
     }
+    m_sink.count_recognized();
     if (m_sink.has_window() && !m_sink.in_window(esa_time(line))) {
         return;
     }

@@ -129,6 +129,10 @@ void Analyzer::over_long(std::string_view head, std::uint64_t line_number) {
     m_state->sink.over_long(head, line_number);
 }
 
+std::uint64_t Analyzer::recognized() const noexcept {
+    return m_state->sink.recognized();
+}
+
 Report Analyzer::finish() {
     return m_state->sink.finish();
 }

@@ -209,7 +209,9 @@ Report analyze_files(const std::vector<std::string>& paths,
     Analyzer analyzer{options};
     std::vector<char> buf(k_chunk);
     std::vector<InputDamage> damaged;
+    std::vector<std::pair<std::string, Format>> unmatched;
     for (const auto& path : paths) {
+        const std::uint64_t recognized_before = analyzer.recognized();
         Input in{path};
         std::optional<Format> file_format = format;
         LineSplitter lines{options.max_line};
@@ -238,9 +240,13 @@ Report analyze_files(const std::vector<std::string>& paths,
         if (auto d = damage_of(in, path, lines.line_number(), bytes)) {
             damaged.push_back(std::move(*d));
         }
+        if (lines.line_number() != 0 && analyzer.recognized() == recognized_before) {
+            unmatched.emplace_back(path, *file_format);
+        }
     }
     Report report = analyzer.finish();
     report.damaged_inputs = std::move(damaged);
+    report.unmatched_files = std::move(unmatched);
     return report;
 }
 

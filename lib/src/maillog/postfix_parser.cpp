@@ -70,6 +70,7 @@ void PostfixParser::feed(std::string_view line, std::uint64_t line_number) {
         }
         return;
     }
+    m_sink.count_recognized();
     if (m_sink.has_window() && !m_sink.in_window(syslog_time(line))) {
         return;
     }

@@ -79,6 +79,10 @@ public:
     // --- line-level facts ---
     void count_line() noexcept { ++m_report.lines; }
 
+    void count_recognized() noexcept { ++m_report.recognized; }
+
+    [[nodiscard]] std::uint64_t recognized() const noexcept { return m_report.recognized; }
+
     void malformed(std::string_view line, std::uint64_t number);
     void over_long(std::string_view head, std::uint64_t number);
 

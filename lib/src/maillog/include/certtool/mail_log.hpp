@@ -97,6 +97,9 @@ struct Report {
     std::vector<MalformedLine> malformed_examples;
     std::vector<MalformedLine> over_long_examples;  // their first 300 bytes
     std::vector<InputDamage> damaged_inputs;        // .gz files that stopped early
+    std::uint64_t recognized{0};  // lines in the shape of their format (read or not)
+    // Files with lines, none of them in the shape of the format read: a wrong --format?
+    std::vector<std::pair<std::string, Format>> unmatched_files;
 };
 
 // Outbound destination domains where TLS failed more than once.
@@ -123,6 +126,9 @@ public:
 
     // A line longer than Options::max_line, of which `head` is the start: counted, not read.
     void over_long(std::string_view head, std::uint64_t line_number);
+
+    // Lines fed so far in the shape of their format.
+    [[nodiscard]] std::uint64_t recognized() const noexcept;
 
     // Finishes open connections and returns the report. The analyzer is spent afterwards.
     [[nodiscard]] Report finish();
