@@ -343,6 +343,7 @@ nlohmann::json mail_log_json(const maillog::Report& report, std::size_t top, boo
                      {"lines", report.lines},
                      {"malformed_lines", report.malformed},
                      {"over_long_lines", report.over_long},
+                     {"truncated_lines", report.truncated},
                      {"evicted_connections", report.evicted}};
     if (!report.damaged_inputs.empty()) {
         nlohmann::json damaged = nlohmann::json::array();
@@ -403,6 +404,9 @@ void print_mail_log(std::ostream& out,
         out << "Domains where TLS failed repeatedly: " << list << "\n";
     }
     out << fmt::format("{} lines read, {} malformed", report.lines, report.malformed);
+    if (report.truncated != 0) {
+        out << fmt::format(", {} cut short", report.truncated);
+    }
     if (report.over_long != 0) {
         out << fmt::format(", {} over-long (skipped)", report.over_long);
     }

@@ -265,3 +265,27 @@ TEST_CASE("issue: mail-log names tallied are bounded whatever the input", "[mail
     CHECK(r.inbound.failures.at("(other)") > 50000);
     CHECK(r.inbound.failures.begin()->first.size() <= 256);
 }
+
+TEST_CASE("issue: a line cut inside its connection id creates no connection", "[maillog]") {
+    std::string text;
+    test::LogGeneratorOptions o{11, 20000, 200, true};
+    o.cut_ids = 0.01;
+    const auto truth = test::generate_esa_log(o, [&](const std::string& l) {
+        text += l;
+        text += '\n';
+    });
+    const Report r = analyze_text(text, Format::esa);
+    CHECK(r.inbound.counts.connections == truth.inbound.connections);
+    CHECK(r.outbound.counts.connections == truth.outbound.connections);
+    CHECK(r.inbound.counts.no_tls == truth.inbound.no_tls);
+    CHECK(r.inbound.messages_without_tls == truth.inbound.messages_without_tls);
+    CHECK(r.truncated > 0);  // the open lines cut after "ICID 59..."
+    const Report one = analyze_text(
+        "Tue Apr 17 00:57:55 2018 Info: Start MID 190011863 ICID 7000\n"
+        "Tue Apr 17 00:57:55 2018 Info: New SMTP ICID 5901\n"
+        "Tue Apr 17 00:57:55 2018 Info: ICID 5902\n",
+        Format::esa);
+    CHECK(one.inbound.counts.connections == 0);
+    CHECK(one.inbound.messages_without_tls == 0);
+    CHECK(one.truncated == 2);
+}

@@ -115,13 +115,22 @@ bool EsaParser::event(std::string_view msg) {
     }
 }
 
+// A connection is counted from its own events (opened, TLS, close, ...), never from a message
+// that names it; and an id that ends a line may have been cut ("Start MID 190011863 ICID 7000"),
+// so it never opens a connection.
+
 // "ICID|DCID n EVENT"
 bool EsaParser::conn_line(bool outbound, std::string_view rest) {
     const auto id = take_id(rest);
     if (!id) {
         return false;
     }
-    conn_event(table_for(outbound), *id, trim(rest));
+    rest = trim(rest);
+    if (rest.empty()) {
+        m_sink.truncated();  // the line ends with the id: cut short
+        return true;
+    }
+    conn_event(table_for(outbound), *id, rest);
     return true;
 }
 
@@ -131,32 +140,40 @@ bool EsaParser::connection_opened(bool outbound, std::string_view rest) {
     if (!id) {
         return false;
     }
+    if (rest.empty()) {
+        m_sink.truncated();  // the line ends with the id: cut short
+        return true;
+    }
     m_sink.open(table_for(outbound), *id);
     return true;
 }
 
-// "Start MID m ICID i": a message received on that connection.
+// "Start MID m ICID i": a message received on that connection, if it is open.
 bool EsaParser::message_started(std::string_view rest) {
     const auto ids = take_id_pair(rest, " ICID ");  // MID, ICID
     if (!ids) {
         return false;
     }
-    if (m_sink.get(ConnTable::esa_inbound, ids->second).tls != Tls::success) {
+    const Conn* c = m_sink.find(ConnTable::esa_inbound, ids->second);
+    if (c != nullptr && c->tls != Tls::success) {
         m_sink.clear_message(false, ids->first);
     }
     return true;
 }
 
-// "Delivery start DCID d MID m to RID [r]": a message handed to a delivery connection.
+// "Delivery start DCID d MID m to RID [r]": a message handed to an open delivery connection.
 bool EsaParser::delivery_started(std::string_view rest) {
     const auto ids = take_id_pair(rest, " MID ");  // DCID, MID
     if (!ids) {
         return false;
     }
-    Conn& c = m_sink.get(ConnTable::esa_outbound, ids->first);
-    m_sink.delivered(c, ids->second);
-    if (c.domain == 0) {
-        c.domain = delivery_domain(ids->second, rest);
+    Conn* c = m_sink.find(ConnTable::esa_outbound, ids->first);
+    if (c == nullptr) {
+        return true;
+    }
+    m_sink.delivered(*c, ids->second);
+    if (c->domain == 0) {
+        c->domain = delivery_domain(ids->second, rest);
     }
     return true;
 }

@@ -88,6 +88,8 @@ public:
 
     void required_tls_failure() noexcept { ++m_report.required_tls_failures; }
 
+    void truncated() noexcept { ++m_report.truncated; }
+
     // A message received in the clear (outside any connection's delivery list).
     void clear_message(bool outbound, Id id);
     void clear_message(bool outbound, std::string_view id);

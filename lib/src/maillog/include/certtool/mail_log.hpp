@@ -92,6 +92,7 @@ struct Report {
     std::uint64_t lines{0};
     std::uint64_t malformed{0};  // lines of the format that could not be read
     std::uint64_t over_long{0};  // lines longer than Options::max_line, skipped
+    std::uint64_t truncated{0};  // lines cut short in their last value (which is not used)
     std::uint64_t evicted{0};    // connections finished early because of max_open
     std::uint64_t required_tls_failures{0};
     std::vector<MalformedLine> malformed_examples;
