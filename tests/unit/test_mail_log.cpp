@@ -289,3 +289,30 @@ TEST_CASE("issue: a line cut inside its connection id creates no connection", "[
     CHECK(one.inbound.messages_without_tls == 0);
     CHECK(one.truncated == 2);
 }
+
+TEST_CASE("issue: values cut short at the end of a line are kept out of the report", "[maillog]") {
+    const std::string text = test::read_file(std::filesystem::path{CERTTOOL_SOURCE_DIR} /
+                                             "tests/data/esa-issue-example.log");
+    const Report r = analyze_text(text, Format::esa);
+    CHECK(r.truncated == 2);  // the cipher "ECDHE-RSA-AES256-GCM-S" and the reason "...:SSL3"
+    CHECK(r.outbound.counts.tls_success == 1);
+    CHECK(r.outbound.ciphers.empty());
+    CHECK(r.outbound.protocols.at("TLSv1.2") == 1);
+    CHECK(r.inbound.failures.count("SSL routines:SSL3") == 0);
+    CHECK(r.inbound.counts.tls_failed == 1);
+    CHECK(r.malformed == 0);
+    for (const char* whole : {"ECDHE-RSA-AES256-GCM-SHA384",
+                              "TLS_AES_256_GCM_SHA384",
+                              "DHE-RSA-AES256-SHA",
+                              "RC4-MD5",
+                              "ECDHE-RSA-CHACHA20-POLY1305",
+                              "TLS_AES_128_CCM_8_SHA256"}) {
+        const Report ok = analyze_text(
+            std::string{"Tue Apr 17 00:58:02 2018 Info: DCID 1 TLS success protocol TLSv1.2 "
+                        "cipher "} +
+                whole,
+            Format::esa);
+        CHECK(ok.outbound.ciphers.count(whole) == 1);
+        CHECK(ok.truncated == 0);
+    }
+}

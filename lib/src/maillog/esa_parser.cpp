@@ -225,17 +225,27 @@ void EsaParser::conn_event(ConnTable table, Id id, std::string_view rest) {
     }
 }
 
-// "TLS success protocol TLSv1.2 cipher ECDHE-RSA-AES256-GCM-SHA384"
+// "TLS success protocol TLSv1.2 cipher ECDHE-RSA-AES256-GCM-SHA384". The success stands even
+// when the line was cut; a value cut short is kept out of the distributions.
 void EsaParser::tls_success(ConnTable table, Id id, std::string_view rest) {
     Conn& c = m_sink.get(table, id);
     c.tls = Tls::success;
     const auto p = rest.find("protocol ");
-    if (p != std::string_view::npos) {
-        c.protocol = m_sink.intern(next_word(rest.substr(p + 9)));
-    }
     const auto ci = rest.find("cipher ");
+    bool cut = false;
+    if (p != std::string_view::npos) {
+        const std::string_view protocol = next_word(rest.substr(p + 9));
+        cut = ci == std::string_view::npos;  // the cipher always follows: the line ends early
+        c.protocol = cut ? 0 : m_sink.intern(protocol);
+    }
     if (ci != std::string_view::npos) {
-        c.cipher = m_sink.intern(next_word(rest.substr(ci + 7)));
+        const std::string_view cipher = next_word(rest.substr(ci + 7));
+        const bool last = ci + 7 + cipher.size() == rest.size();
+        cut = last && !cipher_looks_whole(cipher);
+        c.cipher = cut ? 0 : m_sink.intern(cipher);
+    }
+    if (cut) {
+        m_sink.truncated();
     }
 }
 
@@ -244,8 +254,14 @@ void EsaParser::tls_failed(ConnTable table, Id id, std::string_view rest) {
     Conn& c = m_sink.get(table, id);
     c.tls = Tls::failed;
     const auto colon = rest.find(':');
-    c.reason = m_sink.intern(failure_reason(
-        colon == std::string_view::npos ? std::string_view{} : rest.substr(colon + 1)));
+    const std::string_view raw =
+        colon == std::string_view::npos ? std::string_view{} : rest.substr(colon + 1);
+    if (reason_cut_short(raw)) {
+        m_sink.truncated();
+        c.reason = m_sink.intern(k_reason_cut_short);
+        return;
+    }
+    c.reason = m_sink.intern(failure_reason(raw));
 }
 
 // "m ICID i RID r To: <mary@yourdomain.com>": remembered until the delivery names RID r.

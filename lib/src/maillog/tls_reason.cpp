@@ -38,6 +38,26 @@ std::string_view openssl_reason_text(std::string_view s) {
 
 }  // namespace
 
+bool reason_cut_short(std::string_view raw) {
+    const std::string_view s = trim(raw);
+    return !s.empty() && s.front() == '(' && s.back() != ')';
+}
+
+bool cipher_looks_whole(std::string_view cipher) {
+    const auto sep = cipher.find_last_of("-_");
+    const std::string_view last = sep == std::string_view::npos ? cipher : cipher.substr(sep + 1);
+    if (cipher.find("GCM") != std::string_view::npos) {
+        return last == "SHA256" || last == "SHA384";
+    }
+    for (const std::string_view end :
+         {"SHA", "SHA256", "SHA384", "MD5", "POLY1305", "CCM", "CCM8", "GOST89", "GOST8912"}) {
+        if (last == end) {
+            return true;
+        }
+    }
+    return false;
+}
+
 std::string failure_reason(std::string_view raw) {
     std::string_view s = unwrap_tuple(trim(raw));
     if (starts_with(s, "error:")) {
