@@ -316,3 +316,19 @@ TEST_CASE("issue: values cut short at the end of a line are kept out of the repo
         CHECK(ok.truncated == 0);
     }
 }
+
+TEST_CASE("issue: an OpenSSL error code names the reason when the text is cut", "[maillog]") {
+    const std::string text = test::read_file(std::filesystem::path{CERTTOOL_SOURCE_DIR} /
+                                             "tests/data/esa-issue-example.log");
+    CHECK(analyze_text(text, Format::esa).inbound.failures ==
+          std::map<std::string, std::uint64_t>{{"no shared cipher", 1}});
+    const auto reason_of = [](const std::string& tuple) {
+        const Report r =
+            analyze_text("Tue Apr 17 00:58:02 2018 Info: ICID 1 TLS failed: " + tuple, Format::esa);
+        return r.inbound.failures.begin()->first;
+    };
+    CHECK(reason_of("(336151570, 'error:14094412:SSL rout") == "sslv3 alert bad certificate");
+    CHECK(reason_of("(336151570, 'err") == "sslv3 alert bad certificate");  // the decimal code
+    CHECK(reason_of("(0, 'error:0A000086:SSL routines::certif") == "certificate verify failed");
+    CHECK(reason_of("(1, 'error:0480006C:PEM rou") == "(reason cut short in the log)");
+}

@@ -258,7 +258,7 @@ void EsaParser::tls_failed(ConnTable table, Id id, std::string_view rest) {
         colon == std::string_view::npos ? std::string_view{} : rest.substr(colon + 1);
     if (reason_cut_short(raw)) {
         m_sink.truncated();
-        c.reason = m_sink.intern(k_reason_cut_short);
+        c.reason = m_sink.intern(ssl_reason_from_code(raw).value_or(k_reason_cut_short));
         return;
     }
     c.reason = m_sink.intern(failure_reason(raw));

@@ -1,6 +1,7 @@
 // TLS failure reasons as logged, reduced to what the report groups by.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,10 @@ namespace certtool::maillog {
 // with (SHA, SHA256, SHA384, MD5, POLY1305, CCM, CCM8, GOST89...), and a GCM suite ends with
 // SHA256 or SHA384. "ECDHE-RSA-AES256-GCM-S" is not.
 [[nodiscard]] bool cipher_looks_whole(std::string_view cipher);
+
+// The OpenSSL reason text for the error code in a logged tuple, "(336109761, 'error:1408A0C1:..."
+// -> "no shared cipher"; nullopt if there is no SSL library code there or it is unknown.
+[[nodiscard]] std::optional<std::string_view> ssl_reason_from_code(std::string_view raw);
 
 // What a reason cut short in the log is reported as (its partial text is kept out).
 inline constexpr std::string_view k_reason_cut_short = "(reason cut short in the log)";
