@@ -6,6 +6,10 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <functional>
 #include <limits>
 
 namespace certtool::cli {
@@ -18,6 +22,7 @@ struct MailLogOptions {
     std::string since;
     std::string until;
     std::string domain;
+    std::string clear_messages;  // FILE for the whole list of messages without TLS
     std::size_t top{10};
     bool fail_on_tls_failure{false};
     bool verbose{false};
@@ -35,6 +40,34 @@ maillog::Options library_options(const MailLogOptions& opt) {
         options.domain = opt.domain;
     }
     return options;
+}
+
+// --clear-messages FILE: opens it and returns the callback writing one JSON object per line for
+// every message without TLS ({"direction", "id", "domain"}), however many there are.
+std::function<void(const maillog::ClearMessage&)> clear_list_writer(const std::string& path,
+                                                                    std::ofstream& file) {
+    file.open(path, std::ios::out | std::ios::trunc);
+    if (!file) {
+        const int err = errno;
+        throw Error(Errc::io,
+                    fmt::format("cannot write '{}': {}: pass a writable path to --clear-messages",
+                                path,
+                                std::strerror(err)));
+    }
+    return [&file](const maillog::ClearMessage& m) {
+        nlohmann::json j{{"direction", m.outbound ? "outbound" : "inbound"}, {"id", m.id}};
+        if (!m.domain.empty()) {
+            j["domain"] = m.domain;
+        }
+        file << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    };
+}
+
+void close_clear_list(std::ofstream& file, const std::string& path) {
+    file.close();
+    if (!file) {
+        throw Error(Errc::io, fmt::format("cannot write '{}': the list is incomplete", path));
+    }
 }
 
 // Warns about what the report could not read; returns the first damage that fails the run.
@@ -94,9 +127,16 @@ std::size_t row_limit(std::size_t top) {
 }
 
 ExitCode run_mail_log(const MailLogOptions& opt, Output& out) {
-    const maillog::Options options = library_options(opt);
+    maillog::Options options = library_options(opt);
+    std::ofstream clear_list;
+    if (!opt.clear_messages.empty()) {
+        options.on_clear_message = clear_list_writer(opt.clear_messages, clear_list);
+    }
     const auto format = opt.format.empty() ? std::nullopt : maillog::parse_format(opt.format);
     const maillog::Report report = maillog::analyze_files(opt.files, format, options);
+    if (!opt.clear_messages.empty()) {
+        close_clear_list(clear_list, opt.clear_messages);
+    }
     if (out.json()) {
         out.result() = mail_log_json(report, row_limit(opt.top), opt.verbose);
     } else {
@@ -127,6 +167,10 @@ void add_mail_log(CLI::App& app, Dispatch& dispatch) {
     sub->add_flag("--fail-on-tls-failure",
                   opt->fail_on_tls_failure,
                   "exit 1 if any TLS failure or required-TLS failure is in the log");
+    sub->add_option("--clear-messages",
+                    opt->clear_messages,
+                    "write every message without TLS to FILE, one JSON object per line")
+        ->type_name("FILE");
     sub->add_flag("-v,--verbose", opt->verbose, "show malformed lines with their numbers");
     add_common(*sub, dispatch.common);
     sub->footer(footer({"certtool mail-log /var/log/mail_logs.current mail_logs.*.gz",

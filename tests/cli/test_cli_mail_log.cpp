@@ -5,6 +5,10 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <map>
+#include <set>
+#include <sstream>
+
 using namespace certtool::test;
 using nlohmann::json;
 
@@ -221,4 +225,34 @@ TEST_CASE_METHOD(CliFixture,
     const RunResult right = ct({"mail-log", "--format", "esa", k_example});
     CHECK(right.exit_code == 0);
     CHECK(right.err.empty());
+}
+
+TEST_CASE_METHOD(CliFixture,
+                 "issue: the whole list of messages without TLS on request",
+                 "[cli][maillog]") {
+    std::string text;
+    const auto truth = generate_esa_log({5, 3000, 100, true}, [&](const std::string& l) {
+        text += l;
+        text += '\n';
+    });
+    REQUIRE(truth.outbound.messages_without_tls > 50);
+    write_file(dir / "m.log", text);
+    const json j = json::parse(
+        ok({"mail-log", "--json", "--clear-messages", path("clear.jsonl"), path("m.log")}));
+    CHECK(j["outbound"]["messages_without_tls_ids"].size() == 50);  // the report's examples
+    std::map<std::string, std::set<std::string>> ids;
+    std::size_t lines = 0;
+    std::istringstream in{read_file(path("clear.jsonl"))};
+    for (std::string line; std::getline(in, line); ++lines) {
+        const json m = json::parse(line);
+        ids[m["direction"].get<std::string>()].insert(m["id"].get<std::string>());
+    }
+    CHECK(lines == truth.inbound.messages_without_tls + truth.outbound.messages_without_tls);
+    CHECK(ids["inbound"].size() == truth.inbound.messages_without_tls);
+    CHECK(ids["outbound"].size() == truth.outbound.messages_without_tls);
+    const RunResult unwritable =
+        ct({"mail-log", "--clear-messages", path("no/such/dir/x"), path("m.log")});
+    CHECK(unwritable.exit_code == 3);
+    CHECK_THAT(unwritable.err,
+               Catch::Contains("certtool: error: cannot write '" + path("no/such/dir/x") + "'"));
 }

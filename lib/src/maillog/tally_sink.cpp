@@ -196,10 +196,10 @@ void TallySink::settle_deliveries(Conn& c) {
     if (c.tls != Tls::success && domain_selected(c)) {
         DirectionReport& d = c.outbound ? m_report.outbound : m_report.inbound;
         for (const Id m : c.mids) {
-            note_clear_message(d, m);
+            note_clear_message(d, m, c.domain);
         }
         for (const auto& q : c.queue_ids) {
-            note_clear_message(d, q);
+            note_clear_message(d, q, c.domain);
         }
     }
     c.mids.clear();
@@ -250,24 +250,28 @@ void TallySink::over_long(std::string_view head, std::uint64_t number) {
 }
 
 void TallySink::clear_message(bool outbound, Id id) {
-    note_clear_message(outbound ? m_report.outbound : m_report.inbound, id);
+    note_clear_message(outbound ? m_report.outbound : m_report.inbound, id, 0);
 }
 
 void TallySink::clear_message(bool outbound, std::string_view id) {
-    note_clear_message(outbound ? m_report.outbound : m_report.inbound, id);
+    note_clear_message(outbound ? m_report.outbound : m_report.inbound, id, 0);
 }
 
-void TallySink::note_clear_message(DirectionReport& d, Id id) {
-    ++d.messages_without_tls;
-    if (d.messages_without_tls_ids.size() < m_options.max_examples) {
-        d.messages_without_tls_ids.push_back(std::to_string(id));
+void TallySink::note_clear_message(DirectionReport& d, Id id, Sym domain) {
+    if (m_options.on_clear_message || d.messages_without_tls_ids.size() < m_options.max_examples) {
+        note_clear_message(d, std::to_string(id), domain);
+    } else {
+        ++d.messages_without_tls;
     }
 }
 
-void TallySink::note_clear_message(DirectionReport& d, std::string_view id) {
+void TallySink::note_clear_message(DirectionReport& d, std::string_view id, Sym domain) {
     ++d.messages_without_tls;
     if (d.messages_without_tls_ids.size() < m_options.max_examples) {
         d.messages_without_tls_ids.emplace_back(id);
+    }
+    if (m_options.on_clear_message) {
+        m_options.on_clear_message({&d == &m_report.outbound, id, m_names.name(domain)});
     }
 }
 
@@ -304,10 +308,10 @@ void TallySink::finish_conn(const Conn& c) {
     tally_tls(c, d, t, dc, domain);
     if (c.tls != Tls::success) {
         for (const Id m : c.mids) {
-            note_clear_message(d, m);
+            note_clear_message(d, m, c.domain);
         }
         for (const auto& q : c.queue_ids) {
-            note_clear_message(d, q);
+            note_clear_message(d, q, c.domain);
         }
     }
 }

@@ -138,8 +138,8 @@ private:
     [[nodiscard]] bool domain_selected(const Conn& c) const;
     void finish_conn(const Conn& c);
     void tally_tls(const Conn& c, DirectionReport& d, Tallies& t, Counts* dc, Sym domain);
-    void note_clear_message(DirectionReport& d, Id id);
-    void note_clear_message(DirectionReport& d, std::string_view id);
+    void note_clear_message(DirectionReport& d, Id id, Sym domain);
+    void note_clear_message(DirectionReport& d, std::string_view id, Sym domain);
     void finish_open_connections();
     void fill_direction(DirectionReport& d, const Tallies& t) const;
 

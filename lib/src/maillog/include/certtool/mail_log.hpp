@@ -8,6 +8,7 @@
 #include <certtool/time.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -24,6 +25,13 @@ enum class Format { esa, postfix };
 // Guesses the format from a sample of lines (the first few KiB of a file).
 [[nodiscard]] std::optional<Format> detect_format(std::string_view sample);
 
+// A message that went out (or came in) without TLS, as the analyzer finds it.
+struct ClearMessage {
+    bool outbound{false};
+    std::string_view id;      // MID or Postfix queue id
+    std::string_view domain;  // outbound: the destination domain, when known
+};
+
 struct Options {
     std::optional<TimePoint> since;     // lines before are skipped
     std::optional<TimePoint> until;     // lines at or after are skipped
@@ -31,6 +39,9 @@ struct Options {
     std::size_t max_open{50000};        // open connections (and messages awaiting delivery) tracked
     std::size_t max_examples{50};       // malformed lines / MIDs kept as examples
     std::size_t max_line{64U * 1024U};  // longer lines are counted as over-long and skipped
+    // Called for every message without TLS (the report lists only the first max_examples):
+    // the whole list in constant memory. The views are valid during the call only.
+    std::function<void(const ClearMessage&)> on_clear_message;
 };
 
 struct Counts {
