@@ -6,7 +6,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 size=${1:-1073741824}
-build=$here/build/rel
+build=${CERTTOOL_BUILD_DIR:-$here/build/rel}  # an existing Release build may be named
 if [ ! -x "$build/bin/certtool" ] || [ ! -x "$build/bin/certtool_loggen" ]; then
   cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build "$build" --target certtool certtool_loggen >/dev/null

@@ -352,13 +352,32 @@ nlohmann::json mail_log_json(const maillog::Report& report, std::size_t top, boo
                      {"required_tls_failures", report.required_tls_failures},
                      {"lines", report.lines},
                      {"malformed_lines", report.malformed},
+                     {"over_long_lines", report.over_long},
+                     {"truncated_lines", report.truncated},
                      {"evicted_connections", report.evicted}};
-    if (verbose) {
-        nlohmann::json bad = nlohmann::json::array();
-        for (const auto& m : report.malformed_examples) {
-            bad.push_back({{"line", m.line}, {"text", m.text}});
+    if (!report.damaged_inputs.empty()) {
+        nlohmann::json damaged = nlohmann::json::array();
+        for (const auto& d : report.damaged_inputs) {
+            damaged.push_back({{"file", d.path},
+                               {"kind", maillog::kind_name(d.kind)},
+                               {"detail", d.detail},
+                               {"member", d.member},
+                               {"compressed_offset", d.offset},
+                               {"lines_read", d.lines},
+                               {"bytes_read", d.bytes}});
         }
-        j["malformed_examples"] = bad;
+        j["damaged_inputs"] = damaged;
+    }
+    if (verbose) {
+        const auto examples = [](const std::vector<maillog::MalformedLine>& lines) {
+            nlohmann::json list = nlohmann::json::array();
+            for (const auto& m : lines) {
+                list.push_back({{"line", m.line}, {"text", m.text}});
+            }
+            return list;
+        };
+        j["malformed_examples"] = examples(report.malformed_examples);
+        j["over_long_examples"] = examples(report.over_long_examples);
     }
     return j;
 }
@@ -394,10 +413,20 @@ void print_mail_log(std::ostream& out,
         }
         out << "Domains where TLS failed repeatedly: " << list << "\n";
     }
-    out << fmt::format("{} lines read, {} malformed\n", report.lines, report.malformed);
+    out << fmt::format("{} lines read, {} malformed", report.lines, report.malformed);
+    if (report.truncated != 0) {
+        out << fmt::format(", {} cut short", report.truncated);
+    }
+    if (report.over_long != 0) {
+        out << fmt::format(", {} over-long (skipped)", report.over_long);
+    }
+    out << "\n";
     if (verbose) {
         for (const auto& m : report.malformed_examples) {
             out << fmt::format("  malformed line {}: {}\n", m.line, m.text);
+        }
+        for (const auto& m : report.over_long_examples) {
+            out << fmt::format("  over-long line {}: {}...\n", m.line, m.text);
         }
     }
 }

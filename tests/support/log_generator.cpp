@@ -56,6 +56,13 @@ struct Gen {
         sink(l);
     }
 
+    // "... ICID 590000012" -> "... ICID 5900": the line ends inside its last id.
+    std::string cut_id(const std::string& msg, std::size_t id_start) {
+        const std::size_t id_end = msg.find(' ', id_start);
+        const std::size_t len = (id_end == std::string::npos ? msg.size() : id_end) - id_start;
+        return msg.substr(0, id_start + 1 + pick(len - 1));
+    }
+
     void garbage() {
         ++truth.lines;
         ++truth.malformed;
@@ -132,12 +139,17 @@ LogTruth generate_esa_log(const LogGeneratorOptions& options,
         bool done = false;
         // step 0: open; 1: TLS; 2..: messages; then close
         if (c.step == 0) {
-            g.line(c.outbound
-                       ? "New SMTP DCID " + id + " interface 192.168.1.1 address 10.0.0." +
-                             std::to_string(g.pick(250)) + " port 25"
-                       : "New SMTP ICID " + id + " interface Data 1 (192.168.1.1) address 10.0.0." +
-                             std::to_string(g.pick(250)) +
-                             " reverse dns host mx.example verified yes");
+            std::string open_line =
+                c.outbound
+                    ? "New SMTP DCID " + id + " interface 192.168.1.1 address 10.0.0." +
+                          std::to_string(g.pick(250)) + " port 25"
+                    : "New SMTP ICID " + id + " interface Data 1 (192.168.1.1) address 10.0.0." +
+                          std::to_string(g.pick(250)) + " reverse dns host mx.example verified yes";
+            // Only a connection with later events of its own can be counted without its open.
+            if (options.cut_ids > 0 && c.closes && g.chance(options.cut_ids)) {
+                open_line = g.cut_id(open_line, 14);
+            }
+            g.line(open_line);
             if (!c.outbound) {
                 g.line("ICID " + id + " ACCEPT SG UNKNOWNLIST match sbrs[none] SBRS 3.5", true);
             }
@@ -164,7 +176,15 @@ LogTruth generate_esa_log(const LogGeneratorOptions& options,
                        true);
                 g.line("Message finished MID " + mid + " done");
             } else {
-                g.line("Start MID " + mid + " ICID " + id);
+                const std::string start = "Start MID " + mid + " ICID " + id;
+                if (options.cut_ids > 0 && g.chance(options.cut_ids)) {
+                    g.line(g.cut_id(start, start.size() - id.size()));
+                    if (c.tls != 1) {
+                        --g.truth.inbound.messages_without_tls;
+                    }
+                } else {
+                    g.line(start);
+                }
                 g.line("MID " + mid + " ICID " + id + " From: <sender@" + c.domain + ">");
                 g.line("MID " + mid + " ICID " + id + " RID 0 To: <user@" +
                        std::string{k_domains[g.pick(k_domains.size())]} + ">");

@@ -33,6 +33,10 @@ struct LogGeneratorOptions {
     std::uint64_t concurrency{200};   // connections open at once, interleaved
     bool garbage{true};
     std::uint64_t id_base{0};  // added to ICIDs, DCIDs and MIDs (distinct ids across calls)
+    // Probability that a line ending with a connection id ("New SMTP ICID 590000012 ...",
+    // "Start MID m ICID i") is cut inside that id, as a log cut mid-write leaves it. A message
+    // whose "Start MID" line is cut cannot be tied to its connection: the truth leaves it out.
+    double cut_ids{0};
 };
 
 // Calls `sink` once per line (without newline). Returns the ground truth.

@@ -1,4 +1,5 @@
 #include "id_map.hpp"
+#include "line_splitter.hpp"
 #include "log_generator.hpp"
 #include "support.hpp"
 
@@ -227,4 +228,107 @@ TEST_CASE("IdMap behaves like std::unordered_map under random inserts, finds and
     map.clear();
     CHECK(map.empty());
     CHECK(map.find(1) == map.end());
+}
+
+TEST_CASE("issue: mail-log lines are capped, across chunk boundaries too", "[maillog]") {
+    std::vector<std::string> lines;
+    std::vector<std::pair<std::string, std::uint64_t>> over;
+    certtool::maillog::LineSplitter split{8};
+    const auto on_line = [&](std::string_view l, std::uint64_t) { lines.emplace_back(l); };
+    const auto on_over = [&](std::string_view head, std::uint64_t n) {
+        over.emplace_back(std::string{head}, n);
+    };
+    for (const char* chunk : {"ab\n1234", "5678\n", "123456789", "0123\nxy", "z\nlast"}) {
+        split.push(chunk, on_line, on_over);
+    }
+    split.finish(on_line, on_over);
+    CHECK(lines == std::vector<std::string>{"ab", "12345678", "xyz", "last"});
+    REQUIRE(over.size() == 1);
+    CHECK(over[0].first == "1234567890123");  // its head (up to 300 bytes), line 3
+    CHECK(over[0].second == 3);
+    CHECK(split.line_number() == 5);
+}
+
+TEST_CASE("issue: mail-log names tallied are bounded whatever the input", "[maillog]") {
+    Analyzer a{Options{}};
+    const std::string reason(1000, 'r');
+    for (std::uint64_t i = 0; i < 150000; ++i) {
+        const std::string id = std::to_string(i + 1);
+        a.feed("Tue Apr 17 01:00:00 2018 Info: ICID " + id + " TLS failed: " + id + reason,
+               Format::esa,
+               i + 1);
+        a.feed("Tue Apr 17 01:00:00 2018 Info: ICID " + id + " close", Format::esa, i + 1);
+    }
+    const Report r = a.finish();
+    CHECK(r.inbound.counts.tls_failed == 150000);
+    CHECK(r.inbound.failures.size() <= 100000);  // then "(other)"
+    CHECK(r.inbound.failures.at("(other)") > 50000);
+    CHECK(r.inbound.failures.begin()->first.size() <= 256);
+}
+
+TEST_CASE("issue: a line cut inside its connection id creates no connection", "[maillog]") {
+    std::string text;
+    test::LogGeneratorOptions o{11, 20000, 200, true};
+    o.cut_ids = 0.01;
+    const auto truth = test::generate_esa_log(o, [&](const std::string& l) {
+        text += l;
+        text += '\n';
+    });
+    const Report r = analyze_text(text, Format::esa);
+    CHECK(r.inbound.counts.connections == truth.inbound.connections);
+    CHECK(r.outbound.counts.connections == truth.outbound.connections);
+    CHECK(r.inbound.counts.no_tls == truth.inbound.no_tls);
+    CHECK(r.inbound.messages_without_tls == truth.inbound.messages_without_tls);
+    CHECK(r.truncated > 0);  // the open lines cut after "ICID 59..."
+    const Report one = analyze_text(
+        "Tue Apr 17 00:57:55 2018 Info: Start MID 190011863 ICID 7000\n"
+        "Tue Apr 17 00:57:55 2018 Info: New SMTP ICID 5901\n"
+        "Tue Apr 17 00:57:55 2018 Info: ICID 5902\n",
+        Format::esa);
+    CHECK(one.inbound.counts.connections == 0);
+    CHECK(one.inbound.messages_without_tls == 0);
+    CHECK(one.truncated == 2);
+}
+
+TEST_CASE("issue: values cut short at the end of a line are kept out of the report", "[maillog]") {
+    const std::string text = test::read_file(std::filesystem::path{CERTTOOL_SOURCE_DIR} /
+                                             "tests/data/esa-issue-example.log");
+    const Report r = analyze_text(text, Format::esa);
+    CHECK(r.truncated == 2);  // the cipher "ECDHE-RSA-AES256-GCM-S" and the reason "...:SSL3"
+    CHECK(r.outbound.counts.tls_success == 1);
+    CHECK(r.outbound.ciphers.empty());
+    CHECK(r.outbound.protocols.at("TLSv1.2") == 1);
+    CHECK(r.inbound.failures.count("SSL routines:SSL3") == 0);
+    CHECK(r.inbound.counts.tls_failed == 1);
+    CHECK(r.malformed == 0);
+    for (const char* whole : {"ECDHE-RSA-AES256-GCM-SHA384",
+                              "TLS_AES_256_GCM_SHA384",
+                              "DHE-RSA-AES256-SHA",
+                              "RC4-MD5",
+                              "ECDHE-RSA-CHACHA20-POLY1305",
+                              "TLS_AES_128_CCM_8_SHA256"}) {
+        const Report ok = analyze_text(
+            std::string{"Tue Apr 17 00:58:02 2018 Info: DCID 1 TLS success protocol TLSv1.2 "
+                        "cipher "} +
+                whole,
+            Format::esa);
+        CHECK(ok.outbound.ciphers.count(whole) == 1);
+        CHECK(ok.truncated == 0);
+    }
+}
+
+TEST_CASE("issue: an OpenSSL error code names the reason when the text is cut", "[maillog]") {
+    const std::string text = test::read_file(std::filesystem::path{CERTTOOL_SOURCE_DIR} /
+                                             "tests/data/esa-issue-example.log");
+    CHECK(analyze_text(text, Format::esa).inbound.failures ==
+          std::map<std::string, std::uint64_t>{{"no shared cipher", 1}});
+    const auto reason_of = [](const std::string& tuple) {
+        const Report r =
+            analyze_text("Tue Apr 17 00:58:02 2018 Info: ICID 1 TLS failed: " + tuple, Format::esa);
+        return r.inbound.failures.begin()->first;
+    };
+    CHECK(reason_of("(336151570, 'error:14094412:SSL rout") == "sslv3 alert bad certificate");
+    CHECK(reason_of("(336151570, 'err") == "sslv3 alert bad certificate");  // the decimal code
+    CHECK(reason_of("(0, 'error:0A000086:SSL routines::certif") == "certificate verify failed");
+    CHECK(reason_of("(1, 'error:0480006C:PEM rou") == "(reason cut short in the log)");
 }

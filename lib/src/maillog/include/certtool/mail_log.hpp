@@ -1,12 +1,14 @@
 // TLS report from mail gateway logs: appliance (AsyncOS mail_logs) and Postfix formats.
-// One pass over the lines, constant memory apart from the connections and messages still open
-// (bounded: the oldest are finished early when the bound is reached). Lines that do not parse
-// are counted, never fatal. Events read are listed in README "mail-log".
+// One pass over the lines in bounded memory whatever the input: lines are capped (max_line), the
+// connections and messages still open are bounded (the oldest are finished early when the bound
+// is reached), and so are the names tallied. Lines that do not parse are counted, never fatal.
+// Events read are listed in README "mail-log".
 #pragma once
 
 #include <certtool/time.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -23,12 +25,23 @@ enum class Format { esa, postfix };
 // Guesses the format from a sample of lines (the first few KiB of a file).
 [[nodiscard]] std::optional<Format> detect_format(std::string_view sample);
 
+// A message that went out (or came in) without TLS, as the analyzer finds it.
+struct ClearMessage {
+    bool outbound{false};
+    std::string_view id;      // MID or Postfix queue id
+    std::string_view domain;  // outbound: the destination domain, when known
+};
+
 struct Options {
     std::optional<TimePoint> since;     // lines before are skipped
     std::optional<TimePoint> until;     // lines at or after are skipped
     std::optional<std::string> domain;  // only outbound connections/messages to this domain
     std::size_t max_open{50000};        // open connections (and messages awaiting delivery) tracked
     std::size_t max_examples{50};       // malformed lines / MIDs kept as examples
+    std::size_t max_line{64U * 1024U};  // longer lines are counted as over-long and skipped
+    // Called for every message without TLS (the report lists only the first max_examples):
+    // the whole list in constant memory. The views are valid during the call only.
+    std::function<void(const ClearMessage&)> on_clear_message;
 };
 
 struct Counts {
@@ -60,14 +73,45 @@ struct MalformedLine {
     std::string text;
 };
 
+// A .gz input that stopped before its end. What was read before is in the report.
+struct InputDamage {
+    enum class Kind {
+        truncated,        // ends inside a gzip member: a log still being written, or cut short
+        corrupt,          // bad header, invalid compressed data, CRC or length mismatch
+        trailing_garbage  // bytes after the last gzip member that are not a member
+    };
+    std::string path;
+    Kind kind{Kind::corrupt};
+    std::string detail;       // zlib's message, if any
+    std::uint64_t offset{0};  // compressed byte where reading stopped
+    std::uint64_t member{0};  // 1-based gzip member it was found in (or after)
+    std::uint64_t lines{0};   // lines of that file read before it
+    std::uint64_t bytes{0};   // decompressed bytes of that file read before it
+
+    // Truncation is reported as a warning (the report is complete up to the end of what exists);
+    // anything else means part of the file could not be read.
+    [[nodiscard]] bool fatal() const noexcept { return kind != Kind::truncated; }
+};
+
+// One line: what is wrong with the file, where, and what was read before it.
+[[nodiscard]] std::string describe(const InputDamage& damage);
+[[nodiscard]] std::string_view kind_name(InputDamage::Kind kind) noexcept;
+
 struct Report {
     DirectionReport inbound;
     DirectionReport outbound;
     std::uint64_t lines{0};
     std::uint64_t malformed{0};  // lines of the format that could not be read
+    std::uint64_t over_long{0};  // lines longer than Options::max_line, skipped
+    std::uint64_t truncated{0};  // lines cut short in their last value (which is not used)
     std::uint64_t evicted{0};    // connections finished early because of max_open
     std::uint64_t required_tls_failures{0};
     std::vector<MalformedLine> malformed_examples;
+    std::vector<MalformedLine> over_long_examples;  // their first 300 bytes
+    std::vector<InputDamage> damaged_inputs;        // .gz files that stopped early
+    std::uint64_t recognized{0};  // lines in the shape of their format (read or not)
+    // Files with lines, none of them in the shape of the format read: a wrong --format?
+    std::vector<std::pair<std::string, Format>> unmatched_files;
 };
 
 // Outbound destination domains where TLS failed more than once.
@@ -92,6 +136,12 @@ public:
     // One line (without its newline). line_number is for malformed-line examples.
     void feed(std::string_view line, Format format, std::uint64_t line_number);
 
+    // A line longer than Options::max_line, of which `head` is the start: counted, not read.
+    void over_long(std::string_view head, std::uint64_t line_number);
+
+    // Lines fed so far in the shape of their format.
+    [[nodiscard]] std::uint64_t recognized() const noexcept;
+
     // Finishes open connections and returns the report. The analyzer is spent afterwards.
     [[nodiscard]] Report finish();
 
@@ -100,9 +150,10 @@ private:
     std::unique_ptr<State> m_state;
 };
 
-// Reads files ("-" = stdin; ".gz" decompressed) through one Analyzer. `format` forces a format;
-// otherwise it is detected per file. Throws Error{io} for an unreadable file,
-// Error{parse} if a format cannot be detected.
+// Reads files ("-" = stdin; gzip, detected by content, decompressed) through one Analyzer.
+// `format` forces a format; otherwise it is detected per file. A damaged .gz is read up to the
+// damage and listed in Report::damaged_inputs (the next file is still read). Throws Error{io}
+// for an unreadable file, Error{parse} if a format cannot be detected.
 [[nodiscard]] Report analyze_files(const std::vector<std::string>& paths,
                                    std::optional<Format> format,
                                    const Options& options);
