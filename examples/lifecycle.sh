@@ -5,24 +5,39 @@
 # The CA here is a throwaway root + intermediate made with the openssl CLI in a temp dir;
 # in real life you send the CSR to your CA and get back signed.pem and its intermediate.
 #
+# It never touches what you already have: the entry gets a new name (example-<time> unless you
+# give one, and an existing entry of that name is refused, never replaced), and everything it
+# makes besides the entry (the throwaway CA, the PKCS#12 backup and its password, the files for
+# the mail server) is kept in a new folder it names at the end.
+#
 # Usage: examples/lifecycle.sh [NAME] [HOST]
-#   CERTTOOL   the certtool binary (default: certtool on PATH, else ./build/bin/certtool)
-#   store:     --store, $CERTTOOL_HOME, else ~/.local/share/certtool (the default local store)
+#   CERTTOOL              the certtool binary (default: ./build/bin/certtool)
+#   CERTTOOL_EXAMPLE_DIR  where to keep the files (default: ./certtool-example-NAME; must not exist)
+#   store:                $CERTTOOL_HOME, else ~/.local/share/certtool (the default local store)
 set -euo pipefail
 
-name=${1:-mail}
+name=${1:-example-$(date -u +%Y%m%dT%H%M%SZ)}
 host=${2:-mail.example.com}
 here=$(cd "$(dirname "$0")/.." && pwd)
 # Never a bare "certtool" from PATH: Debian's gnutls-bin installs a different /usr/bin/certtool.
 certtool=${CERTTOOL:-$here/build/bin/certtool}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
+keep=${CERTTOOL_EXAMPLE_DIR:-$PWD/certtool-example-$name}
+if [ -e "$keep" ]; then
+  echo "lifecycle.sh: '$keep' already exists: give another NAME or CERTTOOL_EXAMPLE_DIR" >&2
+  exit 8
+fi
+if "$certtool" show "$name" >/dev/null 2>&1; then
+  echo "lifecycle.sh: the store already has an entry '$name': left as it is; give another NAME" >&2
+  exit 8
+fi
+mkdir -p "$keep"
+keep=$(cd "$keep" && pwd)
+cd "$keep"
 step() { printf '\n== %s\n' "$*"; }
 
 step "1. key + self-signed certificate, stored as '$name'"
 "$certtool" create-selfsigned "$name" --cn "$host" --san "DNS:smtp.${host#*.}" \
-  --org "Example Mail" --country US --key-type ec-p256 --force
+  --org "Example Mail" --country US --key-type ec-p256
 "$certtool" show "$name"
 
 step "2. the CSR to send to a CA"
@@ -67,3 +82,6 @@ ls -l fullchain.pem key.pem
 "$certtool" list
 echo
 echo "lifecycle complete: entry '$name' is CA-signed and backed up."
+echo "kept in $keep: the backup $name.p12 (its password in p12.pass), fullchain.pem and key.pem,"
+echo "and the throwaway CA (root.pem, inter.pem and their keys)."
+echo "to remove it all: $certtool delete $name && rm -r '$keep'"

@@ -16,17 +16,32 @@ namespace {
 
 struct KeyTypeInfo {
     KeyType type;
-    std::string_view name;
+    std::string_view name;   // the --key-type spelling
+    const char* algorithm;   // OpenSSL's key type name
+    int rsa_bits;            // RSA: the modulus size
+    std::string_view group;  // EC: OpenSSL's group name
 };
 
 constexpr std::array<KeyTypeInfo, 6> k_key_types{{
-    {KeyType::rsa2048, "rsa2048"},
-    {KeyType::rsa3072, "rsa3072"},
-    {KeyType::rsa4096, "rsa4096"},
-    {KeyType::ec_p256, "ec-p256"},
-    {KeyType::ec_p384, "ec-p384"},
-    {KeyType::ed25519, "ed25519"},
+    {KeyType::rsa2048, "rsa2048", "RSA", 2048, {}},
+    {KeyType::rsa3072, "rsa3072", "RSA", 3072, {}},
+    {KeyType::rsa4096, "rsa4096", "RSA", 4096, {}},
+    {KeyType::ec_p256, "ec-p256", "EC", 0, "prime256v1"},
+    {KeyType::ec_p384, "ec-p384", "EC", 0, "secp384r1"},
+    {KeyType::ed25519, "ed25519", "ED25519", 0, {}},
 }};
+
+// OpenSSL's name of an EC key's group ("prime256v1"), or nothing.
+std::optional<std::string> ec_group_name(const EVP_PKEY* pkey) {
+    std::array<char, 64> group{};
+    std::size_t len = 0;
+    if (EVP_PKEY_get_utf8_string_param(
+            pkey, OSSL_PKEY_PARAM_GROUP_NAME, group.data(), group.size(), &len) != 1) {
+        ossl::clear_errors();
+        return std::nullopt;
+    }
+    return std::string{group.data(), len};
+}
 
 }  // namespace
 
@@ -140,24 +155,17 @@ std::string PrivateKey::describe() const {
 }
 
 std::optional<KeyType> PrivateKey::type() const {
-    const std::string d = describe();
-    if (d == "RSA 2048") {
-        return KeyType::rsa2048;
+    const EVP_PKEY* pkey = m_pkey.get();
+    if (pkey == nullptr || ossl::is_a(pkey, "RSA-PSS")) {
+        return std::nullopt;
     }
-    if (d == "RSA 3072") {
-        return KeyType::rsa3072;
-    }
-    if (d == "RSA 4096") {
-        return KeyType::rsa4096;
-    }
-    if (d == "EC P-256") {
-        return KeyType::ec_p256;
-    }
-    if (d == "EC P-384") {
-        return KeyType::ec_p384;
-    }
-    if (d == "Ed25519") {
-        return KeyType::ed25519;
+    const auto group = ossl::is_a(pkey, "EC") ? ec_group_name(pkey) : std::nullopt;
+    for (const auto& k : k_key_types) {
+        if (ossl::is_a(pkey, k.algorithm) &&
+            (k.rsa_bits == 0 || EVP_PKEY_get_bits(pkey) == k.rsa_bits) &&
+            (k.group.empty() || group == k.group)) {
+            return k.type;
+        }
     }
     return std::nullopt;
 }
@@ -180,21 +188,16 @@ std::string describe_key(const EVP_PKEY* pkey) {
         return (ossl::is_a(pkey, "RSA-PSS") ? "RSA-PSS " : "RSA ") + std::to_string(bits);
     }
     if (ossl::is_a(pkey, "EC")) {
-        std::array<char, 64> group{};
-        std::size_t len = 0;
-        if (EVP_PKEY_get_utf8_string_param(
-                pkey, OSSL_PKEY_PARAM_GROUP_NAME, group.data(), group.size(), &len) == 1) {
-            std::string name{group.data(), len};
-            if (name == "prime256v1") {
-                name = "P-256";
-            } else if (name == "secp384r1") {
-                name = "P-384";
-            } else if (name == "secp521r1") {
-                name = "P-521";
+        if (auto name = ec_group_name(pkey)) {
+            if (*name == "prime256v1") {
+                *name = "P-256";
+            } else if (*name == "secp384r1") {
+                *name = "P-384";
+            } else if (*name == "secp521r1") {
+                *name = "P-521";
             }
-            return "EC " + name;
+            return "EC " + *name;
         }
-        ossl::clear_errors();
         return "EC " + std::to_string(bits);
     }
     if (ossl::is_a(pkey, "ED25519")) {
