@@ -48,11 +48,21 @@ TimePoint parse_time(std::string_view text) {
             ++rest;
         } else if (ok && (*rest == '+' || *rest == '-')) {
             const int sign = *rest == '-' ? -1 : 1;
-            int hh = 0;
-            int mm = 0;
-            ok = std::sscanf(rest + 1, "%2d:%2d", &hh, &mm) == 2;  // NOLINT(cert-err34-c)
-            offset_seconds = sign * (hh * 3600 + mm * 60);
-            rest += 6;
+            // Exactly "HH:MM" (RFC 3339 time-numoffset): sscanf's %2d would also take "+5:00",
+            // and skipping six characters would then run past the end of the text.
+            const std::string_view offset{rest + 1};
+            const auto digit = [&](std::size_t i) {
+                return i < offset.size() &&
+                       std::isdigit(static_cast<unsigned char>(offset[i])) != 0;
+            };
+            ok = digit(0) && digit(1) && offset.size() >= 5 && offset[2] == ':' && digit(3) &&
+                 digit(4);
+            if (ok) {
+                const int hh = (offset[0] - '0') * 10 + (offset[1] - '0');
+                const int mm = (offset[3] - '0') * 10 + (offset[4] - '0');
+                offset_seconds = sign * (hh * 3600 + mm * 60);
+                rest += 6;
+            }
         } else {
             ok = false;
         }

@@ -65,6 +65,11 @@ TEST_CASE("time: malformed times are invalid arguments naming the input", "[time
                             "2026-06-01T00:00:00Zjunk",
                             "2026-06-01T00:00:00+02:00junk",
                             "2026-06-01T00:00:00+0200",  // offset without a colon
+                            // issue #13: a short offset was read past the end of the text
+                            "2026-06-01T00:00:00+5:00",
+                            "2026-06-01T00:00:00+02:0",
+                            "2026-06-01T00:00:00-",
+                            "2026-06-01T00:00:00+02",
                             "2026-06-01junk",
                             "2026-13-01T00:00:00Z",
                             "2026-06-01T25:00:00Z",
