@@ -21,6 +21,7 @@ struct CheckTlsCliOptions {
     std::string trust;
     std::string at;
     double timeout{10};
+    double deadline{0};  // 0: the library's default (a multiple of the timeout)
     std::string ehlo;
     std::string from;
     std::vector<std::string> hostnames;
@@ -44,6 +45,9 @@ TlsCheckRequest request_for(const CheckTlsCliOptions& opt) {
     req.policy = opt.policy;
     auto& po = req.options;
     po.timeout = std::chrono::milliseconds{static_cast<long>(opt.timeout * 1000)};
+    if (opt.deadline > 0) {
+        po.deadline = std::chrono::milliseconds{static_cast<long>(opt.deadline * 1000)};
+    }
     po.ehlo_name = opt.ehlo;
     if (!opt.from.empty()) {
         po.mail_from = opt.from;
@@ -110,6 +114,11 @@ void add_check_tls(CLI::App& app, Dispatch& dispatch) {
     sub->add_option("--at", opt->at, "validation time, RFC 3339 (default: now)")->type_name("TIME");
     sub->add_option("--timeout", opt->timeout, "seconds allowed per phase (default 10)")
         ->check(CLI::Range(0.05, 600.0));
+    sub->add_option("--deadline",
+                    opt->deadline,
+                    "seconds allowed for the whole probe, every phase (and with --mx every host) "
+                    "included (default 3 x --timeout)")
+        ->check(CLI::Range(0.05, 3600.0));
     sub->add_option("--ehlo", opt->ehlo, "EHLO name (default: this host's FQDN, else [address])")
         ->type_name("NAME");
     sub->add_option("--from", opt->from, "also test MAIL FROM:<ADDR> (then RSET; nothing is sent)")

@@ -204,3 +204,11 @@ TEST_CASE("check-tls verdict: every host passes, or mail goes as --policy demand
     REQUIRE(domain.policy_delivery());
     CHECK(domain.policy_delivery()->text() == "encrypted, verified");
 }
+
+TEST_CASE("check-tls deadline: 3 x the per-phase timeout unless given", "[check-tls]") {
+    ProbeOptions o;
+    o.timeout = std::chrono::milliseconds{3000};
+    CHECK(o.effective_deadline() == std::chrono::milliseconds{9000});
+    o.deadline = std::chrono::milliseconds{4000};
+    CHECK(o.effective_deadline() == std::chrono::milliseconds{4000});
+}

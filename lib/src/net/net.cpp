@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <thread>
 
 namespace certtool::net {
 
@@ -253,10 +254,48 @@ std::string tcp_exchange(const Endpoint& to,
     return in;
 }
 
+TimeLimits TimeLimits::starting_now(Millis step, Millis budget) {
+    const auto now = Clock::now();
+    if (budget >= std::chrono::duration_cast<Millis>(Clock::time_point::max() - now)) {
+        return {step, Clock::time_point::max(), budget};
+    }
+    return {step, now + budget, budget};
+}
+
+Clock::time_point TimeLimits::step_end() const {
+    const auto now = Clock::now();
+    return deadline - now < step ? deadline : now + step;
+}
+
+Millis TimeLimits::step_left() const {
+    return std::max(Millis{0}, std::chrono::duration_cast<Millis>(step_end() - Clock::now()));
+}
+
+Error TimeLimits::deadline_error(std::string_view doing) const {
+    return Error(
+        Errc::network,
+        fmt::format("the {} ms deadline for the whole probe passed {}", budget.count(), doing));
+}
+
 namespace {
 
 Millis left_until(Clock::time_point until) {
-    return std::max(Millis{0}, std::chrono::duration_cast<Millis>(until - Clock::now()));
+    return std::max(Millis{0}, std::chrono::ceil<Millis>(until - Clock::now()));
+}
+
+// SSL_set_msg_callback's hook: keeps the header of the first record the peer sends, which
+// OpenSSL reports before it checks it (a record it rejects included).
+void keep_first_record_header(int write_p,
+                              int /*version*/,
+                              int content_type,
+                              const void* buf,
+                              std::size_t len,
+                              SSL* /*ssl*/,
+                              void* arg) {
+    auto* first = static_cast<std::string*>(arg);
+    if (write_p == 0 && content_type == SSL3_RT_HEADER && first->empty()) {
+        first->assign(static_cast<const char*>(buf), len);
+    }
 }
 
 }  // namespace
@@ -271,8 +310,19 @@ void Stream::start_tls(SSL_CTX* ctx, const std::string& sni) {
         std::string name = sni;
         SSL_ctrl(m_ssl.get(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, name.data());
     }
+    SSL_set_msg_callback(m_ssl.get(), keep_first_record_header);
+    SSL_set_msg_callback_arg(m_ssl.get(), &m_first_record);
     SSL_set_connect_state(m_ssl.get());
-    const auto until = Clock::now() + m_timeout;
+    try {
+        handshake(m_limits.step_end());
+    } catch (const Error&) {
+        keep_cleartext_reply();
+        throw;
+    }
+    SSL_set_msg_callback(m_ssl.get(), nullptr);
+}
+
+void Stream::handshake(Clock::time_point until) {
     for (;;) {
         ossl::clear_errors();
         const int rc = SSL_do_handshake(m_ssl.get());
@@ -283,12 +333,38 @@ void Stream::start_tls(SSL_CTX* ctx, const std::string& sni) {
     }
 }
 
-void Stream::write(std::string_view data, std::string_view what) {
-    if (!m_ssl) {
-        send_all(m_socket.fd(), data, m_timeout, what);
+// A TLS record starts with its content type, 20 to 24 (RFC 8446 5.1); anything else is the peer
+// speaking another protocol. OpenSSL read only the 5-octet header: the rest is still unread.
+void Stream::keep_cleartext_reply() {
+    if (m_first_record.empty()) {
         return;
     }
-    const auto until = Clock::now() + m_timeout;
+    const auto type = static_cast<unsigned char>(m_first_record.front());
+    if (type >= 20 && type <= 24) {
+        return;
+    }
+    m_cleartext = m_first_record;
+    try {
+        if (wait_for(m_socket.fd(), POLLIN, Millis{0})) {
+            m_cleartext += receive_some(m_socket.fd(), 4096, Millis{0}, "the peer's reply");
+        }
+    } catch (const Error&) {  // what was read is enough to say what the peer speaks
+    }
+}
+
+void Stream::write(std::string_view data, std::string_view what) {
+    const auto until = m_limits.step_end();
+    if (!m_ssl) {
+        try {
+            send_all(m_socket.fd(), data, left_until(until), what);
+        } catch (const Error&) {
+            if (m_limits.at_deadline(until) && Clock::now() + Millis{1} >= until) {
+                deadline_passed(fmt::format("sending {}", what));
+            }
+            throw;
+        }
+        return;
+    }
     while (!data.empty()) {
         std::size_t n = 0;
         ossl::clear_errors();
@@ -304,11 +380,14 @@ void Stream::write(std::string_view data, std::string_view what) {
 std::string Stream::read_some(Clock::time_point until, std::string_view what) {
     if (!m_ssl) {
         if (!wait_for(m_socket.fd(), POLLIN, left_until(until))) {
+            if (m_limits.at_deadline(until)) {
+                deadline_passed(fmt::format("waiting for {}", what));
+            }
             throw Error(
                 Errc::network,
-                fmt::format("timed out after {} ms waiting for {}", m_timeout.count(), what));
+                fmt::format("timed out after {} ms waiting for {}", m_limits.step.count(), what));
         }
-        return receive_some(m_socket.fd(), 4096, m_timeout, what);
+        return receive_some(m_socket.fd(), 4096, m_limits.step, what);
     }
     std::array<char, 4096> buf{};
     for (;;) {
@@ -344,9 +423,19 @@ void Stream::wait_tls(int err, Clock::time_point until, std::string_view what) {
         throw Error(Errc::network, fmt::format("{} failed: {}", what, reason));
     }
     if (!wait_for(m_socket.fd(), events, left_until(until))) {
+        if (m_limits.at_deadline(until)) {
+            deadline_passed(fmt::format("during {}", what));
+        }
         throw Error(Errc::network,
-                    fmt::format("timed out after {} ms during {}", m_timeout.count(), what));
+                    fmt::format("timed out after {} ms during {}", m_limits.step.count(), what));
     }
+}
+
+// poll() counts whole milliseconds: a wait that ends at the deadline may end a fraction of one
+// early. Once the deadline is what ended a step, it has passed for every later check as well.
+void Stream::deadline_passed(std::string_view doing) const {
+    std::this_thread::sleep_until(m_limits.deadline);
+    throw m_limits.deadline_error(doing);
 }
 
 }  // namespace certtool::net

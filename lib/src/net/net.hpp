@@ -5,6 +5,8 @@
 
 #include "ossl.hpp"
 
+#include <certtool/error.hpp>
+
 #include <openssl/types.h>
 
 #include <sys/socket.h>
@@ -91,16 +93,42 @@ void send_all(int fd, std::string_view data, Millis timeout, std::string_view wh
     std::size_t max_reply,
     const std::function<std::size_t(std::string_view)>& reply_size);
 
+// The time limits of one conversation: every blocking step may take `step` from its start, and
+// none may go past `deadline`, the end of the whole conversation (`budget` after it began).
+struct TimeLimits {
+    Millis step{10000};
+    Clock::time_point deadline{Clock::time_point::max()};
+    Millis budget{Millis::max()};
+
+    // Limits for a conversation that starts now.
+    [[nodiscard]] static TimeLimits starting_now(Millis step, Millis budget);
+
+    // When a step that starts now must end: after `step`, or at the deadline if that is sooner.
+    [[nodiscard]] Clock::time_point step_end() const;
+    // The time from now to step_end(), at least 0.
+    [[nodiscard]] Millis step_left() const;
+
+    [[nodiscard]] bool passed() const { return Clock::now() >= deadline; }
+
+    // Whether a step ending at `until` ends at the deadline rather than after its own timeout.
+    [[nodiscard]] bool at_deadline(Clock::time_point until) const { return until >= deadline; }
+
+    // Error{network}: "the 9000 ms deadline for the whole probe passed <doing>".
+    [[nodiscard]] Error deadline_error(std::string_view doing) const;
+};
+
 // A connected TCP byte stream: in clear, then over TLS once start_tls() succeeds. Every read and
-// write is bounded by the stream's timeout; failures throw Error{network} naming the step
-// ("timed out after 5000 ms waiting for EHLO", "the TLS handshake failed: ...").
+// write is bounded by the limits; failures throw Error{network} naming the step ("timed out
+// after 5000 ms waiting for EHLO", "the TLS handshake failed: ...", "the 9000 ms deadline for the
+// whole probe passed waiting for EHLO").
 class Stream {
 public:
-    Stream(Socket socket, Millis timeout) : m_socket(std::move(socket)), m_timeout(timeout) {}
+    Stream(Socket socket, TimeLimits limits) : m_socket(std::move(socket)), m_limits(limits) {}
 
     // The client side of a TLS handshake on this connection, with SNI `sni` unless empty; `ctx`
     // is borrowed for the call (the SSL object keeps its own reference). Throws Error{crypto} if
-    // OpenSSL cannot set up, Error{network} if the handshake fails or times out.
+    // OpenSSL cannot set up, Error{network} if the handshake fails or times out; then
+    // cleartext_reply() says whether the peer answered in clear.
     void start_tls(SSL_CTX* ctx, const std::string& sni);
 
     // Writes all of `data` (in clear or over TLS).
@@ -109,19 +137,28 @@ public:
     // Up to 4096 bytes, waiting until `until` at most; "" at the end of the stream.
     [[nodiscard]] std::string read_some(Clock::time_point until, std::string_view what);
 
+    // After start_tls() failed because the peer's first bytes were not a TLS record: those bytes
+    // and whatever else it had sent (a plaintext protocol's greeting), else "".
+    [[nodiscard]] const std::string& cleartext_reply() const noexcept { return m_cleartext; }
+
     // The TLS session after start_tls(), else nullptr (borrowed).
     [[nodiscard]] SSL* ssl() const noexcept { return m_ssl.get(); }
 
     [[nodiscard]] int fd() const noexcept { return m_socket.fd(); }
 
-    [[nodiscard]] Millis timeout() const noexcept { return m_timeout; }
+    [[nodiscard]] const TimeLimits& limits() const noexcept { return m_limits; }
 
 private:
+    void handshake(Clock::time_point until);
+    void keep_cleartext_reply();
+    [[noreturn]] void deadline_passed(std::string_view doing) const;
     void wait_tls(int err, Clock::time_point until, std::string_view what);
 
     Socket m_socket;
     ossl::SslPtr m_ssl;
-    Millis m_timeout;
+    TimeLimits m_limits;
+    std::string m_first_record;  // the first record header the peer sent during the handshake
+    std::string m_cleartext;
 };
 
 }  // namespace certtool::net

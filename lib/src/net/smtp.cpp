@@ -14,15 +14,15 @@ namespace {
 constexpr std::size_t k_max_line = 4096;
 constexpr std::size_t k_max_reply_lines = 200;
 
-bool is_reply_line(const std::string& line) {
+}  // namespace
+
+bool is_reply_line(std::string_view line) {
     return line.size() >= 3 &&
            std::all_of(line.begin(),
                        line.begin() + 3,
                        [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }) &&
            (line.size() == 3 || line[3] == ' ' || line[3] == '-');
 }
-
-}  // namespace
 
 std::string SmtpReply::text() const {
     std::string out = std::to_string(code);
@@ -47,7 +47,7 @@ void SmtpChannel::send(const std::string& command, std::string_view what) {
 }
 
 SmtpReply SmtpChannel::read_reply(std::string_view what) {
-    const auto until = Clock::now() + m_stream.timeout();
+    const auto until = m_stream.limits().step_end();
     SmtpReply reply;
     for (;;) {
         const std::string line = read_line(until, what);

@@ -18,6 +18,9 @@ struct SmtpReply {
     [[nodiscard]] std::string text() const;
 };
 
+// "250 ok", "250-first": three digits, then a space, a hyphen or the end of the line.
+[[nodiscard]] bool is_reply_line(std::string_view line);
+
 // What the peer sent, printable and at most 60 characters, for "not an SMTP server" messages.
 [[nodiscard]] std::string printable(std::string_view s);
 
@@ -31,7 +34,7 @@ public:
     // Sends `command` followed by CRLF.
     void send(const std::string& command, std::string_view what);
 
-    // The next reply, all of its lines, within the stream's timeout.
+    // The next reply, all of its lines, within one step of the stream's limits.
     [[nodiscard]] SmtpReply read_reply(std::string_view what);
 
     // After STARTTLS's 220, nothing may be buffered: a server that pipelines plaintext past

@@ -177,15 +177,19 @@ bool weak_cipher(std::string_view name, int bits) {
 }
 
 // The record of the conversation: each `run` times one phase and records it as a step, with a
-// finding when it fails.
+// finding when it fails. Once the probe's deadline has passed, the phase it cut (or the next one)
+// fails with the deadline's finding and later phases are skipped.
 class PhaseLog {
 public:
-    explicit PhaseLog(ProbeResult& r) : m_r(r) {}
+    PhaseLog(ProbeResult& r, const net::TimeLimits& limits) : m_r(r), m_limits(limits) {}
 
     // Runs `body` as phase `name`; on failure records the step and the finding and returns false.
     bool run(const std::string& name,
              const std::function<std::string()>& body,
              std::optional<FindingCode> failure_code = std::nullopt) {
+        if (m_limits.passed()) {
+            return after_deadline(name, failure_code);
+        }
         ProbeStep step{name, StepStatus::ok, 0, {}};
         const auto start = Clock::now();
         bool ok = true;
@@ -202,7 +206,7 @@ public:
                                          : e.code() == Errc::unsupported && name == "banner"
                                              ? FindingCode::session_refused
                                              : *failure_code;
-                finding(code, Severity::error, fmt::format("{}: {}", name, e.what()));
+                finding(code, Severity::error, fmt::format("{}: {}{}", name, e.what(), hint()));
             }
         }
         step.ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
@@ -219,7 +223,36 @@ public:
     }
 
 private:
+    // Phase `name` was not started: the deadline had passed. The first such phase (unless one
+    // was cut already) fails with the phase's finding; the rest are skipped.
+    bool after_deadline(const std::string& name, std::optional<FindingCode> failure_code) {
+        if (m_deadline_reported) {
+            skip(name, "the probe's deadline had passed");
+            return false;
+        }
+        const std::string why = m_limits.deadline_error("before " + name).what();
+        m_r.steps.push_back({name, StepStatus::failed, 0, why});
+        const std::string fix = hint();
+        if (failure_code) {
+            finding(*failure_code, Severity::error, fmt::format("{}: {}{}", name, why, fix));
+        }
+        m_deadline_reported = true;
+        return false;
+    }
+
+    // Said once, on the failure the deadline caused.
+    std::string hint() {
+        if (m_deadline_reported || !m_limits.passed()) {
+            return {};
+        }
+        m_deadline_reported = true;
+        return "; the server answers too slowly for the whole conversation to fit: allow more "
+               "with --deadline (default 3 x --timeout)";
+    }
+
     ProbeResult& m_r;
+    const net::TimeLimits& m_limits;
+    bool m_deadline_reported{false};
 };
 
 // The names the certificate must match for this host. A host name that is not a valid DNS name
@@ -290,7 +323,9 @@ ProbeOutcome classify(const ProbeResult& r) {
     const auto* handshake = r.step("tls-handshake");
     const bool handshake_failed = handshake != nullptr && handshake->status == StepStatus::failed;
     if (r.mode == ProbeMode::implicit_tls && handshake_failed) {
-        return ProbeOutcome::after_starttls;  // no clear-text fallback on a TLS-only port
+        // No clear-text fallback on a TLS-only port (A). But a banner means the server greeted
+        // in plaintext SMTP: a STARTTLS port, where this mode has no session at all (X).
+        return r.banner.empty() ? ProbeOutcome::after_starttls : ProbeOutcome::no_session;
     }
     if (!r.summary.connect || !r.summary.helo) {
         return ProbeOutcome::no_session;
@@ -308,12 +343,14 @@ public:
     ProbeSession(ProbeResult& r,
                  const TrustStore& trust,
                  const ProbeOptions& options,
-                 const ProbeTlsContext& tls)
+                 const ProbeTlsContext& tls,
+                 const net::TimeLimits& limits)
         : m_r(r),
           m_trust(trust),
           m_options(options),
           m_tls(tls),
-          m_log(r),
+          m_limits(limits),
+          m_log(r, limits),
           m_names(expected_names(r, options)) {}
 
     ProbeSession(const ProbeSession&) = delete;
@@ -377,13 +414,16 @@ private:
                 std::string last;
                 for (const auto& e : endpoints) {
                     try {
-                        m_stream.emplace(net::connect(e, m_options.timeout), m_options.timeout);
+                        m_stream.emplace(net::connect(e, m_limits.step_left()), m_limits);
                         m_smtp.emplace(*m_stream);
                         m_r.address = e.address();
                         return fmt::format("connected to {} port {}", m_r.address, m_r.port);
                     } catch (const Error& err) {
                         last = err.what();
                     }
+                }
+                if (m_limits.passed()) {
+                    throw m_limits.deadline_error("connecting");
                 }
                 throw Error(Errc::network, last.empty() ? "no address to connect to" : last);
             },
@@ -394,7 +434,12 @@ private:
         return m_log.run(
             "tls-handshake",
             [&] {
-                m_stream->start_tls(m_tls.get(), sni_for(m_names));
+                try {
+                    m_stream->start_tls(m_tls.get(), sni_for(m_names));
+                } catch (const Error&) {
+                    refuse_plaintext_greeting();
+                    throw;
+                }
                 SSL* ssl = m_stream->ssl();
                 m_r.tls_protocol = SSL_get_version(ssl);
                 const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
@@ -404,6 +449,22 @@ private:
                     "{} with {} ({} bits)", m_r.tls_protocol, m_r.tls_cipher, m_r.tls_bits);
             },
             FindingCode::handshake_failed);
+    }
+
+    // --tls against a port that speaks SMTP in clear: the server greeted instead of answering
+    // the ClientHello. Throws what happened and the fix; returns if that was not the case.
+    void refuse_plaintext_greeting() {
+        const std::string& reply = m_stream->cleartext_reply();
+        const std::string greeting = reply.substr(0, reply.find_first_of("\r\n"));
+        if (m_options.mode != ProbeMode::implicit_tls || !net::is_reply_line(greeting)) {
+            return;
+        }
+        m_r.banner = greeting;  // what makes classify() say X rather than A
+        throw Error(Errc::network,
+                    fmt::format("the server greeted in plaintext SMTP ('{}') instead of starting "
+                                "TLS: this port speaks SMTP with STARTTLS, not implicit TLS; "
+                                "probe it with --starttls smtp",
+                                net::printable(greeting)));
     }
 
     bool banner() {
@@ -616,6 +677,7 @@ private:
     const TrustStore& m_trust;
     const ProbeOptions& m_options;
     const ProbeTlsContext& m_tls;
+    const net::TimeLimits& m_limits;
     PhaseLog m_log;
     std::vector<SubjectAltName> m_names;  // what the certificate must match; SNI is the first
     std::optional<net::Stream> m_stream;
@@ -628,6 +690,7 @@ ProbeResult probe_host(const std::string& host,
                        const TrustStore& trust,
                        const ProbeOptions& options,
                        const ProbeTlsContext& tls,
+                       const net::TimeLimits& limits,
                        const std::vector<std::string>& addresses) {
     ProbeResult r;
     r.host = host;
@@ -637,7 +700,7 @@ ProbeResult probe_host(const std::string& host,
     std::vector<std::string> addrs = addresses;
     if (addrs.empty() && options.dns_server && net::literal(host, port).empty()) {
         try {
-            addrs = lookup_addresses(host, {options.dns_server, options.timeout});
+            addrs = lookup_addresses(host, {options.dns_server, limits.step_left()});
         } catch (const Error& e) {
             r.steps.push_back({"connect", StepStatus::failed, 0, e.what()});
             r.findings.push_back({FindingCode::connect_failed,
@@ -648,7 +711,7 @@ ProbeResult probe_host(const std::string& host,
         }
     }
     if (r.steps.empty()) {
-        ProbeSession{r, trust, options, tls}.run(addrs);
+        ProbeSession{r, trust, options, tls, limits}.run(addrs);
     }
     if (r.chain) {
         for (const auto& f : r.chain->findings) {
@@ -686,8 +749,10 @@ ProbeResult probe_smtp(const std::string& host,
                        const TrustStore& trust,
                        const ProbeOptions& options,
                        const std::vector<std::string>& addresses) {
+    const auto limits =
+        net::TimeLimits::starting_now(options.timeout, options.effective_deadline());
     const ProbeTlsContext tls;
-    return probe_host(host, port, trust, options, tls, addresses);
+    return probe_host(host, port, trust, options, tls, limits, addresses);
 }
 
 void check_expected_certificate(ProbeResult& r,
@@ -739,7 +804,9 @@ MxReport probe_mx(const std::string& domain,
                   const ProbeOptions& options) {
     MxReport report;
     report.domain = domain;
-    report.mx = lookup_mx(domain, {options.dns_server, options.timeout});
+    const auto limits =
+        net::TimeLimits::starting_now(options.timeout, options.effective_deadline());
+    report.mx = lookup_mx(domain, {options.dns_server, limits.step_left()});
     report.hosts.resize(report.mx.hosts.size());
     const ProbeTlsContext tls;  // one for every host
     {
@@ -749,7 +816,7 @@ MxReport probe_mx(const std::string& domain,
             workers.emplace_back([&, i] {
                 const auto& mx = report.mx.hosts[i];
                 try {
-                    report.hosts[i] = probe_host(mx.host, port, trust, options, tls, {});
+                    report.hosts[i] = probe_host(mx.host, port, trust, options, tls, limits, {});
                 } catch (const std::exception& e) {  // never let a thread end the process
                     report.hosts[i].host = mx.host;
                     report.hosts[i].port = port;

@@ -33,9 +33,16 @@ enum class ProbeMode {
 [[nodiscard]] std::string_view probe_mode_name(ProbeMode m) noexcept;
 [[nodiscard]] ProbeMode default_probe_mode(std::uint16_t port) noexcept;
 
+// The default deadline of a whole probe, in timeouts: room for one phase that takes nearly the
+// whole timeout (a greeting delay) and the others at a normal pace.
+inline constexpr int k_deadline_timeouts = 3;
+
 struct ProbeOptions {
     ProbeMode mode{ProbeMode::starttls};
     std::chrono::milliseconds timeout{10000};  // per phase
+    // The whole probe ends by then: every phase, and with --mx the MX lookup and every host (in
+    // parallel). Unset: k_deadline_timeouts x timeout. See effective_deadline().
+    std::optional<std::chrono::milliseconds> deadline;
     // EHLO argument; empty = this host's FQDN, or the address literal "[192.0.2.1]" of our
     // end of the connection when the host has no FQDN (never "localhost").
     std::string ehlo_name;
@@ -43,6 +50,10 @@ struct ProbeOptions {
     std::vector<std::string> hostnames;    // more names the certificate must match (--hostname)
     VerifyOptions verify;                  // time, profile...; `names` is filled per host
     std::optional<DnsServer> dns_server;   // for --mx and host names (else the system resolver)
+
+    [[nodiscard]] std::chrono::milliseconds effective_deadline() const noexcept {
+        return deadline.value_or(k_deadline_timeouts * timeout);
+    }
 };
 
 enum class StepStatus { ok, failed, skipped };
