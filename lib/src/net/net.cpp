@@ -268,13 +268,12 @@ Clock::time_point TimeLimits::step_end() const {
 }
 
 Millis TimeLimits::step_left() const {
-    return std::max(Millis{0}, std::chrono::duration_cast<Millis>(step_end() - Clock::now()));
+    return std::max(Millis{0}, std::chrono::ceil<Millis>(step_end() - Clock::now()));
 }
 
 Error TimeLimits::deadline_error(std::string_view doing) const {
-    return Error(
-        Errc::network,
-        fmt::format("the {} ms deadline for the whole probe passed {}", budget.count(), doing));
+    return {Errc::network,
+            fmt::format("the {} ms deadline for the whole probe passed {}", budget.count(), doing)};
 }
 
 namespace {
