@@ -21,6 +21,7 @@ struct CheckTlsCliOptions {
     std::string trust;
     std::string at;
     double timeout{10};
+    double deadline{0};  // 0: the library's default (a multiple of the timeout)
     std::string ehlo;
     std::string from;
     std::vector<std::string> hostnames;
@@ -30,46 +31,28 @@ struct CheckTlsCliOptions {
     std::string profile{"rfc5280"};
 };
 
-ExitCode run_check_tls(const CheckTlsCliOptions& opt, const Common& common, Output& out) {
-    if (opt.target.empty() == opt.mx.empty()) {
-        throw Error(Errc::invalid_argument,
-                    "give HOST[:PORT] or --mx DOMAIN (not both): certtool check-tls "
-                    "mail.example.com, or certtool check-tls --mx example.com");
+// The options as the library's request: mapping only (check-tls's rules live in TlsCheckPlan).
+TlsCheckRequest request_for(const CheckTlsCliOptions& opt) {
+    TlsCheckRequest req;
+    req.target = opt.target;
+    req.mx_domain = opt.mx;
+    if (opt.port != 0) {
+        req.port = static_cast<std::uint16_t>(opt.port);
     }
-    if (!opt.starttls.empty() && opt.starttls != "smtp") {
-        throw Error(
-            Errc::invalid_argument,
-            fmt::format("--starttls {} is not supported; use --starttls smtp", opt.starttls));
-    }
-    std::optional<TlsMode> policy;
-    if (!opt.policy.empty()) {
-        policy = parse_tls_mode(opt.policy);
-        if (!policy) {
-            throw Error(Errc::invalid_argument,
-                        fmt::format("--policy '{}' is not a TLS mode; use none, preferred, "
-                                    "required, preferred-verify or required-verify",
-                                    opt.policy));
-        }
-    }
-    const ProbeTarget target =
-        opt.mx.empty() ? ProbeTarget::parse(opt.target) : ProbeTarget{opt.mx, std::nullopt};
-    const auto port =
-        static_cast<std::uint16_t>(opt.port != 0 ? opt.port : target.port.value_or(25));
-
-    ProbeOptions po;
-    po.mode = opt.implicit_tls        ? ProbeMode::implicit_tls
-              : opt.plain             ? ProbeMode::plain
-              : !opt.starttls.empty() ? ProbeMode::starttls
-                                      : default_probe_mode(port);
+    req.starttls = opt.starttls;
+    req.implicit_tls = opt.implicit_tls;
+    req.plain = opt.plain;
+    req.policy = opt.policy;
+    auto& po = req.options;
     po.timeout = std::chrono::milliseconds{static_cast<long>(opt.timeout * 1000)};
+    if (opt.deadline > 0) {
+        po.deadline = std::chrono::milliseconds{static_cast<long>(opt.deadline * 1000)};
+    }
     po.ehlo_name = opt.ehlo;
     if (!opt.from.empty()) {
         po.mail_from = opt.from;
     }
-    for (const auto& h : opt.hostnames) {
-        (void)SubjectAltName::parse(h);  // reject a bad --hostname before connecting
-        po.hostnames.push_back(h);
-    }
+    po.hostnames = opt.hostnames;
     if (!opt.at.empty()) {
         po.verify.at = parse_time(opt.at);
     }
@@ -77,47 +60,29 @@ ExitCode run_check_tls(const CheckTlsCliOptions& opt, const Common& common, Outp
     if (!opt.dns_server.empty()) {
         po.dns_server = DnsServer::parse(opt.dns_server);
     }
-    std::optional<Entry> expected;
+    return req;
+}
+
+ExitCode run_check_tls(const CheckTlsCliOptions& opt, const Common& common, Output& out) {
+    const TlsCheckPlan plan = TlsCheckPlan::from(request_for(opt));
+    std::optional<ExpectedCertificate> expected;
     if (!opt.expect.empty()) {
-        expected = open_store(common).get(opt.expect);
+        expected = ExpectedCertificate{open_store(common).get(opt.expect).certificate, opt.expect};
     }
     const TrustStore trust = trust_from_option(opt.trust);
-
-    std::vector<ProbeResult*> results;
-    std::optional<MxReport> mx;
-    std::optional<ProbeResult> single;
-    if (!opt.mx.empty()) {
-        mx = probe_mx(opt.mx, port, trust, po);
-        for (auto& h : mx->hosts) {
-            results.push_back(&h);
-        }
-    } else {
-        single = probe_smtp(target.host, port, trust, po);
-        results.push_back(&*single);
-    }
-    if (expected) {
-        for (auto* r : results) {
-            check_expected_certificate(*r, expected->certificate, opt.expect);
-        }
-    }
-
+    const TlsCheckReport report = check_tls(plan, trust, expected);
     if (out.json()) {
-        out.result() = mx ? mx_report_json(*mx, trust) : probe_json(*single, trust);
-    } else if (mx) {
-        print_mx_report(out.text(), *mx);
+        out.result() =
+            report.mx ? mx_report_json(*report.mx, trust) : probe_json(*report.host, trust);
+    } else if (report.mx) {
+        print_mx_report(out.text(), *report.mx);
     } else {
-        print_probe(out.text(), *single, trust);
+        print_probe(out.text(), *report.host, trust);
     }
-    if (policy) {
-        const Delivery d = mx ? mx->delivery(*policy) : delivery(*policy, single->outcome);
-        if (!out.json()) {
-            out.note(fmt::format("policy {}: {}", tls_mode_name(*policy), d.text()));
-        }
-        return d.as_demanded ? ExitCode::ok : ExitCode::check_failed;
+    if (const auto d = report.policy_delivery(); d && !out.json()) {
+        out.note(fmt::format("policy {}: {}", tls_mode_name(*report.policy), d->text()));
     }
-    const bool all_good = std::all_of(
-        results.begin(), results.end(), [](const ProbeResult* r) { return probe_passed(*r); });
-    return all_good ? ExitCode::ok : ExitCode::check_failed;
+    return report.passed() ? ExitCode::ok : ExitCode::check_failed;
 }
 
 }  // namespace
@@ -149,6 +114,11 @@ void add_check_tls(CLI::App& app, Dispatch& dispatch) {
     sub->add_option("--at", opt->at, "validation time, RFC 3339 (default: now)")->type_name("TIME");
     sub->add_option("--timeout", opt->timeout, "seconds allowed per phase (default 10)")
         ->check(CLI::Range(0.05, 600.0));
+    sub->add_option("--deadline",
+                    opt->deadline,
+                    "seconds allowed for the whole probe, every phase (and with --mx every host) "
+                    "included (default 3 x --timeout)")
+        ->check(CLI::Range(0.05, 3600.0));
     sub->add_option("--ehlo", opt->ehlo, "EHLO name (default: this host's FQDN, else [address])")
         ->type_name("NAME");
     sub->add_option("--from", opt->from, "also test MAIL FROM:<ADDR> (then RSET; nothing is sent)")

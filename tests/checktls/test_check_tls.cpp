@@ -14,8 +14,10 @@
 
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
+#include <thread>
 
 using namespace certtool;
 using namespace certtool::test;
@@ -783,4 +785,111 @@ TEST_CASE("check-tls: SNI is the expected host name, TLS 1.0 is negotiated and f
     CHECK(n["outcome"] == "V");
     REQUIRE(n["chain"]["names"].size() == 1);
     CHECK(n["chain"]["names"][0]["name"] == "DNS:old-tls.example.test");
+}
+
+// Issue: --tls against a STARTTLS port reported outcome A ("STARTTLS got its 220, then the
+// handshake failed") though no STARTTLS was sent. The server greets in plaintext SMTP instead of
+// answering the ClientHello: say so, and how to probe that port.
+TEST_CASE("check-tls --tls on a plaintext SMTP (STARTTLS) port says what the server spoke",
+          "[check-tls][postfix]") {
+    const Probe p = check({listener(2), "--tls", "--hostname", "mx1.example.test"});
+    const json& h = p.report;
+    CHECK(p.run.exit_code == 1);
+    CHECK(h["mode"] == "tls");
+    CHECK(h["outcome"] == "X");  // no session in this mode; not A: nobody sent STARTTLS
+    CHECK(codes(h).count("handshake-failed") == 1);
+    const std::string detail = step(h, "tls-handshake")["detail"].get<std::string>();
+    CHECK_THAT(
+        detail,
+        Catch::Contains("the server greeted in plaintext SMTP ('220 mx1.example.test ESMTP"));
+    CHECK_THAT(detail, Catch::Contains("probe it with --starttls smtp"));
+    CHECK_THAT(h["banner"].get<std::string>(), Catch::StartsWith("220 mx1.example.test ESMTP"));
+    CHECK(policy(h, "None") == "not delivered");
+    // The text output says it too, and the outcome line no longer claims a STARTTLS.
+    const RunResult text = run_certtool(
+        {"check-tls", listener(2), "--tls", "--trust", root_pem(), "--at", k_at, "--timeout", "5"});
+    CHECK(text.exit_code == 1);
+    CHECK_THAT(text.out, Catch::Contains("[handshake-failed]: tls-handshake: the server greeted"));
+    CHECK_THAT(text.out, Catch::Contains("Outcome: X"));
+    CHECK_THAT(text.out, !Catch::Contains("STARTTLS got its 220"));
+}
+
+namespace {
+
+// A plaintext SMTP peer (no STARTTLS) that greets and answers every command after `delay`:
+// each phase within --timeout, the whole conversation much longer.
+std::function<void(int)> slow_peer(std::chrono::milliseconds delay) {
+    return [delay](int fd) {
+        std::this_thread::sleep_for(delay);
+        send_text(fd, "220 slow.example.test ESMTP\r\n");
+        for (std::string line = read_line(fd); !line.empty(); line = read_line(fd)) {
+            std::this_thread::sleep_for(delay);
+            if (line.rfind("EHLO", 0) == 0) {
+                send_text(fd, "250-slow.example.test\r\n250 PIPELINING\r\n");
+            } else if (line.rfind("QUIT", 0) == 0) {
+                send_text(fd, "221 bye\r\n");
+                return;
+            } else {
+                send_text(fd, "250 ok\r\n");
+            }
+        }
+    };
+}
+
+struct TimedRun {
+    RunResult run;
+    json report;
+    double seconds{0};
+};
+
+TimedRun timed_check(const LoopbackServer& peer, std::vector<std::string> extra) {
+    std::vector<std::string> args{"check-tls", fmt::format("127.0.0.1:{}", peer.port()), "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto start = std::chrono::steady_clock::now();
+    TimedRun t{run_certtool(args), {}, 0};
+    t.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    INFO(fmt::format("{}", fmt::join(args, " ")) << "\nstderr: " << t.run.err);
+    REQUIRE(t.run.exit_code == 1);  // never verified: the peer has no STARTTLS
+    t.report = json::parse(t.run.out);
+    return t;
+}
+
+}  // namespace
+
+// Issue: --timeout bounds each phase, so a server answering each phase just in time took 11 s
+// with --timeout 3. --deadline bounds the whole probe (default 3 x --timeout).
+TEST_CASE("check-tls --deadline ends a probe whose every phase is just in time", "[check-tls]") {
+    const LoopbackServer peer{slow_peer(std::chrono::milliseconds{1000})};
+    SECTION("the per-phase timeout alone lets the conversation run its course") {
+        const TimedRun t = timed_check(peer, {"--timeout", "2"});  // default deadline: 6 s
+        CHECK(step(t.report, "quit")["status"] == "ok");
+        CHECK(t.report["outcome"] == "B");
+        CHECK(t.seconds >= 3.0);  // banner, EHLO, QUIT: 1 s each
+    }
+    SECTION("--deadline cuts the phase it falls in, with a finding that says so") {
+        const TimedRun t = timed_check(peer, {"--timeout", "2", "--deadline", "1.5"});
+        CHECK(t.seconds < 2.7);  // generous: the deadline is 1.5 s, the full run 3 s
+        CHECK(t.report["total_ms"].get<double>() < 2500);
+        CHECK(t.report["outcome"] == "X");
+        CHECK(step(t.report, "banner")["status"] == "ok");
+        CHECK(step(t.report, "ehlo")["status"] == "failed");
+        CHECK_THAT(
+            step(t.report, "ehlo")["detail"].get<std::string>(),
+            Catch::Contains("the 1500 ms deadline for the whole probe passed waiting for EHLO"));
+        REQUIRE(codes(t.report).count("session-refused") == 1);
+        CHECK_THAT(t.report["findings"][0]["message"].get<std::string>(),
+                   Catch::Contains("allow more with --deadline"));
+        CHECK(t.report["policy"]["Preferred"]["result"] == "not delivered");
+    }
+    SECTION("by default the deadline is 3 x --timeout; later phases are skipped") {
+        const TimedRun t =
+            timed_check(peer, {"--timeout", "1.2", "--from", "postmaster@example.test"});
+        CHECK(t.seconds < 4.6);  // generous: the deadline is 3.6 s, the full run 5 s
+        CHECK(step(t.report, "ehlo")["status"] == "ok");
+        CHECK(step(t.report, "mail-from")["status"] == "failed");  // MAIL FROM 3 s, RSET 4 s
+        CHECK_THAT(step(t.report, "mail-from")["detail"].get<std::string>(),
+                   Catch::Contains("the 3600 ms deadline for the whole probe passed"));
+        CHECK(step(t.report, "quit")["status"] == "skipped");
+        CHECK(step(t.report, "quit")["detail"] == "the probe's deadline had passed");
+    }
 }

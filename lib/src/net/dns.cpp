@@ -11,14 +11,11 @@
 #include <arpa/nameser.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <resolv.h>
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <optional>
@@ -220,56 +217,33 @@ private:
                (static_cast<unsigned char>(reply[2]) & 0x80U) != 0;
     }
 
+    // The sockets are net's (net.cpp); a failed exchange is "no answer" (Status::failed).
     [[nodiscard]] std::optional<std::string> exchange_udp(std::string_view query) const {
-        const auto& to = m_server.front();
-        net::Socket s{::socket(to.addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)};
-        if (!s.valid() ||
-            ::connect(s.fd(), reinterpret_cast<const sockaddr*>(&to.addr), to.length) != 0 ||
-            ::send(s.fd(), query.data(), query.size(), 0) != static_cast<ssize_t>(query.size())) {
+        try {
+            return net::udp_exchange(m_server.front(), query, m_timeout, [&](std::string_view r) {
+                return answers(r, query);
+            });
+        } catch (const Error&) {
             return std::nullopt;
-        }
-        const auto deadline = std::chrono::steady_clock::now() + m_timeout;
-        std::array<char, 65535> buf{};
-        for (;;) {
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                deadline - std::chrono::steady_clock::now());
-            if (left.count() <= 0 || !net::wait_for(s.fd(), POLLIN, left)) {
-                return std::nullopt;
-            }
-            const ssize_t n = ::recv(s.fd(), buf.data(), buf.size(), 0);
-            if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
-                continue;
-            }
-            if (n < 0) {
-                return std::nullopt;  // e.g. ICMP port unreachable: nothing listens there
-            }
-            const std::string_view reply{buf.data(), static_cast<std::size_t>(n)};
-            if (answers(reply, query)) {
-                return std::string{reply};
-            }
         }
     }
 
+    // Over TCP each message is preceded by its length in two octets (RFC 1035 4.2.2).
     [[nodiscard]] std::optional<std::string> exchange_tcp(std::string_view query) const {
-        try {
-            const net::Socket s = net::connect(m_server.front(), m_timeout);
-            std::array<char, 2 + NS_PACKETSZ> framed{};  // RFC 1035 4.2.2: length, message
-            framed[0] = static_cast<char>(query.size() >> 8U);
-            framed[1] = static_cast<char>(query.size() & 0xFFU);
-            std::copy(query.begin(), query.end(), framed.begin() + 2);
-            net::send_all(s.fd(), {framed.data(), query.size() + 2}, m_timeout, "the DNS query");
-            std::string in;
-            while (in.size() < 2 ||
-                   in.size() <
-                       2 + ((static_cast<std::size_t>(static_cast<unsigned char>(in[0])) << 8U) |
-                            static_cast<unsigned char>(in[1]))) {
-                const std::string more =
-                    net::receive_some(s.fd(), 65537 - in.size(), m_timeout, "the DNS answer");
-                if (more.empty()) {
-                    return std::nullopt;
-                }
-                in += more;
+        std::string framed(2, '\0');
+        framed[0] = static_cast<char>(query.size() >> 8U);
+        framed[1] = static_cast<char>(query.size() & 0xFFU);
+        framed += query;
+        const auto framed_size = [](std::string_view in) -> std::size_t {
+            if (in.size() < 2) {
+                return 2;
             }
+            return 2 + ((static_cast<std::size_t>(static_cast<unsigned char>(in[0])) << 8U) |
+                        static_cast<unsigned char>(in[1]));
+        };
+        try {
+            const std::string in = net::tcp_exchange(
+                m_server.front(), framed, m_timeout, "the DNS query", 65537, framed_size);
             const std::string_view reply = std::string_view{in}.substr(2);
             return answers(reply, query) ? std::optional<std::string>{reply} : std::nullopt;
         } catch (const Error&) {

@@ -10,10 +10,12 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <thread>
 
 namespace certtool::net {
 
@@ -183,6 +185,256 @@ std::string receive_some(int fd, std::size_t max, Millis timeout, std::string_vi
         buf.resize(static_cast<std::size_t>(n));
         return buf;
     }
+}
+
+std::string udp_exchange(const Endpoint& to,
+                         std::string_view request,
+                         Millis timeout,
+                         const std::function<bool(std::string_view)>& is_reply) {
+    const Socket s{::socket(to.addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)};
+    if (!s.valid() ||
+        ::connect(s.fd(), reinterpret_cast<const sockaddr*>(&to.addr), to.length) != 0 ||
+        ::send(s.fd(), request.data(), request.size(), 0) != static_cast<ssize_t>(request.size())) {
+        throw Error(Errc::network,
+                    fmt::format("cannot send a datagram to {} port {}: {}",
+                                to.address(),
+                                to.port(),
+                                std::strerror(errno)));
+    }
+    const auto deadline = Clock::now() + timeout;
+    std::array<char, 65535> buf{};
+    for (;;) {
+        const auto left = std::chrono::duration_cast<Millis>(deadline - Clock::now());
+        if (left.count() <= 0 || !wait_for(s.fd(), POLLIN, left)) {
+            throw Error(Errc::network,
+                        fmt::format("no reply from {} port {} within {} ms",
+                                    to.address(),
+                                    to.port(),
+                                    timeout.count()));
+        }
+        const ssize_t n = ::recv(s.fd(), buf.data(), buf.size(), 0);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+            continue;
+        }
+        if (n < 0) {  // e.g. ICMP port unreachable: nothing listens there
+            throw Error(
+                Errc::network,
+                fmt::format(
+                    "no reply from {} port {}: {}", to.address(), to.port(), std::strerror(errno)));
+        }
+        const std::string_view reply{buf.data(), static_cast<std::size_t>(n)};
+        if (is_reply(reply)) {
+            return std::string{reply};
+        }
+    }
+}
+
+std::string tcp_exchange(const Endpoint& to,
+                         std::string_view request,
+                         Millis timeout,
+                         std::string_view what,
+                         std::size_t max_reply,
+                         const std::function<std::size_t(std::string_view)>& reply_size) {
+    const Socket s = connect(to, timeout);
+    send_all(s.fd(), request, timeout, what);
+    std::string in;
+    while (in.size() < std::min(reply_size(in), max_reply)) {
+        const std::string more = receive_some(
+            s.fd(), max_reply - in.size(), timeout, fmt::format("the reply to {}", what));
+        if (more.empty()) {
+            throw Error(Errc::network,
+                        fmt::format("{} port {} closed the connection before the reply to {} was "
+                                    "complete",
+                                    to.address(),
+                                    to.port(),
+                                    what));
+        }
+        in += more;
+    }
+    return in;
+}
+
+TimeLimits TimeLimits::starting_now(Millis step, Millis budget) {
+    const auto now = Clock::now();
+    if (budget >= std::chrono::duration_cast<Millis>(Clock::time_point::max() - now)) {
+        return {step, Clock::time_point::max(), budget};
+    }
+    return {step, now + budget, budget};
+}
+
+Clock::time_point TimeLimits::step_end() const {
+    const auto now = Clock::now();
+    return deadline - now < step ? deadline : now + step;
+}
+
+Millis TimeLimits::step_left() const {
+    return std::max(Millis{0}, std::chrono::ceil<Millis>(step_end() - Clock::now()));
+}
+
+Error TimeLimits::deadline_error(std::string_view doing) const {
+    return {Errc::network,
+            fmt::format("the {} ms deadline for the whole probe passed {}", budget.count(), doing)};
+}
+
+namespace {
+
+Millis left_until(Clock::time_point until) {
+    return std::max(Millis{0}, std::chrono::ceil<Millis>(until - Clock::now()));
+}
+
+// SSL_set_msg_callback's hook: keeps the header of the first record the peer sends, which
+// OpenSSL reports before it checks it (a record it rejects included).
+void keep_first_record_header(int write_p,
+                              int /*version*/,
+                              int content_type,
+                              const void* buf,
+                              std::size_t len,
+                              SSL* /*ssl*/,
+                              void* arg) {
+    auto* first = static_cast<std::string*>(arg);
+    if (write_p == 0 && content_type == SSL3_RT_HEADER && first->empty()) {
+        first->assign(static_cast<const char*>(buf), len);
+    }
+}
+
+}  // namespace
+
+void Stream::start_tls(SSL_CTX* ctx, const std::string& sni) {
+    m_ssl.reset(SSL_new(ctx));
+    if (!m_ssl || SSL_set_fd(m_ssl.get(), m_socket.fd()) != 1) {
+        throw Error(Errc::crypto, "cannot set up TLS: " + ossl::drain_errors());
+    }
+    if (!sni.empty()) {
+        // SSL_set_tlsext_host_name without its C cast; OpenSSL copies the name.
+        std::string name = sni;
+        SSL_ctrl(m_ssl.get(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, name.data());
+    }
+    SSL_set_msg_callback(m_ssl.get(), keep_first_record_header);
+    SSL_set_msg_callback_arg(m_ssl.get(), &m_first_record);
+    SSL_set_connect_state(m_ssl.get());
+    try {
+        handshake(m_limits.step_end());
+    } catch (const Error&) {
+        keep_cleartext_reply();
+        throw;
+    }
+    SSL_set_msg_callback(m_ssl.get(), nullptr);
+}
+
+void Stream::handshake(Clock::time_point until) {
+    for (;;) {
+        ossl::clear_errors();
+        const int rc = SSL_do_handshake(m_ssl.get());
+        if (rc == 1) {
+            return;
+        }
+        wait_tls(SSL_get_error(m_ssl.get(), rc), until, "the TLS handshake");
+    }
+}
+
+// A TLS record starts with its content type, 20 to 24 (RFC 8446 5.1); anything else is the peer
+// speaking another protocol. OpenSSL read only the 5-octet header: the rest is still unread.
+void Stream::keep_cleartext_reply() {
+    if (m_first_record.empty()) {
+        return;
+    }
+    const auto type = static_cast<unsigned char>(m_first_record.front());
+    if (type >= 20 && type <= 24) {
+        return;
+    }
+    m_cleartext = m_first_record;
+    try {
+        if (wait_for(m_socket.fd(), POLLIN, Millis{0})) {
+            m_cleartext += receive_some(m_socket.fd(), 4096, Millis{0}, "the peer's reply");
+        }
+    } catch (const Error&) {  // what was read is enough to say what the peer speaks
+    }
+}
+
+void Stream::write(std::string_view data, std::string_view what) {
+    const auto until = m_limits.step_end();
+    if (!m_ssl) {
+        try {
+            send_all(m_socket.fd(), data, left_until(until), what);
+        } catch (const Error&) {
+            if (m_limits.at_deadline(until) && Clock::now() + Millis{1} >= until) {
+                deadline_passed(fmt::format("sending {}", what));
+            }
+            throw;
+        }
+        return;
+    }
+    while (!data.empty()) {
+        std::size_t n = 0;
+        ossl::clear_errors();
+        const int rc = SSL_write_ex(m_ssl.get(), data.data(), data.size(), &n);
+        if (rc == 1) {
+            data.remove_prefix(n);
+            continue;
+        }
+        wait_tls(SSL_get_error(m_ssl.get(), rc), until, what);
+    }
+}
+
+std::string Stream::read_some(Clock::time_point until, std::string_view what) {
+    if (!m_ssl) {
+        if (!wait_for(m_socket.fd(), POLLIN, left_until(until))) {
+            if (m_limits.at_deadline(until)) {
+                deadline_passed(fmt::format("waiting for {}", what));
+            }
+            throw Error(
+                Errc::network,
+                fmt::format("timed out after {} ms waiting for {}", m_limits.step.count(), what));
+        }
+        return receive_some(m_socket.fd(), 4096, m_limits.step, what);
+    }
+    std::array<char, 4096> buf{};
+    for (;;) {
+        std::size_t n = 0;
+        ossl::clear_errors();
+        const int rc = SSL_read_ex(m_ssl.get(), buf.data(), buf.size(), &n);
+        if (rc == 1) {
+            return {buf.data(), n};
+        }
+        const int err = SSL_get_error(m_ssl.get(), rc);
+        if (err == SSL_ERROR_ZERO_RETURN) {
+            return {};
+        }
+        wait_tls(err, until, what);
+    }
+}
+
+// Waits as OpenSSL asks, or throws with the reason the TLS operation failed.
+void Stream::wait_tls(int err, Clock::time_point until, std::string_view what) {
+    short events = 0;
+    if (err == SSL_ERROR_WANT_READ) {
+        events = POLLIN;
+    } else if (err == SSL_ERROR_WANT_WRITE) {
+        events = POLLOUT;
+    } else {
+        const int saved_errno = errno;
+        std::string reason = ossl::drain_errors();
+        if (reason.empty()) {
+            reason = err == SSL_ERROR_SYSCALL && saved_errno != 0
+                         ? std::strerror(saved_errno)
+                         : "the server closed the connection";
+        }
+        throw Error(Errc::network, fmt::format("{} failed: {}", what, reason));
+    }
+    if (!wait_for(m_socket.fd(), events, left_until(until))) {
+        if (m_limits.at_deadline(until)) {
+            deadline_passed(fmt::format("during {}", what));
+        }
+        throw Error(Errc::network,
+                    fmt::format("timed out after {} ms during {}", m_limits.step.count(), what));
+    }
+}
+
+// poll() counts whole milliseconds: a wait that ends at the deadline may end a fraction of one
+// early. Once the deadline is what ended a step, it has passed for every later check as well.
+void Stream::deadline_passed(std::string_view doing) const {
+    std::this_thread::sleep_until(m_limits.deadline);
+    throw m_limits.deadline_error(doing);
 }
 
 }  // namespace certtool::net

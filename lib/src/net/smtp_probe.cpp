@@ -1,5 +1,6 @@
 #include "net.hpp"
 #include "ossl.hpp"
+#include "smtp.hpp"
 #include "text.hpp"
 
 #include <certtool/error.hpp>
@@ -7,18 +8,15 @@
 #include <certtool/smtp_probe.hpp>
 
 #include <fmt/core.h>
-#include <openssl/err.h>
 
 #include <netdb.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <cerrno>
 #include <charconv>
-#include <cstring>
+#include <cmath>
 #include <functional>
 #include <thread>
 
@@ -98,237 +96,34 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using net::Millis;
+using net::SmtpReply;
 
-constexpr std::size_t max_line = 4096;
-constexpr std::size_t max_reply_lines = 200;
-
-struct Reply {
-    int code{0};
-    std::vector<std::string> lines;  // text after "250-" / "250 "
-
-    [[nodiscard]] std::string text() const {
-        std::string out = std::to_string(code);
-        for (std::size_t i = 0; i < lines.size(); ++i) {
-            out += i == 0 ? " " : " | ";
-            out += lines[i];
-        }
-        return out;
-    }
-};
-
-// What the peer sent, printable and short, for "not an SMTP server" messages.
-std::string printable(std::string_view s) {
-    std::string out;
-    for (const char c : s.substr(0, 60)) {
-        const auto u = static_cast<unsigned char>(c);
-        out += std::isprint(u) != 0 ? c : '?';
-    }
-    return out;
-}
-
-// An SMTP connection: plain, then (after STARTTLS, or from the start) TLS. Every read and
-// write has the phase timeout; failures are Error{network} ("timed out ...", "closed ...")
-// or Error{parse} (the peer does not speak SMTP).
-class SmtpConnection {
+// The client side of every handshake in one check-tls run, created once and shared by all the
+// run's probes (probe_mx's threads included: SSL_new on a configured SSL_CTX is thread-safe).
+// A probing client: any protocol version and cipher the server may offer (we report weak ones
+// rather than refuse them); no verification in the handshake (verify_chain does it).
+class ProbeTlsContext {
 public:
-    SmtpConnection(net::Socket socket, Millis timeout)
-        : m_socket(std::move(socket)), m_timeout(timeout) {}
-
-    void start_tls(SSL_CTX* ctx, const std::string& sni) {
-        m_ssl.reset(SSL_new(ctx));
-        if (!m_ssl || SSL_set_fd(m_ssl.get(), m_socket.fd()) != 1) {
-            throw Error(Errc::crypto, "cannot set up TLS: " + ossl::drain_errors());
+    ProbeTlsContext() : m_ctx(SSL_CTX_new(TLS_client_method())) {
+        if (!m_ctx) {
+            throw Error(Errc::crypto, "cannot create a TLS context: " + ossl::drain_errors());
         }
-        if (!sni.empty()) {
-            // SSL_set_tlsext_host_name without its C cast
-            SSL_ctrl(m_ssl.get(),
-                     SSL_CTRL_SET_TLSEXT_HOSTNAME,
-                     TLSEXT_NAMETYPE_host_name,
-                     const_cast<char*>(sni.c_str()));
-        }
-        SSL_set_connect_state(m_ssl.get());
-        const auto deadline = Clock::now() + m_timeout;
-        for (;;) {
-            ossl::clear_errors();
-            const int rc = SSL_do_handshake(m_ssl.get());
-            if (rc == 1) {
-                return;
-            }
-            wait_tls(SSL_get_error(m_ssl.get(), rc), deadline, "the TLS handshake");
-        }
+        SSL_CTX_set_security_level(m_ctx.get(), 0);
+        SSL_CTX_set_min_proto_version(m_ctx.get(), TLS1_VERSION);
+        // Everything a server might still run, except unauthenticated suites: like an MTA, the
+        // probe expects a certificate (anonymous DH would hide a server with no usable one).
+        SSL_CTX_set_cipher_list(m_ctx.get(), "ALL:!aNULL:!eNULL:@SECLEVEL=0");
+        SSL_CTX_set_options(m_ctx.get(),
+                            SSL_OP_LEGACY_SERVER_CONNECT | SSL_OP_IGNORE_UNEXPECTED_EOF);
+        SSL_CTX_set_verify(m_ctx.get(), SSL_VERIFY_NONE, nullptr);
     }
 
-    [[nodiscard]] SSL* ssl() const noexcept { return m_ssl.get(); }
-
-    [[nodiscard]] int fd() const noexcept { return m_socket.fd(); }
-
-    void send(const std::string& line, std::string_view what) {
-        const std::string data = line + "\r\n";
-        if (!m_ssl) {
-            net::send_all(m_socket.fd(), data, m_timeout, what);
-            return;
-        }
-        const auto deadline = Clock::now() + m_timeout;
-        std::size_t done = 0;
-        while (done < data.size()) {
-            std::size_t n = 0;
-            ossl::clear_errors();
-            const int rc = SSL_write_ex(m_ssl.get(), data.data() + done, data.size() - done, &n);
-            if (rc == 1) {
-                done += n;
-                continue;
-            }
-            wait_tls(SSL_get_error(m_ssl.get(), rc), deadline, what);
-        }
-    }
-
-    Reply read_reply(std::string_view what) {
-        const auto deadline = Clock::now() + m_timeout;
-        Reply reply;
-        for (;;) {
-            const std::string line = read_line(deadline, what);
-            if (line.size() < 3 ||
-                !std::all_of(
-                    line.begin(),
-                    line.begin() + 3,
-                    [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }) ||
-                (line.size() > 3 && line[3] != ' ' && line[3] != '-')) {
-                throw Error(Errc::parse,
-                            fmt::format("not an SMTP reply to {}: '{}'", what, printable(line)));
-            }
-            const int code = std::stoi(line.substr(0, 3));
-            if (reply.code != 0 && code != reply.code) {
-                throw Error(
-                    Errc::parse,
-                    fmt::format(
-                        "inconsistent multi-line reply to {}: '{}'", what, printable(line)));
-            }
-            reply.code = code;
-            reply.lines.push_back(line.size() > 4 ? line.substr(4) : std::string{});
-            if (line.size() == 3 || line[3] == ' ') {
-                return reply;
-            }
-            if (reply.lines.size() > max_reply_lines) {
-                throw Error(Errc::parse,
-                            fmt::format("reply to {} has over {} lines", what, max_reply_lines));
-            }
-        }
-    }
-
-    // After STARTTLS's 220, nothing may be buffered: a server that pipelines plaintext past
-    // it is attempting (or suffering) a STARTTLS injection.
-    [[nodiscard]] bool has_buffered_input() const noexcept { return !m_buffer.empty(); }
+    // Borrowed; valid while this context lives.
+    [[nodiscard]] SSL_CTX* get() const noexcept { return m_ctx.get(); }
 
 private:
-    std::string read_line(Clock::time_point deadline, std::string_view what) {
-        for (;;) {
-            if (const auto nl = m_buffer.find('\n'); nl != std::string::npos) {
-                std::string line = m_buffer.substr(0, nl);
-                m_buffer.erase(0, nl + 1);
-                if (!line.empty() && line.back() == '\r') {
-                    line.pop_back();
-                }
-                return line;
-            }
-            if (m_buffer.size() > max_line) {
-                throw Error(Errc::parse,
-                            fmt::format("not an SMTP reply to {}: a line over {} "
-                                        "bytes starting '{}'",
-                                        what,
-                                        max_line,
-                                        printable(m_buffer)));
-            }
-            const std::string chunk = receive(deadline, what);
-            if (chunk.empty()) {
-                if (!m_buffer.empty()) {
-                    throw Error(Errc::parse,
-                                fmt::format("not an SMTP reply to {}: '{}' then the "
-                                            "connection closed",
-                                            what,
-                                            printable(m_buffer)));
-                }
-                throw Error(
-                    Errc::network,
-                    fmt::format("the server closed the connection instead of answering {}", what));
-            }
-            m_buffer += chunk;
-        }
-    }
-
-    std::string receive(Clock::time_point deadline, std::string_view what) {
-        if (!m_ssl) {
-            if (!net::wait_for(m_socket.fd(), POLLIN, left(deadline))) {
-                throw Error(
-                    Errc::network,
-                    fmt::format("timed out after {} ms waiting for {}", m_timeout.count(), what));
-            }
-            return net::receive_some(m_socket.fd(), 4096, m_timeout, what);
-        }
-        std::array<char, 4096> buf{};
-        for (;;) {
-            std::size_t n = 0;
-            ossl::clear_errors();
-            const int rc = SSL_read_ex(m_ssl.get(), buf.data(), buf.size(), &n);
-            if (rc == 1) {
-                return {buf.data(), n};
-            }
-            const int err = SSL_get_error(m_ssl.get(), rc);
-            if (err == SSL_ERROR_ZERO_RETURN) {
-                return {};
-            }
-            wait_tls(err, deadline, what);
-        }
-    }
-
-    [[nodiscard]] static Millis left(Clock::time_point deadline) {
-        return std::max(Millis{0}, std::chrono::duration_cast<Millis>(deadline - Clock::now()));
-    }
-
-    // Waits as OpenSSL asks, or throws with the reason the TLS operation failed.
-    void wait_tls(int err, Clock::time_point deadline, std::string_view what) {
-        short events = 0;
-        if (err == SSL_ERROR_WANT_READ) {
-            events = POLLIN;
-        } else if (err == SSL_ERROR_WANT_WRITE) {
-            events = POLLOUT;
-        } else {
-            const int saved_errno = errno;
-            std::string reason = ossl::drain_errors();
-            if (reason.empty()) {
-                reason = err == SSL_ERROR_SYSCALL && saved_errno != 0
-                             ? std::strerror(saved_errno)
-                             : "the server closed the connection";
-            }
-            throw Error(Errc::network, fmt::format("{} failed: {}", what, reason));
-        }
-        if (!net::wait_for(m_socket.fd(), events, left(deadline))) {
-            throw Error(Errc::network,
-                        fmt::format("timed out after {} ms during {}", m_timeout.count(), what));
-        }
-    }
-
-    net::Socket m_socket;
-    ossl::SslPtr m_ssl;
-    std::string m_buffer;
-    Millis m_timeout;
+    ossl::SslCtxPtr m_ctx;
 };
-
-// A probing client: any protocol version and cipher the server may offer (we report weak
-// ones rather than refuse them); no verification in the handshake (verify_chain does it).
-ossl::SslCtxPtr make_client_context() {
-    ossl::SslCtxPtr ctx{SSL_CTX_new(TLS_client_method())};
-    if (!ctx) {
-        throw Error(Errc::crypto, "cannot create a TLS context: " + ossl::drain_errors());
-    }
-    SSL_CTX_set_security_level(ctx.get(), 0);
-    SSL_CTX_set_min_proto_version(ctx.get(), TLS1_VERSION);
-    // Everything a server might still run, except unauthenticated suites: like an MTA, the
-    // probe expects a certificate (anonymous DH would hide a server with no usable one).
-    SSL_CTX_set_cipher_list(ctx.get(), "ALL:!aNULL:!eNULL:@SECLEVEL=0");
-    SSL_CTX_set_options(ctx.get(), SSL_OP_LEGACY_SERVER_CONNECT | SSL_OP_IGNORE_UNEXPECTED_EOF);
-    SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);
-    return ctx;
-}
 
 // This host's fully qualified name, if it has one that is not "localhost".
 std::optional<std::string> host_fqdn() {
@@ -381,15 +176,20 @@ bool weak_cipher(std::string_view name, int bits) {
     return bits < 128;
 }
 
-// The conversation, step by step. Each `run` records one phase.
-class Probe {
+// The record of the conversation: each `run` times one phase and records it as a step, with a
+// finding when it fails. Once the probe's deadline has passed, the phase it cut (or the next one)
+// fails with the deadline's finding and later phases are skipped.
+class PhaseLog {
 public:
-    explicit Probe(ProbeResult& r) : m_r(r) {}
+    PhaseLog(ProbeResult& r, const net::TimeLimits& limits) : m_r(r), m_limits(limits) {}
 
     // Runs `body` as phase `name`; on failure records the step and the finding and returns false.
     bool run(const std::string& name,
              const std::function<std::string()>& body,
              std::optional<FindingCode> failure_code = std::nullopt) {
+        if (m_limits.passed()) {
+            return after_deadline(name, failure_code);
+        }
         ProbeStep step{name, StepStatus::ok, 0, {}};
         const auto start = Clock::now();
         bool ok = true;
@@ -406,7 +206,7 @@ public:
                                          : e.code() == Errc::unsupported && name == "banner"
                                              ? FindingCode::session_refused
                                              : *failure_code;
-                finding(code, Severity::error, fmt::format("{}: {}", name, e.what()));
+                finding(code, Severity::error, fmt::format("{}: {}{}", name, e.what(), hint()));
             }
         }
         step.ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
@@ -423,7 +223,36 @@ public:
     }
 
 private:
+    // Phase `name` was not started: the deadline had passed. The first such phase (unless one
+    // was cut already) fails with the phase's finding; the rest are skipped.
+    bool after_deadline(const std::string& name, std::optional<FindingCode> failure_code) {
+        if (m_deadline_reported) {
+            skip(name, "the probe's deadline had passed");
+            return false;
+        }
+        const std::string why = m_limits.deadline_error("before " + name).what();
+        m_r.steps.push_back({name, StepStatus::failed, 0, why});
+        const std::string fix = hint();
+        if (failure_code) {
+            finding(*failure_code, Severity::error, fmt::format("{}: {}{}", name, why, fix));
+        }
+        m_deadline_reported = true;
+        return false;
+    }
+
+    // Said once, on the failure the deadline caused.
+    std::string hint() {
+        if (m_deadline_reported || !m_limits.passed()) {
+            return {};
+        }
+        m_deadline_reported = true;
+        return "; the server answers too slowly for the whole conversation to fit: allow more "
+               "with --deadline (default 3 x --timeout)";
+    }
+
     ProbeResult& m_r;
+    const net::TimeLimits& m_limits;
+    bool m_deadline_reported{false};
 };
 
 // The names the certificate must match for this host. A host name that is not a valid DNS name
@@ -494,7 +323,9 @@ ProbeOutcome classify(const ProbeResult& r) {
     const auto* handshake = r.step("tls-handshake");
     const bool handshake_failed = handshake != nullptr && handshake->status == StepStatus::failed;
     if (r.mode == ProbeMode::implicit_tls && handshake_failed) {
-        return ProbeOutcome::after_starttls;  // no clear-text fallback on a TLS-only port
+        // No clear-text fallback on a TLS-only port (A). But a banner means the server greeted
+        // in plaintext SMTP: a STARTTLS port, where this mode has no session at all (X).
+        return r.banner.empty() ? ProbeOutcome::after_starttls : ProbeOutcome::no_session;
     }
     if (!r.summary.connect || !r.summary.helo) {
         return ProbeOutcome::no_session;
@@ -505,248 +336,392 @@ ProbeOutcome classify(const ProbeResult& r) {
     return handshake_failed ? ProbeOutcome::after_starttls : ProbeOutcome::before_tls;
 }
 
-void converse(ProbeResult& r,
-              const TrustStore& trust,
-              const ProbeOptions& options,
-              const std::vector<std::string>& addresses) {
-    Probe p{r};
-    const auto names = expected_names(r, options);
-    std::optional<SmtpConnection> conn;
+// One probe of one host. Each SMTP/TLS phase is one method that records its step (PhaseLog) and
+// says whether the conversation can go on; run() puts them in the conversation's order.
+class ProbeSession {
+public:
+    ProbeSession(ProbeResult& r,
+                 const TrustStore& trust,
+                 const ProbeOptions& options,
+                 const ProbeTlsContext& tls,
+                 const net::TimeLimits& limits)
+        : m_r(r),
+          m_trust(trust),
+          m_options(options),
+          m_tls(tls),
+          m_limits(limits),
+          m_log(r, limits),
+          m_names(expected_names(r, options)) {}
 
-    // connect: the first address that accepts
-    const bool connected = p.run(
-        "connect",
-        [&] {
-            std::vector<net::Endpoint> endpoints;
-            for (const auto& a : addresses) {
-                auto e = net::literal(a, r.port);
-                endpoints.insert(endpoints.end(), e.begin(), e.end());
-            }
-            if (endpoints.empty()) {
-                endpoints = net::resolve(r.host, r.port);
-            }
-            std::string last;
-            for (const auto& e : endpoints) {
-                try {
-                    conn.emplace(net::connect(e, options.timeout), options.timeout);
-                    r.address = e.address();
-                    return fmt::format("connected to {} port {}", r.address, r.port);
-                } catch (const Error& err) {
-                    last = err.what();
-                }
-            }
-            throw Error(Errc::network, last.empty() ? "no address to connect to" : last);
-        },
-        FindingCode::connect_failed);
-    if (!connected) {
-        return;
-    }
-    static const ossl::SslCtxPtr ctx = make_client_context();  // thread-safe after creation
+    ProbeSession(const ProbeSession&) = delete;
+    ProbeSession& operator=(const ProbeSession&) = delete;
+    ProbeSession(ProbeSession&&) = delete;
+    ProbeSession& operator=(ProbeSession&&) = delete;
+    ~ProbeSession() = default;
 
-    const auto handshake = [&] {
-        return p.run(
-            "tls-handshake",
-            [&] {
-                conn->start_tls(ctx.get(), sni_for(names));
-                r.tls_protocol = SSL_get_version(conn->ssl());
-                const SSL_CIPHER* cipher = SSL_get_current_cipher(conn->ssl());
-                r.tls_cipher = cipher != nullptr ? SSL_CIPHER_get_name(cipher) : "";
-                r.tls_bits = cipher != nullptr ? SSL_CIPHER_get_bits(cipher, nullptr) : 0;
-                return fmt::format(
-                    "{} with {} ({} bits)", r.tls_protocol, r.tls_cipher, r.tls_bits);
-            },
-            FindingCode::handshake_failed);
-    };
-    if (options.mode == ProbeMode::implicit_tls && !handshake()) {
-        return;
-    }
-
-    const bool banner_ok = p.run(
-        "banner",
-        [&] {
-            const Reply banner = conn->read_reply("the banner");
-            r.banner = banner.text();
-            if (banner.code != 220) {
-                throw Error(Errc::unsupported, "the server refused the session: " + banner.text());
-            }
-            return banner.text();
-        },
-        FindingCode::no_banner);
-    if (!banner_ok) {
-        return;
-    }
-    r.ehlo_name = !options.ehlo_name.empty() ? options.ehlo_name : host_fqdn().value_or("");
-    if (r.ehlo_name.empty()) {
-        r.ehlo_name = local_address_literal(conn->fd());
-    }
-    const auto ehlo = [&](const std::string& step, bool record_extensions) {
-        return p.run(
-            step,
-            [&] {
-                conn->send("EHLO " + r.ehlo_name, "EHLO");
-                const Reply reply = conn->read_reply("EHLO");
-                if (reply.code == 250) {
-                    if (record_extensions) {
-                        r.esmtp = true;
-                        r.extensions.clear();
-                        for (std::size_t i = 1; i < reply.lines.size(); ++i) {
-                            std::string kw = reply.lines[i].substr(0, reply.lines[i].find(' '));
-                            std::transform(kw.begin(), kw.end(), kw.begin(), [](unsigned char c) {
-                                return static_cast<char>(std::toupper(c));
-                            });
-                            r.extensions.push_back(kw);
-                        }
-                        r.starttls_offered =
-                            std::find(r.extensions.begin(), r.extensions.end(), "STARTTLS") !=
-                            r.extensions.end();
-                    }
-                    return reply.text();
-                }
-                if (reply.code < 500 || !record_extensions) {
-                    throw Error(Errc::unsupported, "EHLO was rejected: " + reply.text());
-                }
-                // No ESMTP: fall back to HELO, as an MTA would.
-                conn->send("HELO " + r.ehlo_name, "HELO");
-                const Reply helo = conn->read_reply("HELO");
-                if (helo.code != 250) {
-                    throw Error(
-                        Errc::unsupported,
-                        fmt::format(
-                            "EHLO ({}) and HELO ({}) were rejected", reply.text(), helo.text()));
-                }
-                p.finding(
-                    FindingCode::no_esmtp,
-                    Severity::error,
-                    fmt::format("the server does not understand EHLO ({}), so it cannot offer "
-                                "STARTTLS: the MTA has no ESMTP; upgrade or reconfigure it",
-                                reply.text()));
-                return "HELO: " + helo.text();
-            },
-            FindingCode::session_refused);
-    };
-    if (!ehlo("ehlo", true)) {
-        return;
-    }
-
-    bool tls = options.mode == ProbeMode::implicit_tls;
-    if (options.mode == ProbeMode::starttls) {
-        if (!r.esmtp) {
-            p.skip("starttls", "no ESMTP");
-        } else if (!r.starttls_offered) {
-            p.skip("starttls", "STARTTLS is not among the EHLO extensions");
-            p.finding(FindingCode::starttls_not_offered,
-                      Severity::error,
-                      "STARTTLS is not advertised after EHLO: TLS is off on this server; enable "
-                      "it (Postfix: smtpd_tls_security_level = may)");
-        } else {
-            const bool got_220 = p.run(
-                "starttls",
-                [&] {
-                    conn->send("STARTTLS", "STARTTLS");
-                    const Reply reply = conn->read_reply("STARTTLS");
-                    if (reply.code != 220) {
-                        throw Error(Errc::unsupported,
-                                    "STARTTLS was answered with an error: " + reply.text());
-                    }
-                    if (conn->has_buffered_input()) {
-                        throw Error(Errc::parse,
-                                    "the server sent data after its 220 to STARTTLS "
-                                    "(plaintext injection); refusing to continue");
-                    }
-                    return reply.text();
-                },
-                FindingCode::starttls_refused);
-            if (got_220) {
-                if (!handshake()) {
-                    return;
-                }
-                tls = true;
-            }
-        }
-    } else if (options.mode == ProbeMode::plain) {
-        p.skip("starttls", "plain mode never sends STARTTLS");
-        if (r.starttls_offered) {
-            p.finding(FindingCode::starttls_not_tried,
-                      Severity::info,
-                      "STARTTLS is advertised but plain mode does not try it; drop --plain");
-        }
-    }
-    if (options.mode == ProbeMode::implicit_tls) {
-        r.starttls_offered = false;
-    }
-
-    if (tls) {
-        p.run(
-            "verify",
-            [&] {
-                if (STACK_OF(X509)* chain = SSL_get_peer_cert_chain(conn->ssl());
-                    chain != nullptr) {
-                    for (int i = 0; i < sk_X509_num(chain); ++i) {
-                        r.served.push_back(Certificate::adopt(sk_X509_value(chain, i)));
-                    }
-                }
-                if (r.served.empty()) {
-                    throw Error(Errc::parse, "the server sent no certificate");
-                }
-                VerifyOptions vo = options.verify;
-                vo.names = names;
-                vo.purpose = Purpose::server;
-                const std::vector<Certificate> rest(r.served.begin() + 1, r.served.end());
-                r.chain = verify_chain(r.served.front(), rest, trust, vo);
-                return r.chain->valid ? std::string{"chain and host name verified"}
-                                      : std::string{"not verified"};
-            },
-            FindingCode::no_certificate);
-        if (r.chain && !r.chain->valid) {
-            r.steps.back().status = StepStatus::failed;
-        }
-        if (weak_protocol(r.tls_protocol)) {
-            p.finding(FindingCode::weak_protocol,
-                      Severity::warning,
-                      fmt::format("{} is obsolete (RFC 8996); enable TLS 1.2 or 1.3 on the server",
-                                  r.tls_protocol));
-        }
-        if (weak_cipher(r.tls_cipher, r.tls_bits)) {
-            p.finding(FindingCode::weak_cipher,
-                      Severity::warning,
-                      fmt::format("cipher {} ({} bits) is weak; prefer AES-GCM or ChaCha20",
-                                  r.tls_cipher,
-                                  r.tls_bits));
-        }
-        if (options.mode == ProbeMode::implicit_tls) {
-            p.skip("ehlo-tls", "implicit TLS: the first EHLO was already over TLS");
-        } else if (!ehlo("ehlo-tls", false)) {
+    // connect, [tls-handshake], banner, ehlo, starttls, [tls-handshake], verify, ehlo-tls,
+    // mail-from, quit; a phase that ends the session skips the rest.
+    void run(const std::vector<std::string>& addresses) {
+        const bool implicit = m_options.mode == ProbeMode::implicit_tls;
+        if (!connect(addresses) || (implicit && !handshake()) || !banner() || !ehlo()) {
             return;
         }
-    } else {
-        p.skip("verify", "no TLS");
-        p.skip("ehlo-tls", "no TLS");
+        bool tls = implicit;
+        if (m_options.mode == ProbeMode::starttls) {
+            const Upgrade upgrade = starttls();
+            if (upgrade == Upgrade::ended) {
+                return;
+            }
+            tls = upgrade == Upgrade::encrypted;
+        } else if (m_options.mode == ProbeMode::plain) {
+            stay_plain();
+        } else {
+            m_r.starttls_offered = false;  // implicit TLS: the EHLO was already over TLS
+        }
+        if (tls) {
+            verify();
+            if (!ehlo_tls()) {
+                return;
+            }
+        } else {
+            m_log.skip("verify", "no TLS");
+            m_log.skip("ehlo-tls", "no TLS");
+        }
+        mail_from();
+        quit();
     }
 
-    if (options.mail_from) {
-        p.run(
+private:
+    enum class Upgrade {
+        clear,
+        encrypted,
+        ended
+    };  // after STARTTLS: go on in clear, over TLS, stop
+
+    // The first address that accepts a TCP connection (the given ones, else the host's).
+    bool connect(const std::vector<std::string>& addresses) {
+        return m_log.run(
+            "connect",
+            [&] {
+                std::vector<net::Endpoint> endpoints;
+                for (const auto& a : addresses) {
+                    auto e = net::literal(a, m_r.port);
+                    endpoints.insert(endpoints.end(), e.begin(), e.end());
+                }
+                if (endpoints.empty()) {
+                    endpoints = net::resolve(m_r.host, m_r.port);
+                }
+                std::string last;
+                for (const auto& e : endpoints) {
+                    try {
+                        m_stream.emplace(net::connect(e, m_limits.step_left()), m_limits);
+                        m_smtp.emplace(*m_stream);
+                        m_r.address = e.address();
+                        return fmt::format("connected to {} port {}", m_r.address, m_r.port);
+                    } catch (const Error& err) {
+                        last = err.what();
+                    }
+                }
+                if (m_limits.passed()) {
+                    throw m_limits.deadline_error("connecting");
+                }
+                throw Error(Errc::network, last.empty() ? "no address to connect to" : last);
+            },
+            FindingCode::connect_failed);
+    }
+
+    bool handshake() {
+        return m_log.run(
+            "tls-handshake",
+            [&] {
+                try {
+                    m_stream->start_tls(m_tls.get(), sni_for(m_names));
+                } catch (const Error&) {
+                    refuse_plaintext_greeting();
+                    throw;
+                }
+                SSL* ssl = m_stream->ssl();
+                m_r.tls_protocol = SSL_get_version(ssl);
+                const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
+                m_r.tls_cipher = cipher != nullptr ? SSL_CIPHER_get_name(cipher) : "";
+                m_r.tls_bits = cipher != nullptr ? SSL_CIPHER_get_bits(cipher, nullptr) : 0;
+                return fmt::format(
+                    "{} with {} ({} bits)", m_r.tls_protocol, m_r.tls_cipher, m_r.tls_bits);
+            },
+            FindingCode::handshake_failed);
+    }
+
+    // --tls against a port that speaks SMTP in clear: the server greeted instead of answering
+    // the ClientHello. Throws what happened and the fix; returns if that was not the case.
+    void refuse_plaintext_greeting() {
+        const std::string& reply = m_stream->cleartext_reply();
+        const std::string greeting = reply.substr(0, reply.find_first_of("\r\n"));
+        if (m_options.mode != ProbeMode::implicit_tls || !net::is_reply_line(greeting)) {
+            return;
+        }
+        m_r.banner = greeting;  // what makes classify() say X rather than A
+        throw Error(Errc::network,
+                    fmt::format("the server greeted in plaintext SMTP ('{}') instead of starting "
+                                "TLS: this port speaks SMTP with STARTTLS, not implicit TLS; "
+                                "probe it with --starttls smtp",
+                                net::printable(greeting)));
+    }
+
+    bool banner() {
+        return m_log.run(
+            "banner",
+            [&] {
+                const SmtpReply banner = m_smtp->read_reply("the banner");
+                m_r.banner = banner.text();
+                if (banner.code != 220) {
+                    throw Error(Errc::unsupported,
+                                "the server refused the session: " + banner.text());
+                }
+                return banner.text();
+            },
+            FindingCode::no_banner);
+    }
+
+    // EHLO, or HELO when EHLO is not understood; records the extensions.
+    bool ehlo() {
+        m_r.ehlo_name =
+            !m_options.ehlo_name.empty() ? m_options.ehlo_name : host_fqdn().value_or("");
+        if (m_r.ehlo_name.empty()) {
+            m_r.ehlo_name = local_address_literal(m_stream->fd());
+        }
+        return m_log.run(
+            "ehlo",
+            [&] {
+                const SmtpReply reply = command("EHLO " + m_r.ehlo_name, "EHLO");
+                if (reply.code == 250) {
+                    record_extensions(reply);
+                    return reply.text();
+                }
+                if (reply.code < 500) {
+                    throw Error(Errc::unsupported, "EHLO was rejected: " + reply.text());
+                }
+                return helo(reply);  // no ESMTP: fall back to HELO, as an MTA would
+            },
+            FindingCode::session_refused);
+    }
+
+    void record_extensions(const SmtpReply& reply) {
+        m_r.esmtp = true;
+        m_r.extensions.clear();
+        for (std::size_t i = 1; i < reply.lines.size(); ++i) {
+            std::string kw = reply.lines[i].substr(0, reply.lines[i].find(' '));
+            std::transform(kw.begin(), kw.end(), kw.begin(), [](unsigned char c) {
+                return static_cast<char>(std::toupper(c));
+            });
+            m_r.extensions.push_back(kw);
+        }
+        m_r.starttls_offered =
+            std::find(m_r.extensions.begin(), m_r.extensions.end(), "STARTTLS") !=
+            m_r.extensions.end();
+    }
+
+    std::string helo(const SmtpReply& ehlo_reply) {
+        const SmtpReply reply = command("HELO " + m_r.ehlo_name, "HELO");
+        if (reply.code != 250) {
+            throw Error(
+                Errc::unsupported,
+                fmt::format(
+                    "EHLO ({}) and HELO ({}) were rejected", ehlo_reply.text(), reply.text()));
+        }
+        m_log.finding(FindingCode::no_esmtp,
+                      Severity::error,
+                      fmt::format("the server does not understand EHLO ({}), so it cannot offer "
+                                  "STARTTLS: the MTA has no ESMTP; upgrade or reconfigure it",
+                                  ehlo_reply.text()));
+        return "HELO: " + reply.text();
+    }
+
+    // STARTTLS if offered, then the handshake after its 220.
+    Upgrade starttls() {
+        if (!m_r.esmtp) {
+            m_log.skip("starttls", "no ESMTP");
+            return Upgrade::clear;
+        }
+        if (!m_r.starttls_offered) {
+            m_log.skip("starttls", "STARTTLS is not among the EHLO extensions");
+            m_log.finding(FindingCode::starttls_not_offered,
+                          Severity::error,
+                          "STARTTLS is not advertised after EHLO: TLS is off on this server; "
+                          "enable it (Postfix: smtpd_tls_security_level = may)");
+            return Upgrade::clear;
+        }
+        const bool got_220 = m_log.run(
+            "starttls",
+            [&] {
+                const SmtpReply reply = command("STARTTLS", "STARTTLS");
+                if (reply.code != 220) {
+                    throw Error(Errc::unsupported,
+                                "STARTTLS was answered with an error: " + reply.text());
+                }
+                if (m_smtp->has_buffered_input()) {
+                    throw Error(Errc::parse,
+                                "the server sent data after its 220 to STARTTLS (plaintext "
+                                "injection); refusing to continue");
+                }
+                return reply.text();
+            },
+            FindingCode::starttls_refused);
+        if (!got_220) {
+            return Upgrade::clear;
+        }
+        return handshake() ? Upgrade::encrypted : Upgrade::ended;
+    }
+
+    void stay_plain() {
+        m_log.skip("starttls", "plain mode never sends STARTTLS");
+        if (m_r.starttls_offered) {
+            m_log.finding(FindingCode::starttls_not_tried,
+                          Severity::info,
+                          "STARTTLS is advertised but plain mode does not try it; drop --plain");
+        }
+    }
+
+    // The served chain and names through verify_chain, then the negotiated protocol and cipher.
+    void verify() {
+        m_log.run(
+            "verify",
+            [&] {
+                if (STACK_OF(X509)* chain = SSL_get_peer_cert_chain(m_stream->ssl());
+                    chain != nullptr) {
+                    for (int i = 0; i < sk_X509_num(chain); ++i) {
+                        m_r.served.push_back(Certificate::adopt(sk_X509_value(chain, i)));
+                    }
+                }
+                if (m_r.served.empty()) {
+                    throw Error(Errc::parse, "the server sent no certificate");
+                }
+                VerifyOptions vo = m_options.verify;
+                vo.names = m_names;
+                vo.purpose = Purpose::server;
+                const std::vector<Certificate> rest(m_r.served.begin() + 1, m_r.served.end());
+                m_r.chain = verify_chain(m_r.served.front(), rest, m_trust, vo);
+                return m_r.chain->valid ? std::string{"chain and host name verified"}
+                                        : std::string{"not verified"};
+            },
+            FindingCode::no_certificate);
+        if (m_r.chain && !m_r.chain->valid) {
+            m_r.steps.back().status = StepStatus::failed;
+        }
+        if (weak_protocol(m_r.tls_protocol)) {
+            m_log.finding(
+                FindingCode::weak_protocol,
+                Severity::warning,
+                fmt::format("{} is obsolete (RFC 8996); enable TLS 1.2 or 1.3 on the server",
+                            m_r.tls_protocol));
+        }
+        if (weak_cipher(m_r.tls_cipher, m_r.tls_bits)) {
+            m_log.finding(FindingCode::weak_cipher,
+                          Severity::warning,
+                          fmt::format("cipher {} ({} bits) is weak; prefer AES-GCM or ChaCha20",
+                                      m_r.tls_cipher,
+                                      m_r.tls_bits));
+        }
+    }
+
+    // EHLO again over TLS after STARTTLS (RFC 3207 4.2); implicit TLS already said it.
+    bool ehlo_tls() {
+        if (m_options.mode == ProbeMode::implicit_tls) {
+            m_log.skip("ehlo-tls", "implicit TLS: the first EHLO was already over TLS");
+            return true;
+        }
+        return m_log.run(
+            "ehlo-tls",
+            [&] {
+                const SmtpReply reply = command("EHLO " + m_r.ehlo_name, "EHLO");
+                if (reply.code != 250) {
+                    throw Error(Errc::unsupported, "EHLO was rejected: " + reply.text());
+                }
+                return reply.text();
+            },
+            FindingCode::session_refused);
+    }
+
+    // MAIL FROM:<--from>, then RSET: nothing is ever sent. A refusal is a warning.
+    void mail_from() {
+        if (!m_options.mail_from) {
+            m_log.skip("mail-from", "no --from");
+            return;
+        }
+        m_log.run(
             "mail-from",
             [&] {
-                conn->send("MAIL FROM:<" + *options.mail_from + ">", "MAIL FROM");
-                const Reply reply = conn->read_reply("MAIL FROM");
+                const SmtpReply reply =
+                    command("MAIL FROM:<" + *m_options.mail_from + ">", "MAIL FROM");
                 if (reply.code != 250) {
                     throw Error(Errc::unsupported, "MAIL FROM was rejected: " + reply.text());
                 }
-                conn->send("RSET", "RSET");
-                (void)conn->read_reply("RSET");
+                (void)command("RSET", "RSET");
                 return reply.text();
             },
             FindingCode::mail_from_rejected);
-        if (!r.findings.empty() && r.findings.back().code == FindingCode::mail_from_rejected) {
-            r.findings.back().severity = Severity::warning;
+        if (!m_r.findings.empty() && m_r.findings.back().code == FindingCode::mail_from_rejected) {
+            m_r.findings.back().severity = Severity::warning;
         }
-    } else {
-        p.skip("mail-from", "no --from");
     }
-    p.run("quit", [&] {
-        conn->send("QUIT", "QUIT");
-        return conn->read_reply("QUIT").text();
-    });
+
+    void quit() {
+        m_log.run("quit", [&] { return command("QUIT", "QUIT").text(); });
+    }
+
+    SmtpReply command(const std::string& line, std::string_view what) {
+        m_smtp->send(line, what);
+        return m_smtp->read_reply(what);
+    }
+
+    ProbeResult& m_r;
+    const TrustStore& m_trust;
+    const ProbeOptions& m_options;
+    const ProbeTlsContext& m_tls;
+    const net::TimeLimits& m_limits;
+    PhaseLog m_log;
+    std::vector<SubjectAltName> m_names;  // what the certificate must match; SNI is the first
+    std::optional<net::Stream> m_stream;
+    std::optional<net::SmtpChannel> m_smtp;  // on m_stream, declared after it
+};
+
+// probe_smtp with the run's TLS context.
+ProbeResult probe_host(const std::string& host,
+                       std::uint16_t port,
+                       const TrustStore& trust,
+                       const ProbeOptions& options,
+                       const ProbeTlsContext& tls,
+                       const net::TimeLimits& limits,
+                       const std::vector<std::string>& addresses) {
+    ProbeResult r;
+    r.host = host;
+    r.port = port;
+    r.mode = options.mode;
+    const auto start = Clock::now();
+    std::vector<std::string> addrs = addresses;
+    if (addrs.empty() && options.dns_server && net::literal(host, port).empty()) {
+        try {
+            addrs = lookup_addresses(host, {options.dns_server, limits.step_left()});
+        } catch (const Error& e) {
+            r.steps.push_back({"connect", StepStatus::failed, 0, e.what()});
+            r.findings.push_back({FindingCode::connect_failed,
+                                  Severity::error,
+                                  fmt::format("connect: {}", e.what()),
+                                  {},
+                                  std::nullopt});
+        }
+    }
+    if (r.steps.empty()) {
+        ProbeSession{r, trust, options, tls, limits}.run(addrs);
+    }
+    if (r.chain) {
+        for (const auto& f : r.chain->findings) {
+            r.findings.push_back(f);
+        }
+    }
+    summarise(r);
+    r.outcome = classify(r);
+    r.total_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    return r;
 }
 
 }  // namespace
@@ -774,36 +749,10 @@ ProbeResult probe_smtp(const std::string& host,
                        const TrustStore& trust,
                        const ProbeOptions& options,
                        const std::vector<std::string>& addresses) {
-    ProbeResult r;
-    r.host = host;
-    r.port = port;
-    r.mode = options.mode;
-    const auto start = Clock::now();
-    std::vector<std::string> addrs = addresses;
-    if (addrs.empty() && options.dns_server && net::literal(host, port).empty()) {
-        try {
-            addrs = lookup_addresses(host, {options.dns_server, options.timeout});
-        } catch (const Error& e) {
-            r.steps.push_back({"connect", StepStatus::failed, 0, e.what()});
-            r.findings.push_back({FindingCode::connect_failed,
-                                  Severity::error,
-                                  fmt::format("connect: {}", e.what()),
-                                  {},
-                                  std::nullopt});
-        }
-    }
-    if (r.steps.empty()) {
-        converse(r, trust, options, addrs);
-    }
-    if (r.chain) {
-        for (const auto& f : r.chain->findings) {
-            r.findings.push_back(f);
-        }
-    }
-    summarise(r);
-    r.outcome = classify(r);
-    r.total_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-    return r;
+    const auto limits =
+        net::TimeLimits::starting_now(options.timeout, options.effective_deadline());
+    const ProbeTlsContext tls;
+    return probe_host(host, port, trust, options, tls, limits, addresses);
 }
 
 void check_expected_certificate(ProbeResult& r,
@@ -855,8 +804,11 @@ MxReport probe_mx(const std::string& domain,
                   const ProbeOptions& options) {
     MxReport report;
     report.domain = domain;
-    report.mx = lookup_mx(domain, {options.dns_server, options.timeout});
+    const auto limits =
+        net::TimeLimits::starting_now(options.timeout, options.effective_deadline());
+    report.mx = lookup_mx(domain, {options.dns_server, limits.step_left()});
     report.hosts.resize(report.mx.hosts.size());
+    const ProbeTlsContext tls;  // one for every host
     {
         std::vector<std::jthread> workers;
         workers.reserve(report.mx.hosts.size());
@@ -864,7 +816,7 @@ MxReport probe_mx(const std::string& domain,
             workers.emplace_back([&, i] {
                 const auto& mx = report.mx.hosts[i];
                 try {
-                    report.hosts[i] = probe_smtp(mx.host, port, trust, options);
+                    report.hosts[i] = probe_host(mx.host, port, trust, options, tls, limits, {});
                 } catch (const std::exception& e) {  // never let a thread end the process
                     report.hosts[i].host = mx.host;
                     report.hosts[i].port = port;
@@ -882,8 +834,102 @@ MxReport probe_mx(const std::string& domain,
     }
     if (!report.hosts.empty()) {
         report.confidence =
-            static_cast<int>(confidence / static_cast<double>(report.hosts.size()) + 0.5);
+            static_cast<int>(std::lround(confidence / static_cast<double>(report.hosts.size())));
         report.mean_ms /= static_cast<double>(report.hosts.size());
+    }
+    return report;
+}
+
+TlsCheckPlan TlsCheckPlan::from(const TlsCheckRequest& request) {
+    if (request.target.empty() == request.mx_domain.empty()) {
+        throw Error(Errc::invalid_argument,
+                    "give HOST[:PORT] or --mx DOMAIN (not both): certtool check-tls "
+                    "mail.example.com, or certtool check-tls --mx example.com");
+    }
+    if (!request.starttls.empty() && request.starttls != "smtp") {
+        throw Error(
+            Errc::invalid_argument,
+            fmt::format("--starttls {} is not supported; use --starttls smtp", request.starttls));
+    }
+    TlsCheckPlan plan;
+    if (!request.policy.empty()) {
+        plan.policy = parse_tls_mode(request.policy);
+        if (!plan.policy) {
+            throw Error(Errc::invalid_argument,
+                        fmt::format("--policy '{}' is not a TLS mode; use none, preferred, "
+                                    "required, preferred-verify or required-verify",
+                                    request.policy));
+        }
+    }
+    const ProbeTarget target = request.mx_domain.empty()
+                                   ? ProbeTarget::parse(request.target)
+                                   : ProbeTarget{request.mx_domain, std::nullopt};
+    plan.host = target.host;
+    plan.mx = !request.mx_domain.empty();
+    plan.port = request.port.value_or(target.port.value_or(25));
+    plan.options = request.options;
+    plan.options.mode = request.implicit_tls        ? ProbeMode::implicit_tls
+                        : request.plain             ? ProbeMode::plain
+                        : !request.starttls.empty() ? ProbeMode::starttls
+                                                    : default_probe_mode(plan.port);
+    for (const auto& h : plan.options.hostnames) {
+        (void)SubjectAltName::parse(h);  // reject a bad --hostname before connecting
+    }
+    return plan;
+}
+
+std::vector<const ProbeResult*> TlsCheckReport::results() const {
+    std::vector<const ProbeResult*> out;
+    if (host) {
+        out.push_back(&*host);
+    }
+    if (mx) {
+        for (const auto& h : mx->hosts) {
+            out.push_back(&h);
+        }
+    }
+    return out;
+}
+
+std::optional<Delivery> TlsCheckReport::policy_delivery() const {
+    if (!policy) {
+        return std::nullopt;
+    }
+    if (mx) {
+        return mx->delivery(*policy);
+    }
+    return host ? std::optional<Delivery>{delivery(*policy, host->outcome)} : std::nullopt;
+}
+
+bool TlsCheckReport::passed() const {
+    if (const auto d = policy_delivery()) {
+        return d->as_demanded;
+    }
+    const auto all = results();
+    return std::all_of(
+        all.begin(), all.end(), [](const ProbeResult* r) { return probe_passed(*r); });
+}
+
+TlsCheckReport check_tls(const TlsCheckPlan& plan,
+                         const TrustStore& trust,
+                         const std::optional<ExpectedCertificate>& expected) {
+    TlsCheckReport report;
+    report.policy = plan.policy;
+    if (plan.mx) {
+        report.mx = probe_mx(plan.host, plan.port, trust, plan.options);
+    } else {
+        report.host = probe_smtp(plan.host, plan.port, trust, plan.options);
+    }
+    if (expected) {
+        const auto check = [&](ProbeResult& r) {
+            check_expected_certificate(r, expected->certificate, expected->entry_name);
+        };
+        if (report.host) {
+            check(*report.host);
+        }
+        if (report.mx) {
+            std::for_each(report.mx->hosts.begin(), report.mx->hosts.end(), check);
+        }
     }
     return report;
 }

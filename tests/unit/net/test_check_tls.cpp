@@ -113,3 +113,102 @@ TEST_CASE("DNS server option (IPv4[:PORT], IPv6, [IPv6]:PORT) parsing", "[check-
         CHECK_THROWS_AS(DnsServer::parse(bad), Error);
     }
 }
+
+TEST_CASE("check-tls plan: the port and the mode follow the target and the flags", "[check-tls]") {
+    const auto plan = [](TlsCheckRequest req) { return TlsCheckPlan::from(req); };
+    const auto host = [](std::string target) {
+        TlsCheckRequest req;
+        req.target = std::move(target);
+        return req;
+    };
+    CHECK(plan(host("mail.example.com")).host == "mail.example.com");
+    CHECK(plan(host("mail.example.com")).port == 25);
+    CHECK_FALSE(plan(host("mail.example.com")).mx);
+    CHECK(plan(host("mail.example.com")).options.mode == ProbeMode::starttls);
+    CHECK(plan(host("mail.example.com:465")).options.mode == ProbeMode::implicit_tls);
+    CHECK(plan(host("[2001:db8::1]:587")).port == 587);
+    CHECK(plan(host("[2001:db8::1]:587")).options.mode == ProbeMode::starttls);
+    SECTION("--port wins over HOST:PORT, and decides the default mode") {
+        auto req = host("mail.example.com:25");
+        req.port = 465;
+        CHECK(plan(req).port == 465);
+        CHECK(plan(req).options.mode == ProbeMode::implicit_tls);
+        req = host("mail.example.com:465");
+        req.port = 25;
+        CHECK(plan(req).options.mode == ProbeMode::starttls);
+    }
+    SECTION("an explicit mode wins over the port's default") {
+        auto req = host("mail.example.com:465");
+        req.starttls = "smtp";
+        CHECK(plan(req).options.mode == ProbeMode::starttls);
+        req = host("mail.example.com");
+        req.implicit_tls = true;
+        CHECK(plan(req).options.mode == ProbeMode::implicit_tls);
+        req = host("mail.example.com:465");
+        req.plain = true;
+        CHECK(plan(req).options.mode == ProbeMode::plain);
+    }
+    SECTION("--mx DOMAIN") {
+        TlsCheckRequest req;
+        req.mx_domain = "example.com";
+        req.policy = "required-verify";
+        CHECK(plan(req).mx);
+        CHECK(plan(req).host == "example.com");
+        CHECK(plan(req).port == 25);
+        CHECK(plan(req).policy == TlsMode::required_verify);
+    }
+    SECTION("usage errors name the fix") {
+        TlsCheckRequest both = host("a.example");
+        both.mx_domain = "b.example";
+        CHECK_THROWS_WITH(plan(both), Catch::Contains("not both"));
+        CHECK_THROWS_WITH(plan(TlsCheckRequest{}), Catch::Contains("give HOST[:PORT]"));
+        auto imap = host("a.example");
+        imap.starttls = "imap";
+        CHECK_THROWS_WITH(plan(imap), Catch::Contains("use --starttls smtp"));
+        auto policy = host("a.example");
+        policy.policy = "always";
+        CHECK_THROWS_WITH(plan(policy), Catch::Contains("required-verify"));
+        auto name = host("a.example");
+        name.options.hostnames = {"bad name"};
+        CHECK_THROWS_AS(plan(name), Error);
+        CHECK_THROWS_WITH(plan(host("a.example:0")), Catch::Contains("bad port"));
+    }
+}
+
+TEST_CASE("check-tls verdict: every host passes, or mail goes as --policy demands", "[check-tls]") {
+    const auto probed = [](ProbeOutcome outcome) {
+        ProbeResult r;
+        r.outcome = outcome;
+        return r;
+    };
+    TlsCheckReport one;
+    one.host = probed(ProbeOutcome::verified);
+    CHECK(one.passed());
+    CHECK_FALSE(one.policy_delivery());
+    one.host->findings.push_back(ChainFinding::of(FindingCode::stale_certificate, "stale"));
+    CHECK_FALSE(one.passed());  // an error finding fails a verified host
+    one.host = probed(ProbeOutcome::before_tls);
+    CHECK_FALSE(one.passed());
+    one.policy = TlsMode::preferred;
+    CHECK(one.passed());  // Preferred delivers in clear
+    one.policy = TlsMode::required;
+    CHECK_FALSE(one.passed());
+
+    TlsCheckReport domain;
+    domain.mx = MxReport{};
+    domain.mx->hosts = {probed(ProbeOutcome::verified), probed(ProbeOutcome::before_tls)};
+    CHECK(domain.results().size() == 2);
+    CHECK_FALSE(domain.passed());  // not every host is verified
+    domain.policy = TlsMode::required_verify;
+    CHECK(domain.passed());  // the first host takes the mail, verified
+    REQUIRE(domain.policy_delivery());
+    CHECK(domain.policy_delivery()->text() == "encrypted, verified");
+}
+
+TEST_CASE("check-tls deadline: 3 x the per-phase timeout unless given", "[check-tls]") {
+    ProbeOptions o;
+    o.timeout = std::chrono::milliseconds{3000};
+    CHECK(o.effective_deadline() == std::chrono::milliseconds{9000});
+    o.deadline = std::chrono::milliseconds{4000};
+    CHECK(o.effective_deadline() == std::chrono::milliseconds{4000});
+}

@@ -33,9 +33,16 @@ enum class ProbeMode {
 [[nodiscard]] std::string_view probe_mode_name(ProbeMode m) noexcept;
 [[nodiscard]] ProbeMode default_probe_mode(std::uint16_t port) noexcept;
 
+// The default deadline of a whole probe, in timeouts: room for one phase that takes nearly the
+// whole timeout (a greeting delay) and the others at a normal pace.
+inline constexpr int k_deadline_timeouts = 3;
+
 struct ProbeOptions {
     ProbeMode mode{ProbeMode::starttls};
     std::chrono::milliseconds timeout{10000};  // per phase
+    // The whole probe ends by then: every phase, and with --mx the MX lookup and every host (in
+    // parallel). Unset: k_deadline_timeouts x timeout. See effective_deadline().
+    std::optional<std::chrono::milliseconds> deadline;
     // EHLO argument; empty = this host's FQDN, or the address literal "[192.0.2.1]" of our
     // end of the connection when the host has no FQDN (never "localhost").
     std::string ehlo_name;
@@ -43,6 +50,10 @@ struct ProbeOptions {
     std::vector<std::string> hostnames;    // more names the certificate must match (--hostname)
     VerifyOptions verify;                  // time, profile...; `names` is filled per host
     std::optional<DnsServer> dns_server;   // for --mx and host names (else the system resolver)
+
+    [[nodiscard]] std::chrono::milliseconds effective_deadline() const noexcept {
+        return deadline.value_or(k_deadline_timeouts * timeout);
+    }
 };
 
 enum class StepStatus { ok, failed, skipped };
@@ -134,5 +145,59 @@ struct MxReport {
                                 std::uint16_t port,
                                 const TrustStore& trust,
                                 const ProbeOptions& options);
+
+// check-tls as a command line states it: one HOST[:PORT] or every MX host of a domain, the
+// port and mode flags, and the policy that decides the verdict. Strings are as given; plan()
+// checks them.
+struct TlsCheckRequest {
+    std::string target;                 // HOST[:PORT]; exactly one of target and mx_domain
+    std::string mx_domain;              // --mx DOMAIN
+    std::optional<std::uint16_t> port;  // --port: wins over HOST:PORT; else 25
+    std::string starttls;               // --starttls PROTOCOL ("smtp" only), "" if not given
+    bool implicit_tls{false};           // --tls
+    bool plain{false};                  // --plain
+    std::string policy;                 // --policy MODE (a TlsMode name), "" if not given
+    ProbeOptions options;               // `mode` is decided by plan()
+};
+
+// A checked request: what to probe, where and how.
+struct TlsCheckPlan {
+    std::string host;        // the host to probe, or the domain whose MX hosts to probe
+    bool mx{false};          // probe every MX host of `host`
+    std::uint16_t port{25};  // --port, else the one in HOST:PORT, else 25
+    ProbeOptions options;    // mode: --starttls/--tls/--plain, else default_probe_mode(port)
+    std::optional<TlsMode> policy;
+
+    // Throws Error{invalid_argument} naming the problem and the fix: neither or both of target
+    // and mx_domain, a --starttls protocol other than smtp, an unknown policy, a bad
+    // HOST[:PORT] or --hostname.
+    [[nodiscard]] static TlsCheckPlan from(const TlsCheckRequest& request);
+};
+
+// The certificate a store entry holds, for check_expected_certificate.
+struct ExpectedCertificate {
+    Certificate certificate;
+    std::string entry_name;
+};
+
+struct TlsCheckReport {
+    std::optional<ProbeResult> host;  // the probe of one host, or
+    std::optional<MxReport> mx;       // those of a domain's MX hosts
+    std::optional<TlsMode> policy;
+
+    // Every probed host (pointers into this report).
+    [[nodiscard]] std::vector<const ProbeResult*> results() const;
+    // What mail would get under `policy` (the domain's delivery for --mx), if one was given.
+    [[nodiscard]] std::optional<Delivery> policy_delivery() const;
+    // The verdict: with a policy, mail is delivered as it demands; without, every probed host
+    // passed (probe_passed).
+    [[nodiscard]] bool passed() const;
+};
+
+// Runs the plan: probe_smtp or probe_mx, then check_expected_certificate on every host when
+// `expected` is given. Throws as probe_mx does (DNS failures); a server's behaviour is an answer.
+[[nodiscard]] TlsCheckReport check_tls(const TlsCheckPlan& plan,
+                                       const TrustStore& trust,
+                                       const std::optional<ExpectedCertificate>& expected = {});
 
 }  // namespace certtool
