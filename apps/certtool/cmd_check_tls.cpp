@@ -18,17 +18,14 @@ struct CheckTlsCliOptions {
     std::string starttls;
     bool implicit_tls{false};
     bool plain{false};
-    std::string trust;
-    std::string at;
+    VerificationCliOptions verification;  // --trust, --hostname, --at, --profile
     double timeout{10};
     double deadline{0};  // 0: the library's default (a multiple of the timeout)
     std::string ehlo;
     std::string from;
-    std::vector<std::string> hostnames;
     std::string dns_server;
     std::string policy;
     std::string expect;
-    std::string profile{"rfc5280"};
 };
 
 // The options as the library's request: mapping only (check-tls's rules live in TlsCheckPlan).
@@ -52,11 +49,11 @@ TlsCheckRequest request_for(const CheckTlsCliOptions& opt) {
     if (!opt.from.empty()) {
         po.mail_from = opt.from;
     }
-    po.hostnames = opt.hostnames;
-    if (!opt.at.empty()) {
-        po.verify.at = parse_time(opt.at);
-    }
-    po.verify.profile = parse_profile(opt.profile).value_or(Profile::rfc5280);
+    // The probe takes --hostname as text (it decides how a name combines with HOST).
+    po.hostnames = opt.verification.hostnames;
+    VerificationCliOptions verification = opt.verification;
+    verification.hostnames.clear();
+    apply_verification_options(verification, po.verify);
     if (!opt.dns_server.empty()) {
         po.dns_server = DnsServer::parse(opt.dns_server);
     }
@@ -69,7 +66,7 @@ ExitCode run_check_tls(const CheckTlsCliOptions& opt, const Common& common, Outp
     if (!opt.expect.empty()) {
         expected = ExpectedCertificate{open_store(common).get(opt.expect).certificate, opt.expect};
     }
-    const TrustStore trust = trust_from_option(opt.trust);
+    const TrustStore trust = trust_from_option(opt.verification.trust);
     const TlsCheckReport report = check_tls(plan, trust, expected);
     if (out.json()) {
         out.result() =
@@ -105,13 +102,11 @@ void add_check_tls(CLI::App& app, Dispatch& dispatch) {
         "--plain", opt->plain, "SMTP in clear: never send STARTTLS (report whether it is offered)");
     starttls->excludes(tls)->excludes(plain);
     tls->excludes(plain);
-    add_trust_option(*sub, opt->trust, "trust anchors (default: the system trust store)");
-    sub->add_option("--hostname",
-                    opt->hostnames,
-                    "another name the certificate must match (repeatable; the host or MX name "
-                    "always counts unless HOST is an IP address)")
-        ->type_name("NAME");
-    sub->add_option("--at", opt->at, "validation time, RFC 3339 (default: now)")->type_name("TIME");
+    add_verification_options(*sub,
+                             opt->verification,
+                             "trust anchors (default: the system trust store)",
+                             "another name the certificate must match (repeatable; the host or MX "
+                             "name always counts unless HOST is an IP address)");
     sub->add_option("--timeout", opt->timeout, "seconds allowed per phase (default 10)")
         ->check(CLI::Range(0.05, 600.0));
     sub->add_option("--deadline",
@@ -138,8 +133,6 @@ void add_check_tls(CLI::App& app, Dispatch& dispatch) {
                     "store entry whose certificate the server should present (finds stale "
                     "deployments)")
         ->type_name("NAME");
-    sub->add_option("--profile", opt->profile, "verification profile: openssl, rfc5280, webpki")
-        ->check(CLI::IsMember({"openssl", "rfc5280", "webpki"}));
     add_common(*sub, dispatch.common);
     sub->footer(footer({"certtool check-tls mail.example.com",
                         "certtool check-tls --mx example.com --policy required-verify",
