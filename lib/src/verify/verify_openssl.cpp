@@ -8,7 +8,6 @@
 
 #include <fmt/core.h>
 #include <openssl/core_names.h>
-#include <openssl/err.h>
 
 #include <string>
 
@@ -147,7 +146,7 @@ int collect_cb(int ok, X509_STORE_CTX* ctx) {
         for (const auto& inh : *collector->inherited) {
             if (inh.patched.get() == current) {
                 const bool genuine = X509_verify(inh.original, inh.issuer_key) == 1;
-                ERR_clear_error();
+                ossl::clear_errors();
                 if (genuine) {
                     return 1;  // the original, with its own encoding, is signed by its issuer
                 }
