@@ -14,6 +14,7 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -22,6 +23,17 @@
 namespace certtool {
 
 namespace {
+
+struct ProfileName {
+    Profile profile;
+    std::string_view name;  // as --profile and the reports spell it
+};
+
+constexpr std::array k_profile_names{
+    ProfileName{Profile::openssl, "openssl"},
+    ProfileName{Profile::rfc5280, "rfc5280"},
+    ProfileName{Profile::webpki, "webpki"},
+};
 
 using detail::error_finding;
 using detail::quoted;
@@ -243,24 +255,17 @@ Attempt best_attempt(const Certificate& leaf,
 }  // namespace
 
 std::string_view profile_name(Profile p) noexcept {
-    switch (p) {
-        case Profile::openssl:
-            return "openssl";
-        case Profile::rfc5280:
-            return "rfc5280";
-        case Profile::webpki:
-            return "webpki";
-    }
-    return "rfc5280";
+    const auto* it = std::find_if(k_profile_names.begin(),
+                                  k_profile_names.end(),
+                                  [&](const ProfileName& row) { return row.profile == p; });
+    return it == k_profile_names.end() ? "rfc5280" : it->name;
 }
 
 std::optional<Profile> parse_profile(std::string_view name) noexcept {
-    for (const Profile p : {Profile::openssl, Profile::rfc5280, Profile::webpki}) {
-        if (profile_name(p) == name) {
-            return p;
-        }
-    }
-    return std::nullopt;
+    const auto* it = std::find_if(k_profile_names.begin(),
+                                  k_profile_names.end(),
+                                  [&](const ProfileName& row) { return row.name == name; });
+    return it == k_profile_names.end() ? std::nullopt : std::optional{it->profile};
 }
 
 ChainReport verify_chain(const Certificate& leaf,

@@ -3,6 +3,7 @@
 #include "verify_lint.hpp"
 
 #include "ossl.hpp"
+#include "purpose.hpp"
 
 #include <certtool/hostname.hpp>
 
@@ -428,7 +429,7 @@ EkuList eku_list(X509* x, int want) {
 }
 
 // The leaf under a strict purpose: lists it, lists nothing forbidden, is not a CA.
-void lint_strict_leaf_purpose(LintContext& ctx, const EkuList& eku, const char* what) {
+void lint_strict_leaf_purpose(LintContext& ctx, const EkuList& eku, std::string_view what) {
     if (!eku.has_want) {
         ctx.fail(0,
                  FindingCode::wrong_purpose,
@@ -446,8 +447,8 @@ void lint_purposes(LintContext& ctx) {
     if (ctx.options.purpose == Purpose::any) {
         return;
     }
-    const int want = ctx.options.purpose == Purpose::server ? NID_server_auth : NID_client_auth;
-    const char* what = ctx.options.purpose == Purpose::server ? "TLS server" : "TLS client";
+    const int want = purpose_info(ctx.options.purpose).eku_nid;
+    const std::string_view what = purpose_info(ctx.options.purpose).label;
     using Strict = VerifyOptions::StrictEku;
     const Strict strict = ctx.webpki() && ctx.options.strict_eku == Strict::off
                               ? Strict::leaf

@@ -3,6 +3,7 @@
 #include "verify_openssl.hpp"
 
 #include "ossl.hpp"
+#include "purpose.hpp"
 
 #include <certtool/error.hpp>
 
@@ -158,18 +159,6 @@ int collect_cb(int ok, X509_STORE_CTX* ctx) {
     return 1;
 }
 
-int purpose_id(Purpose p) {
-    switch (p) {
-        case Purpose::server:
-            return X509_PURPOSE_SSL_SERVER;
-        case Purpose::client:
-            return X509_PURPOSE_SSL_CLIENT;
-        case Purpose::any:
-            return 0;
-    }
-    return 0;
-}
-
 // What OpenSSL is given for the path certificate `x`: its patched copy, if it has one.
 X509* patched_or_self(X509* x, const std::vector<Inherited>& inherited) {
     for (const auto& inh : inherited) {
@@ -271,7 +260,7 @@ void set_parameters(X509_STORE_CTX* ctx, const VerifyOptions& options, TimePoint
     flags |= policy_flags(param, options.policy);
     X509_VERIFY_PARAM_set_flags(param, flags);
     X509_VERIFY_PARAM_set_depth(param, k_openssl_depth);
-    if (const int id = purpose_id(options.purpose); id != 0) {
+    if (const int id = purpose_info(options.purpose).x509_purpose; id != 0) {
         X509_STORE_CTX_set_purpose(ctx, id);
     }
 }
