@@ -151,4 +151,10 @@ std::string name_to_string(const X509_NAME* name) {
     return bio_to_string(bio.get());
 }
 
+std::string name_to_oneline(const X509_NAME* name) {
+    auto bio = mem_bio();
+    X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB);
+    return bio_to_string(bio.get());
+}
+
 }  // namespace certtool::ossl

@@ -167,6 +167,10 @@ T* check_ptr(T* p, std::string_view what, Errc code = Errc::crypto) {
 // The contents of a memory BIO.
 [[nodiscard]] std::string bio_to_string(BIO* bio);
 
+// A distinguished name in OpenSSL's one-line form ("CN = mail.example.com, O = Example"), unlike
+// name_to_string(); only the no-CRL-number finding prints it, which keeps its message unchanged.
+[[nodiscard]] std::string name_to_oneline(const X509_NAME* name);
+
 // Loads the "legacy" provider (RC2, RC4, DES, IDEA, ...) next to "default", once per process.
 // Returns false if it is not installed.
 bool load_legacy_provider() noexcept;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -41,109 +42,59 @@ bool is_ca_cert(const Certificate& c) {
     return (X509_get_extension_flags(c.native()) & EXFLAG_CA) != 0;
 }
 
-}  // namespace
+// An intermediate whose own path was validated once, and under which leaves are checked alone.
+struct Issuer {
+    Certificate cert;
+    ChainReport path;  // the issuer's own validation (purpose any, no names)
+    TrustStore as_anchor;
+    std::vector<unsigned char> subject_der;  // for the fast path
+    std::vector<unsigned char> key_id;
+    // Whether the fast path is confirmed for this issuer, and its signature accelerator.
+    std::unique_ptr<detail::IssuerFastState> fast;
+};
 
-BatchVerifier::BatchVerifier(TrustStore anchors,
-                             std::vector<Certificate> intermediates,
-                             VerifyOptions options,
-                             std::size_t precompute_after)
-    : m_anchors(std::move(anchors)),
-      m_intermediates(std::move(intermediates)),
-      m_options(std::move(options)),
-      m_precompute_after(precompute_after) {
-    if (!m_options.at) {
-        m_options.at = m_options.clock();  // one validation time for the whole batch
+// Is `path` (an intermediate's own validation) one a leaf can be checked under alone: anchored,
+// no error above the intermediate, no constraint a leaf could break, within max_depth?
+bool simple_issuer_path(const ChainReport& path, int max_depth) {
+    // Findings about the issuer itself are re-checked for every leaf (as the anchor of the
+    // leaf's short path); only the rest of its path must be clean.
+    const bool clean =
+        path.reached_anchor &&
+        std::none_of(path.findings.begin(), path.findings.end(), [](const ChainFinding& f) {
+            return f.severity == Severity::error && f.position.value_or(0) > 0;
+        });
+    std::size_t counted = 1;  // the issuer itself
+    bool simple = clean;
+    for (std::size_t i = 0; i < path.path.size(); ++i) {
+        const auto& c = path.path[i].certificate;
+        simple = simple && !constrains_leaf(c);
+        counted += i > 0 && !path.path[i].trust_anchor && !c.is_self_issued() ? 1U : 0U;
     }
-    VerifyOptions path_options = m_options;
-    path_options.names.clear();
-    path_options.purpose = Purpose::any;  // the issuer's own purpose is checked per leaf
-    for (const auto& inter : m_intermediates) {
-        if (!is_ca_cert(inter) || !m_options.crls.empty() || m_options.policy.enabled) {
-            continue;
-        }
-        ChainReport path = verify_chain(inter, m_intermediates, m_anchors, path_options);
-        // Findings about the issuer itself are re-checked for every leaf (as the anchor of the
-        // leaf's short path); only the rest of its path must be clean.
-        const bool clean =
-            path.reached_anchor &&
-            std::none_of(path.findings.begin(), path.findings.end(), [](const ChainFinding& f) {
-                return f.severity == Severity::error && f.position.value_or(0) > 0;
-            });
-        std::size_t counted = 1;  // the issuer itself
-        bool simple = clean;
-        for (std::size_t i = 0; i < path.path.size(); ++i) {
-            const auto& c = path.path[i].certificate;
-            simple = simple && !constrains_leaf(c);
-            counted += i > 0 && !path.path[i].trust_anchor && !c.is_self_issued() ? 1U : 0U;
-        }
-        simple = simple && counted <= static_cast<std::size_t>(std::max(m_options.max_depth, 0));
-        if (!simple) {
-            continue;
-        }
-        std::vector<unsigned char> subject_der;
-        unsigned char* raw = nullptr;
-        const int len = i2d_X509_NAME(X509_get_subject_name(inter.native()), &raw);
-        const ossl::OpensslBytesPtr der{raw};
-        if (len > 0) {
-            subject_der.assign(der.get(), der.get() + len);
-        }
-        std::vector<unsigned char> key_id;
-        if (const ASN1_OCTET_STRING* ski = X509_get0_subject_key_id(inter.native())) {
-            key_id.assign(ASN1_STRING_get0_data(ski),
-                          ASN1_STRING_get0_data(ski) + ASN1_STRING_length(ski));
-        }
-        ossl::clear_errors();
-        m_issuers.push_back({inter,
-                             std::move(path),
-                             true,
-                             TrustStore::from_certificates({inter}, "issuer"),
-                             std::move(subject_der),
-                             std::move(key_id),
-                             std::make_shared<detail::IssuerFastState>(m_precompute_after)});
-    }
+    return simple && counted <= static_cast<std::size_t>(std::max(max_depth, 0));
 }
 
-ChainReport BatchVerifier::verify(const Certificate& leaf) const {
-    const Issuer* issuer = nullptr;
-    if (!is_ca_cert(leaf)) {
-        for (const auto& is : m_issuers) {
-            if (X509_check_issued(is.cert.native(), leaf.native()) == X509_V_OK) {
-                issuer = &is;
-                break;
-            }
-        }
-        ossl::clear_errors();
+// `inter` as an Issuer, its validation `path` taken.
+Issuer make_issuer(const Certificate& inter, ChainReport path, std::size_t precompute_after) {
+    std::vector<unsigned char> subject_der;
+    unsigned char* raw = nullptr;
+    const int len = i2d_X509_NAME(X509_get_subject_name(inter.native()), &raw);
+    const ossl::OpensslBytesPtr der{raw};
+    if (len > 0) {
+        subject_der.assign(der.get(), der.get() + len);
     }
-    if (issuer == nullptr) {
-        return verify_chain(leaf, m_intermediates, m_anchors, m_options);
+    std::vector<unsigned char> key_id;
+    if (const ASN1_OCTET_STRING* ski = X509_get0_subject_key_id(inter.native())) {
+        key_id.assign(ASN1_STRING_get0_data(ski),
+                      ASN1_STRING_get0_data(ski) + ASN1_STRING_length(ski));
     }
-    VerifyOptions o = m_options;
-    o.anchor_validity = true;
-    o.anchor_constraints = true;  // the issuer's CA, key usage and EKU apply to this leaf
-    ChainReport r = verify_chain(leaf, {}, issuer->as_anchor, o);
-    if (!r.reached_anchor || r.path.size() != 2) {
-        return verify_chain(leaf, m_intermediates, m_anchors, m_options);
-    }
-    // Splice in the issuer's own path above it.
-    r.path.back().trust_anchor = false;
-    for (std::size_t i = 1; i < issuer->path.path.size(); ++i) {
-        PathCertificate pc = issuer->path.path[i];
-        pc.problems.clear();
-        r.path.push_back(std::move(pc));
-    }
-    r.reached_anchor = true;
-    for (const auto& f : issuer->path.findings) {
-        if (f.severity != Severity::error && f.position.value_or(0) > 0 &&
-            f.code != FindingCode::unrelated_certificate && f.code != FindingCode::wrong_order) {
-            ChainFinding g = f;
-            g.position = *f.position + 1;
-            r.findings.push_back(std::move(g));
-        }
-    }
-    return r;
+    ossl::clear_errors();
+    return {inter,
+            std::move(path),
+            TrustStore::from_certificates({inter}, "issuer"),
+            std::move(subject_der),
+            std::move(key_id),
+            std::make_unique<detail::IssuerFastState>(precompute_after)};
 }
-
-namespace {
 
 // The DER of the first certificate in `data`: DER as is, or the first PEM CERTIFICATE block
 // decoded into `buf`. Empty if it is neither (the full parser then explains).
@@ -201,9 +152,8 @@ der::Bytes first_certificate_der(std::string_view data, std::vector<unsigned cha
     return {buf.data(), buf.size()};
 }
 
-}  // namespace
-
-struct BatchVerifier::Prepared {
+// One input on its way through the fast path.
+struct Prepared {
     std::vector<unsigned char> buf;  // the DER, when decoded from PEM
     der::Bytes der;
     const Issuer* candidate{nullptr};
@@ -211,9 +161,95 @@ struct BatchVerifier::Prepared {
     bool signature_ok{false};
 };
 
-BatchVerifier::Prepared BatchVerifier::prepare(std::string_view data) const {
+}  // namespace
+
+struct BatchVerifier::Impl {
+    Impl(TrustStore anchors_in,
+         std::vector<Certificate> intermediates_in,
+         VerifyOptions options_in,
+         std::size_t precompute_after);
+
+    [[nodiscard]] ChainReport verify(const Certificate& leaf) const;
+    [[nodiscard]] Prepared prepare(std::string_view data) const;
+    void check_signatures(std::span<Prepared> items) const;
+    [[nodiscard]] BatchItem finish(Prepared& p,
+                                   std::string_view data,
+                                   std::string_view source) const;
+
+    TrustStore anchors;
+    std::vector<Certificate> intermediates;
+    VerifyOptions options;
+    std::vector<Issuer> issuers;
+    mutable std::atomic<std::size_t> fast_hits{0};
+};
+
+BatchVerifier::Impl::Impl(TrustStore anchors_in,
+                          std::vector<Certificate> intermediates_in,
+                          VerifyOptions options_in,
+                          std::size_t precompute_after)
+    : anchors(std::move(anchors_in)),
+      intermediates(std::move(intermediates_in)),
+      options(std::move(options_in)) {
+    if (!options.at) {
+        options.at = options.clock();  // one validation time for the whole batch
+    }
+    VerifyOptions path_options = options;
+    path_options.names.clear();
+    path_options.purpose = Purpose::any;  // the issuer's own purpose is checked per leaf
+    for (const auto& inter : intermediates) {
+        if (!is_ca_cert(inter) || !options.crls.empty() || options.policy.enabled) {
+            continue;
+        }
+        ChainReport path = verify_chain(inter, intermediates, anchors, path_options);
+        if (simple_issuer_path(path, options.max_depth)) {
+            issuers.push_back(make_issuer(inter, std::move(path), precompute_after));
+        }
+    }
+}
+
+ChainReport BatchVerifier::Impl::verify(const Certificate& leaf) const {
+    const Issuer* issuer = nullptr;
+    if (!is_ca_cert(leaf)) {
+        for (const auto& is : issuers) {
+            if (X509_check_issued(is.cert.native(), leaf.native()) == X509_V_OK) {
+                issuer = &is;
+                break;
+            }
+        }
+        ossl::clear_errors();
+    }
+    if (issuer == nullptr) {
+        return verify_chain(leaf, intermediates, anchors, options);
+    }
+    VerifyOptions o = options;
+    o.anchor_validity = true;
+    o.anchor_constraints = true;  // the issuer's CA, key usage and EKU apply to this leaf
+    ChainReport r = verify_chain(leaf, {}, issuer->as_anchor, o);
+    if (!r.reached_anchor || r.path.size() != 2) {
+        return verify_chain(leaf, intermediates, anchors, options);
+    }
+    // Splice in the issuer's own path above it.
+    r.path.back().trust_anchor = false;
+    for (std::size_t i = 1; i < issuer->path.path.size(); ++i) {
+        PathCertificate pc = issuer->path.path[i];
+        pc.problems.clear();
+        r.path.push_back(std::move(pc));
+    }
+    r.reached_anchor = true;
+    for (const auto& f : issuer->path.findings) {
+        if (f.severity != Severity::error && f.position.value_or(0) > 0 &&
+            f.code != FindingCode::unrelated_certificate && f.code != FindingCode::wrong_order) {
+            ChainFinding g = f;
+            g.position = *f.position + 1;
+            r.findings.push_back(std::move(g));
+        }
+    }
+    return r;
+}
+
+Prepared BatchVerifier::Impl::prepare(std::string_view data) const {
     Prepared p;
-    if (!detail::fast_path_applies(m_options)) {
+    if (!detail::fast_path_applies(options)) {
         return p;
     }
     p.der = first_certificate_der(data, p.buf);
@@ -221,7 +257,7 @@ BatchVerifier::Prepared BatchVerifier::prepare(std::string_view data) const {
     if (!name) {
         return p;
     }
-    for (const auto& is : m_issuers) {
+    for (const auto& is : issuers) {
         if (der::equal(*name, {is.subject_der.data(), is.subject_der.size()})) {
             p.candidate = &is;
             break;
@@ -232,15 +268,15 @@ BatchVerifier::Prepared BatchVerifier::prepare(std::string_view data) const {
             {p.candidate->subject_der.data(), p.candidate->subject_der.size()},
             {p.candidate->key_id.data(), p.candidate->key_id.size()},
             X509_get0_pubkey(p.candidate->cert.native())};
-        p.leaf = detail::fast_check_leaf(p.der, fi, m_options);
+        p.leaf = detail::fast_check_leaf(p.der, fi, options);
     }
     ossl::clear_errors();
     return p;
 }
 
-void BatchVerifier::check_signatures(std::span<Prepared> items) const {
+void BatchVerifier::Impl::check_signatures(std::span<Prepared> items) const {
     // Leaves under a confirmed EC issuer whose precomputed table is ready: checked together.
-    for (const auto& is : m_issuers) {
+    for (const auto& is : issuers) {
         if (!is.fast->confirmed.load(std::memory_order_relaxed)) {
             continue;
         }
@@ -281,13 +317,15 @@ void BatchVerifier::check_signatures(std::span<Prepared> items) const {
     }
 }
 
-BatchItem BatchVerifier::finish(Prepared& p, std::string_view data, std::string_view source) const {
+BatchItem BatchVerifier::Impl::finish(Prepared& p,
+                                      std::string_view data,
+                                      std::string_view source) const {
     BatchItem item{0, std::string{source}, false, {}, {}, {}, false};
     std::optional<std::string> fast;
     if (p.leaf && p.signature_ok) {
         fast = detail::fast_subject(*p.leaf);
         if (fast && p.candidate->fast->confirmed.load(std::memory_order_relaxed)) {
-            m_fast_hits->fetch_add(1, std::memory_order_relaxed);
+            fast_hits.fetch_add(1, std::memory_order_relaxed);
             item.valid = true;
             item.subject = std::move(*fast);
             return item;
@@ -316,24 +354,39 @@ BatchItem BatchVerifier::finish(Prepared& p, std::string_view data, std::string_
     return item;
 }
 
+BatchVerifier::BatchVerifier(TrustStore anchors,
+                             std::vector<Certificate> intermediates,
+                             VerifyOptions options,
+                             std::size_t precompute_after)
+    : m_impl(std::make_shared<Impl>(
+          std::move(anchors), std::move(intermediates), std::move(options), precompute_after)) {}
+
+ChainReport BatchVerifier::verify(const Certificate& leaf) const {
+    return m_impl->verify(leaf);
+}
+
+std::size_t BatchVerifier::fast_path_hits() const noexcept {
+    return m_impl->fast_hits.load();
+}
+
 BatchItem BatchVerifier::verify_encoded(std::string_view data, std::string_view source) const {
-    Prepared p = prepare(data);
-    check_signatures({&p, 1});
-    return finish(p, data, source);
+    Prepared p = m_impl->prepare(data);
+    m_impl->check_signatures({&p, 1});
+    return m_impl->finish(p, data, source);
 }
 
 std::vector<BatchItem> BatchVerifier::verify_encoded_all(std::span<const Encoded> inputs) const {
     std::vector<Prepared> prepared;
     prepared.reserve(inputs.size());
     for (const auto& in : inputs) {
-        prepared.push_back(prepare(in.data));
+        prepared.push_back(m_impl->prepare(in.data));
     }
-    check_signatures(prepared);
+    m_impl->check_signatures(prepared);
     std::vector<BatchItem> out;
     out.reserve(inputs.size());
     for (std::size_t i = 0; i < inputs.size(); ++i) {
         try {
-            out.push_back(finish(prepared[i], inputs[i].data, inputs[i].source));
+            out.push_back(m_impl->finish(prepared[i], inputs[i].data, inputs[i].source));
         } catch (const Error& e) {
             out.push_back({i, std::string{inputs[i].source}, false, {}, {}, e.what(), true});
         }

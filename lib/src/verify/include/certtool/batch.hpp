@@ -5,7 +5,6 @@
 #include <certtool/trust.hpp>
 #include <certtool/verify.hpp>
 
-#include <atomic>
 #include <cstddef>
 #include <filesystem>
 #include <functional>
@@ -32,10 +31,7 @@ struct BatchItem {
 // paths are validated once, and each leaf whose issuer is among them (and whose path has no
 // name, policy or path-length constraints that depend on the leaf) is then checked against that
 // issuer alone. Anything else goes through verify_chain. Same reports as verify_chain.
-namespace detail {
-struct IssuerFastState;  // lib/src/batch_fast.hpp
-}
-
+// Copies share one state (the issuers' fast-path confirmations and tables, the hit counter).
 class BatchVerifier {
 public:
     // After `precompute_after` fast-path leaves under one EC issuer, its key gets a precomputed
@@ -67,33 +63,11 @@ public:
     [[nodiscard]] std::vector<BatchItem> verify_encoded_all(std::span<const Encoded> inputs) const;
 
     // How many verify_encoded() verdicts came from the fast path (in this process).
-    [[nodiscard]] std::size_t fast_path_hits() const noexcept { return m_fast_hits->load(); }
+    [[nodiscard]] std::size_t fast_path_hits() const noexcept;
 
 private:
-    struct Issuer {
-        Certificate cert;
-        ChainReport path;  // the issuer's own validation (purpose any, no names)
-        bool simple;       // no constraints above it that the leaf could break
-        TrustStore as_anchor;
-        std::vector<unsigned char> subject_der;  // for the fast path
-        std::vector<unsigned char> key_id;
-        // Whether the fast path is confirmed for this issuer, and its signature accelerator.
-        std::shared_ptr<detail::IssuerFastState> fast;
-    };
-    struct Prepared;  // one input's DER, issuer candidate and fast-path checks (batch.cpp)
-    [[nodiscard]] Prepared prepare(std::string_view data) const;
-    void check_signatures(std::span<Prepared> items) const;
-    [[nodiscard]] BatchItem finish(Prepared& p,
-                                   std::string_view data,
-                                   std::string_view source) const;
-
-    TrustStore m_anchors;
-    std::vector<Certificate> m_intermediates;
-    VerifyOptions m_options;
-    std::vector<Issuer> m_issuers;
-    std::size_t m_precompute_after;
-    std::shared_ptr<std::atomic<std::size_t>> m_fast_hits{
-        std::make_shared<std::atomic<std::size_t>>(0)};
+    struct Impl;  // batch.cpp: the inputs, the validated issuers and their fast-path state
+    std::shared_ptr<const Impl> m_impl;
 };
 
 // Verifies the first certificate of each file with `jobs` worker processes (the leaf parse cost
