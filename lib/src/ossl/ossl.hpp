@@ -62,6 +62,9 @@ using AuthorityInfoAccessPtr =
 using BasicConstraintsPtr = std::unique_ptr<BASIC_CONSTRAINTS, Deleter<BASIC_CONSTRAINTS_free>>;
 using PolicyConstraintsPtr = std::unique_ptr<POLICY_CONSTRAINTS, Deleter<POLICY_CONSTRAINTS_free>>;
 using Pkcs7Ptr = std::unique_ptr<PKCS7, Deleter<PKCS7_free>>;
+using CrlDistPointsPtr = std::unique_ptr<CRL_DIST_POINTS, Deleter<CRL_DIST_POINTS_free>>;
+using CertificatePoliciesPtr =
+    std::unique_ptr<CERTIFICATEPOLICIES, Deleter<CERTIFICATEPOLICIES_free>>;
 using Pkcs12Ptr = std::unique_ptr<PKCS12, Deleter<PKCS12_free>>;
 using Pkcs8InfoPtr = std::unique_ptr<PKCS8_PRIV_KEY_INFO, Deleter<PKCS8_PRIV_KEY_INFO_free>>;
 void openssl_free(void* p) noexcept;
@@ -134,6 +137,18 @@ template <typename T, auto FreeFn>
 
 // Discards the error queue (after an expected failure such as a probe of the input format).
 void clear_errors() noexcept;
+
+// Does the whole of [data, data + size) decode with `d2i` into what `Ptr` owns? The decoded
+// object is freed at once and the error queue cleared (a malformed input is an answer here).
+template <typename Ptr, typename T = typename Ptr::element_type>
+[[nodiscard]] bool decodes_whole(const unsigned char* data,
+                                 std::size_t size,
+                                 T* (*d2i)(T**, const unsigned char**, long)) {
+    const unsigned char* p = data;
+    const Ptr obj{d2i(nullptr, &p, static_cast<long>(size))};
+    clear_errors();
+    return obj != nullptr && p == data + size;
+}
 
 // The reason code of the newest error in the queue (0 if empty), left in the queue.
 [[nodiscard]] int last_error_reason() noexcept;

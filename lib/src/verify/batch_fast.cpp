@@ -213,13 +213,9 @@ struct Extensions {
 };
 
 // Does `value` parse completely as what d2i reads? (OpenSSL would flag a malformed one.)
-template <typename T, auto FreeFn>
+template <typename Ptr, typename T>
 bool parses_as(Bytes value, T* (*d2i)(T**, const unsigned char**, long)) {
-    const unsigned char* p = value.data();
-    const std::unique_ptr<T, ossl::Deleter<FreeFn>> obj{
-        d2i(nullptr, &p, static_cast<long>(value.size()))};
-    ossl::clear_errors();
-    return obj != nullptr && p == value.data() + value.size();
+    return ossl::decodes_whole<Ptr>(value.data(), value.size(), d2i);
 }
 
 // The contents of `v` when it is exactly one non-empty SEQUENCE (an extension value such as
@@ -352,19 +348,17 @@ bool extensions_ok(Bytes exts_seq, Purpose purpose, Extensions& out) {
             out.has_aki_key_id = true;
         } else if (der::is_oid(o, k_oid_crl_dp)) {
             bit = 64U;
-            if (!parses_as<CRL_DIST_POINTS, CRL_DIST_POINTS_free>(v, d2i_CRL_DIST_POINTS)) {
+            if (!parses_as<ossl::CrlDistPointsPtr>(v, d2i_CRL_DIST_POINTS)) {
                 return false;
             }
         } else if (der::is_oid(o, k_oid_aia)) {
             bit = 128U;
-            if (!parses_as<AUTHORITY_INFO_ACCESS, AUTHORITY_INFO_ACCESS_free>(
-                    v, d2i_AUTHORITY_INFO_ACCESS)) {
+            if (!parses_as<ossl::AuthorityInfoAccessPtr>(v, d2i_AUTHORITY_INFO_ACCESS)) {
                 return false;
             }
         } else if (der::is_oid(o, k_oid_policies)) {
             bit = 256U;
-            if (!parses_as<CERTIFICATEPOLICIES, CERTIFICATEPOLICIES_free>(
-                    v, d2i_CERTIFICATEPOLICIES)) {
+            if (!parses_as<ossl::CertificatePoliciesPtr>(v, d2i_CERTIFICATEPOLICIES)) {
                 return false;
             }
         } else if (der::is_oid(o, k_oid_sct_list)) {

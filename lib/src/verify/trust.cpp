@@ -13,15 +13,15 @@
 namespace certtool {
 
 TrustStore TrustStore::system() {
-    std::shared_ptr<X509_STORE> store{ossl::check_ptr(X509_STORE_new(), "X509_STORE_new"),
-                                      ossl::Deleter<X509_STORE_free>{}};
+    std::shared_ptr<X509_STORE> store =
+        ossl::share(ossl::check_ptr(X509_STORE_new(), "X509_STORE_new"));
     ossl::check1(X509_STORE_set_default_paths(store.get()), "loading the system trust store");
     return {std::move(store), "the system trust store"};
 }
 
 TrustStore TrustStore::from_path(const std::filesystem::path& path) {
-    std::shared_ptr<X509_STORE> store{ossl::check_ptr(X509_STORE_new(), "X509_STORE_new"),
-                                      ossl::Deleter<X509_STORE_free>{}};
+    std::shared_ptr<X509_STORE> store =
+        ossl::share(ossl::check_ptr(X509_STORE_new(), "X509_STORE_new"));
     std::vector<std::filesystem::path> files;
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) {
@@ -60,8 +60,8 @@ TrustStore TrustStore::from_path(const std::filesystem::path& path) {
 
 TrustStore TrustStore::from_certificates(const std::vector<Certificate>& anchors,
                                          std::string description) {
-    std::shared_ptr<X509_STORE> store{ossl::check_ptr(X509_STORE_new(), "X509_STORE_new"),
-                                      ossl::Deleter<X509_STORE_free>{}};
+    std::shared_ptr<X509_STORE> store =
+        ossl::share(ossl::check_ptr(X509_STORE_new(), "X509_STORE_new"));
     for (const auto& c : anchors) {
         ossl::check1(X509_STORE_add_cert(store.get(), c.native()), "adding trust anchor");
     }
@@ -102,14 +102,14 @@ std::vector<Crl> Crl::parse_all(std::string_view data, std::string_view source) 
     if (data.find("-----BEGIN X509 CRL-----") != std::string_view::npos) {
         auto bio = ossl::mem_bio(data);
         while (X509_CRL* crl = PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr)) {
-            out.push_back(Crl{{crl, ossl::X509CrlPtr::deleter_type{}}});
+            out.push_back(Crl{ossl::share(crl)});
         }
         ossl::clear_errors();
     } else {
         const auto* p = reinterpret_cast<const unsigned char*>(data.data());
         X509_CRL* crl = d2i_X509_CRL(nullptr, &p, static_cast<long>(data.size()));
         if (crl != nullptr) {
-            out.push_back(Crl{{crl, ossl::X509CrlPtr::deleter_type{}}});
+            out.push_back(Crl{ossl::share(crl)});
         }
     }
     if (out.empty()) {
