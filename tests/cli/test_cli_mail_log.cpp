@@ -78,11 +78,17 @@ TEST_CASE_METHOD(CliFixture,
 namespace {
 
 // certtool mail-log ARGS in a shell, under an address-space limit (prlimit) and a time limit.
+// A sanitizer build reserves terabytes of address space for its shadow memory, so there the
+// limit cannot apply: the plain build proves the bound, the sanitized one the same results.
 RunResult bounded_mail_log(const std::string& shell_input, const std::string& args) {
-    const std::string limit = std::to_string(128U << 20U);  // 128 MiB of address space
+#ifdef CERTTOOL_SANITIZED
+    const std::string limit;
+#else
+    const std::string limit = " prlimit --as=" + std::to_string(128U << 20U);  // 128 MiB
+#endif
     return run({"sh",
                 "-c",
-                shell_input + " | timeout 120 prlimit --as=" + limit + " " + certtool_path() +
+                shell_input + " | timeout 120" + limit + " " + certtool_path() +
                     " mail-log --json " + args});
 }
 
