@@ -141,9 +141,6 @@ void apply_verification_options(const VerificationCliOptions& given, VerifyOptio
     if (!given.at.empty()) {
         options.at = parse_time(given.at);
     }
-    for (const auto& h : given.hostnames) {
-        options.names.push_back(SubjectAltName::parse(h));
-    }
     if (const auto profile = parse_profile(given.profile)) {
         options.profile = *profile;
     }

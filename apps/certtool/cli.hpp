@@ -106,7 +106,8 @@ void add_verification_options(CLI::App& sub,
                               VerificationCliOptions& target,
                               const std::string& trust_help,
                               const std::string& hostname_help);
-// Their values in `options` (names, validation time, profile). Throws Error{invalid_argument}.
+// --at and --profile in `options` (each command says what its --hostname names mean). Throws
+// Error{invalid_argument}.
 void apply_verification_options(const VerificationCliOptions& given, VerifyOptions& options);
 
 // The anchors --trust named, or the system trust store when it was not given.

@@ -51,9 +51,7 @@ TlsCheckRequest request_for(const CheckTlsCliOptions& opt) {
     }
     // The probe takes --hostname as text (it decides how a name combines with HOST).
     po.hostnames = opt.verification.hostnames;
-    VerificationCliOptions verification = opt.verification;
-    verification.hostnames.clear();
-    apply_verification_options(verification, po.verify);
+    apply_verification_options(opt.verification, po.verify);
     if (!opt.dns_server.empty()) {
         po.dns_server = DnsServer::parse(opt.dns_server);
     }

@@ -32,6 +32,9 @@ struct VerifyCliOptions {
 VerifyOptions library_options(const VerifyCliOptions& opt) {
     VerifyOptions o;
     apply_verification_options(opt.verification, o);
+    for (const auto& h : opt.verification.hostnames) {
+        o.names.push_back(SubjectAltName::parse(h));
+    }
     o.purpose = opt.purpose == "client" ? Purpose::client
                 : opt.purpose == "any"  ? Purpose::any
                                         : Purpose::server;
