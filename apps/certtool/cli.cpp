@@ -116,7 +116,7 @@ std::string footer(const std::vector<std::string>& examples) {
 }
 
 CLI::Option* add_trust_option(CLI::App& sub, std::string& target, const std::string& help) {
-    return sub.add_option("--trust", target, help)->type_name("FILE|DIR")->check(CLI::ExistingPath);
+    return sub.add_option("--trust", target, help)->type_name("FILE|DIR");
 }
 
 void add_verification_options(CLI::App& sub,

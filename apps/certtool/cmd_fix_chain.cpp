@@ -70,8 +70,7 @@ void add_fix_chain(CLI::App& app, Dispatch& dispatch) {
     sub->add_option("--bundle", opt->bundles, "more certificates: intermediates, CA bundles")
         ->type_name("FILE|DIR");
     sub->add_option("--key", opt->key, "the server's private key, to pick the leaf")
-        ->type_name("FILE")
-        ->check(CLI::ExistingFile);
+        ->type_name("FILE");
     sub->add_option("-o,--output", opt->output, "write the fixed chain here (default: stdout)")
         ->type_name("FILE");
     sub->add_flag("--force", opt->force, "overwrite the output file");

@@ -58,7 +58,7 @@ void add_import_pkcs12(CLI::App& app, Dispatch& dispatch) {
     auto* sub = app.add_subcommand("import-pkcs12",
                                    "store a key, certificate and chain from a .p12/.pfx file");
     sub->add_option("NAME", opt->name, "entry name")->required();
-    sub->add_option("FILE", opt->file, "PKCS#12 file")->required()->check(CLI::ExistingFile);
+    sub->add_option("FILE", opt->file, "PKCS#12 file")->required();
     add_trust_option(*sub, opt->trust, "also check the chain against these trust anchors");
     sub->add_flag("--force", opt->force, "replace an existing entry of that name");
     add_password_options(*sub, opt->password);

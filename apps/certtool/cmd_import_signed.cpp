@@ -54,12 +54,10 @@ void add_import_signed(CLI::App& app, Dispatch& dispatch) {
     sub->add_option(
            "--cert", opt->certs, "the CA's certificate: PEM, DER or PKCS#7, may be a bundle")
         ->required()
-        ->type_name("FILE")
-        ->check(CLI::ExistingFile);
+        ->type_name("FILE");
     sub->add_option(
            "--intermediate", opt->intermediates, "intermediate certificate(s) (repeatable)")
-        ->type_name("FILE")
-        ->check(CLI::ExistingFile);
+        ->type_name("FILE");
     add_trust_option(
         *sub, opt->trust, "trust anchors to check the chain against (default: system store)");
     add_common(*sub, dispatch.common);

@@ -20,11 +20,10 @@ ExitCode run_show(const ShowOptions& opt, const Common& common, Output& out) {
         if (opt.pem) {
             out.result()["certificate"]["pem"] = entry.certificate.to_pem();
         }
+    } else if (opt.pem) {
+        out.text() << entry.certificate.to_pem();
     } else {
         print_entry(out.text(), entry);
-        if (opt.pem) {
-            out.text() << entry.certificate.to_pem();
-        }
     }
     return ExitCode::ok;
 }
@@ -35,9 +34,11 @@ void add_show(CLI::App& app, Dispatch& dispatch) {
     auto opt = std::make_shared<ShowOptions>();
     auto* sub = app.add_subcommand("show", "show an entry: subject, SANs, validity, chain");
     sub->add_option("NAME", opt->name, "entry name")->required();
-    sub->add_flag("--pem", opt->pem, "also print the certificate in PEM");
+    sub->add_flag("--pem", opt->pem, "print only the certificate, in PEM (pipe it into openssl x509); with --json, add it to the object");
     add_common(*sub, dispatch.common);
-    sub->footer(footer({"certtool show mail", "certtool show mail --json"}));
+    sub->footer(footer({"certtool show mail",
+                        "certtool show mail --json",
+                        "certtool show mail --pem | openssl x509 -noout -text"}));
     dispatch.runners[sub] = [opt, &common = dispatch.common](Output& out) {
         return run_show(*opt, common, out);
     };

@@ -60,6 +60,11 @@ std::vector<Certificate> load_chain(const std::vector<std::string>& files) {
 ExitCode run_batch(const VerifyCliOptions& opt, const TrustStore& trust, Output& out) {
     const BatchVerifier verifier{trust, load_chain(opt.chain), library_options(opt)};
     const auto files = expand_inputs(opt.batch);
+    if (files.empty()) {
+        throw Error(Errc::parse,
+                    "--batch found no file to verify (hidden files are skipped): give a file, or "
+                    "a directory holding certificates");
+    }
     const unsigned jobs =
         opt.jobs != 0 ? opt.jobs : std::max(1U, std::thread::hardware_concurrency());
     std::size_t invalid = 0;
@@ -118,11 +123,9 @@ void add_verify(CLI::App& app, Dispatch& dispatch) {
         "verify", "verify a certificate's chain and names, explaining every problem");
     sub->add_option("NAME", opt->name, "store entry to verify");
     sub->add_option("--cert", opt->cert, "certificate to verify (a bundle: leaf first)")
-        ->type_name("FILE")
-        ->check(CLI::ExistingFile);
+        ->type_name("FILE");
     sub->add_option("--chain", opt->chain, "intermediates, any order and format (repeatable)")
-        ->type_name("FILE")
-        ->check(CLI::ExistingFile);
+        ->type_name("FILE");
     add_verification_options(*sub,
                              opt->verification,
                              "trust anchors (default: the system trust store)",
@@ -131,8 +134,7 @@ void add_verify(CLI::App& app, Dispatch& dispatch) {
     sub->add_option("--purpose", opt->purpose, "server (default), client or any")
         ->check(CLI::IsMember({"server", "client", "any"}));
     sub->add_option("--crl", opt->crls, "CRL(s); given, every certificate needs a current one")
-        ->type_name("FILE")
-        ->check(CLI::ExistingFile);
+        ->type_name("FILE");
     sub->add_option("--max-depth", opt->max_depth, "most intermediates allowed (default 8)")
         ->check(CLI::Range(0, 32));
     sub->add_option("--batch",

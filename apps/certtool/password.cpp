@@ -46,8 +46,7 @@ void add_password_options(CLI::App& sub, PasswordOptions& options) {
     auto* file =
         sub.add_option(
                "--password-file", options.file, "read the password from the first line of FILE")
-            ->type_name("FILE")
-            ->check(CLI::ExistingFile);
+            ->type_name("FILE");
     auto* env =
         sub.add_option(
                "--password-env", options.env, "read the password from environment variable VAR")

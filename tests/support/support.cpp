@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -125,20 +126,37 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
         static_cast<void>(::write(in_pipe[1], in.data(), in.size()));
     }
     ::close(in_pipe[1]);
-    if (options.kill_after_us >= 0) {
-        ::usleep(static_cast<useconds_t>(options.kill_after_us));
-        ::kill(pid, SIGKILL);
-    }
+    // kill_after_us is a deadline: the child is killed then if it is still running (so a
+    // command that ends early is not waited for).
+    using clock = std::chrono::steady_clock;
+    const bool bounded = options.kill_after_us >= 0;
+    const auto deadline = clock::now() + std::chrono::microseconds{options.kill_after_us};
+    bool killed = false;
     RunResult result;
     // Read both pipes without deadlock: poll until both close.
     std::array<pollfd, 2> fds{{{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}}};
     int open_fds = 2;
     while (open_fds > 0) {
-        if (::poll(fds.data(), fds.size(), -1) < 0) {
+        timespec wait{};
+        timespec* timeout = nullptr;
+        if (bounded && !killed) {
+            const auto left = std::max(clock::duration::zero(), deadline - clock::now());
+            const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+            wait.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
+            wait.tv_nsec = static_cast<long>(ns % 1'000'000'000);
+            timeout = &wait;
+        }
+        const int ready = ::ppoll(fds.data(), fds.size(), timeout, nullptr);
+        if (ready < 0) {
             if (errno == EINTR) {
                 continue;
             }
             break;
+        }
+        if (ready == 0) {
+            ::kill(pid, SIGKILL);
+            killed = true;
+            continue;
         }
         for (std::size_t i = 0; i < fds.size(); ++i) {
             if (fds[i].fd >= 0 && (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {

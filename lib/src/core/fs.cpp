@@ -1,5 +1,7 @@
 #include "fs.hpp"
 
+#include "input.hpp"
+
 #include <certtool/error.hpp>
 
 #include <fmt/core.h>
@@ -65,44 +67,22 @@ fs::path parent_or_dot(const fs::path& p) {
 }  // namespace
 
 std::string read_file(const fs::path& path, std::string_view what, std::size_t max_bytes) {
-    Fd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-    if (fd.get() < 0) {
-        const int err = errno;
-        throw Error(Errc::io,
-                    fmt::format("cannot read {} '{}': {}", what, path.string(), errno_text(err)));
-    }
-
-    struct stat st {};
-
-    if (::fstat(fd.get(), &st) == 0 && S_ISDIR(st.st_mode)) {
-        throw Error(Errc::io,
-                    fmt::format("cannot read {} '{}': it is a directory", what, path.string()));
-    }
+    InputFile in(path, what);
     // Read straight into the string: sized from fstat for a regular file (one read, and one
     // more to see the end), growing for pipes and the like.
+    const std::size_t hint = in.size_hint();
     std::string out;
-    const bool sized =
-        S_ISREG(st.st_mode) && st.st_size > 0 && static_cast<std::size_t>(st.st_size) <= max_bytes;
-    out.resize(sized ? static_cast<std::size_t>(st.st_size) + 1 : std::size_t{4096});
+    out.resize(hint > 0 && hint <= max_bytes ? hint + 1 : std::size_t{4096});
     std::size_t len = 0;
     for (;;) {
         if (len == out.size()) {
             out.resize(std::min(out.size() * 2, max_bytes + 1));
         }
-        const ssize_t n = ::read(fd.get(), out.data() + len, out.size() - len);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            const int err = errno;
-            throw Error(
-                Errc::io,
-                fmt::format("cannot read {} '{}': {}", what, path.string(), errno_text(err)));
-        }
+        const std::size_t n = in.read(out.data() + len, out.size() - len);
         if (n == 0) {
             break;
         }
-        len += static_cast<std::size_t>(n);
+        len += n;
         if (len > max_bytes) {
             throw Error(
                 Errc::parse,

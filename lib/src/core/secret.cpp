@@ -1,4 +1,5 @@
 #include "fs.hpp"
+#include "input.hpp"
 
 #include <certtool/error.hpp>
 #include <certtool/secret.hpp>
@@ -76,8 +77,8 @@ Secret read_password_file(const std::filesystem::path& path) {
 Secret read_password_env(const std::string& variable) {
     const char* value = std::getenv(variable.c_str());  // NOLINT(concurrency-mt-unsafe)
     if (value == nullptr) {
-        throw Error(Errc::invalid_argument,
-                    "environment variable '" + variable +
+        throw Error(Errc::io,
+                    "cannot read the password: environment variable '" + variable +
                         "' is not set: export it, or use --password-file");
     }
     return Secret{std::string{value}};
@@ -89,6 +90,7 @@ Secret read_password_fd(int fd) {
     s.reserve(k_max_password + 1);  // no reallocation, so no unwiped copies
     char c = 0;
     for (;;) {
+        detail::wait_readable(fd, "password file descriptor " + std::to_string(fd));
         const ssize_t n = ::read(fd, &c, 1);
         if (n < 0 && errno == EINTR) {
             continue;

@@ -1,4 +1,5 @@
 #include "gzip_stream.hpp"
+#include "input.hpp"
 #include "line_splitter.hpp"
 
 #include <certtool/error.hpp>
@@ -6,11 +7,6 @@
 
 #include <fmt/core.h>
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -25,14 +21,14 @@ constexpr std::size_t k_chunk = 1U << 20;  // 1 MiB reads
 // is read. Rotated .gz logs need no flag.
 class Input {
 public:
-    explicit Input(const std::string& path) : m_path(path), m_fd(open_log(path)) {}
+    explicit Input(const std::string& path) : m_file(path, "log") {}
 
     Input(const Input&) = delete;
     Input& operator=(const Input&) = delete;
     Input(Input&&) = delete;
     Input& operator=(Input&&) = delete;
 
-    ~Input() { ::close(m_fd); }
+    ~Input() = default;
 
     // Fills up to `size` bytes; returns 0 at the end (or where a damaged .gz stops). Throws
     // Error{io}.
@@ -59,30 +55,7 @@ public:
     [[nodiscard]] const GzipStream* gzip() const noexcept { return m_gz.get(); }
 
 private:
-    static int open_log(const std::string& path) {
-        const int fd =
-            path == "-" ? ::dup(STDIN_FILENO) : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-            const int err = errno;
-            throw Error(Errc::io,
-                        fmt::format("cannot read log '{}': {}", path, std::strerror(err)));
-        }
-        return fd;
-    }
-
-    std::size_t read_fd(char* data, std::size_t size) {
-        for (;;) {
-            const ssize_t n = ::read(m_fd, data, size);
-            if (n >= 0) {
-                return static_cast<std::size_t>(n);
-            }
-            if (errno != EINTR) {
-                const int err = errno;
-                throw Error(Errc::io,
-                            fmt::format("cannot read log '{}': {}", m_path, std::strerror(err)));
-            }
-        }
-    }
+    std::size_t read_fd(char* data, std::size_t size) { return m_file.read(data, size); }
 
     // The first read: at least the two magic bytes unless the input is shorter (a pipe may
     // deliver a single byte first).
@@ -119,8 +92,7 @@ private:
         }
     }
 
-    std::string m_path;
-    int m_fd{-1};
+    detail::InputFile m_file;
     bool m_first{true};
     std::vector<unsigned char> m_raw;  // compressed bytes being decompressed
     std::unique_ptr<GzipStream> m_gz;

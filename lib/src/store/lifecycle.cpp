@@ -203,8 +203,46 @@ Entry renew(Store& store, const RenewRequest& request, TimePoint now) {
     });
 }
 
-std::vector<std::filesystem::path> export_files(const Store& store,
-                                                const ExportFilesRequest& request) {
+namespace {
+
+struct ExportOutput {
+    std::string_view option;  // names it in errors
+    std::filesystem::path path;
+    Secret data;
+    FileMode mode;
+};
+
+// Two outputs that end up in one file would overwrite each other (and a key could be lost or
+// left where the certificate was promised): refuse them, comparing resolved paths, and inodes
+// for names that already exist (hard links).
+void refuse_same_file(const std::vector<ExportOutput>& outputs) {
+    namespace fs = std::filesystem;
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+        for (std::size_t j = i + 1; j < outputs.size(); ++j) {
+            const auto& a = outputs[i].path;
+            const auto& b = outputs[j].path;
+            std::error_code ec;
+            const bool same = (a == "-" || b == "-")
+                                  ? a == b
+                                  : fs::weakly_canonical(fs::absolute(a), ec) ==
+                                            fs::weakly_canonical(fs::absolute(b), ec) ||
+                                        fs::equivalent(a, b, ec);
+            if (same) {
+                throw Error(Errc::invalid_argument,
+                            fmt::format("{} and {} name the same file '{}': give each its own "
+                                        "file (--combined-out writes key, certificate and chain "
+                                        "into one)",
+                                        outputs[i].option,
+                                        outputs[j].option,
+                                        b.string()));
+            }
+        }
+    }
+}
+
+}  // namespace
+
+ExportedFiles export_files(const Store& store, const ExportFilesRequest& request) {
     const Entry entry = store.get(request.name);
     const auto overwrite = request.force ? detail::Overwrite::replace : detail::Overwrite::refuse;
     std::string chain_pem;
@@ -212,46 +250,68 @@ std::vector<std::filesystem::path> export_files(const Store& store,
         chain_pem += c.to_pem();
     }
     const std::string cert_pem = entry.certificate.to_pem();
+    const auto key_pem = [&] { return entry.key.to_pem(); };
 
-    struct Output {
-        std::filesystem::path path;
-        std::string data;
-        FileMode mode;
+    std::vector<ExportOutput> outputs;
+    const auto add = [&](std::string_view option,
+                         const std::optional<std::filesystem::path>& path,
+                         auto&& data,
+                         FileMode mode) {
+        if (path) {
+            outputs.push_back({option, *path, Secret{data()}, mode});
+        }
     };
-
-    std::vector<Output> outputs;
-    if (request.cert_out) {
-        outputs.push_back({*request.cert_out, cert_pem, FileMode::shared});
-    }
-    if (request.chain_out) {
-        outputs.push_back({*request.chain_out, chain_pem, FileMode::shared});
-    }
-    if (request.fullchain_out) {
-        outputs.push_back({*request.fullchain_out, cert_pem + chain_pem, FileMode::shared});
-    }
-    if (outputs.empty() && !request.key_out) {
+    add("--cert-out", request.cert_out, [&] { return cert_pem; }, FileMode::shared);
+    add("--key-out", request.key_out, [&] { return std::string(key_pem().view()); }, FileMode::secret);
+    add("--chain-out", request.chain_out, [&] { return chain_pem; }, FileMode::shared);
+    add("--fullchain-out",
+        request.fullchain_out,
+        [&] { return cert_pem + chain_pem; },
+        FileMode::shared);
+    add("--combined-out",
+        request.combined_out,
+        [&] { return std::string(key_pem().view()) + cert_pem + chain_pem; },
+        FileMode::secret);
+    if (outputs.empty()) {
         throw Error(Errc::invalid_argument,
-                    "nothing to export: give --cert-out, --key-out, "
-                    "--chain-out and/or --fullchain-out");
+                    "nothing to export: give --cert-out, --key-out, --chain-out, "
+                    "--fullchain-out and/or --combined-out");
     }
-    // Write every file under a temporary name first, then rename them all: a failure leaves
-    // no new file behind.
+    refuse_same_file(outputs);
+
+    // Every file is written under a temporary name first (each constructor checks its target,
+    // so a refusal comes before anything is written), then all are renamed into place.
+    ExportedFiles result;
+    std::string to_stdout;
     std::vector<detail::AtomicFile> files;
-    const Secret key_pem = entry.key.to_pem();
-    if (request.key_out) {
-        files.emplace_back(*request.key_out, static_cast<unsigned>(FileMode::secret), overwrite);
-        files.back().write(key_pem.view());
-    }
     for (const auto& o : outputs) {
+        if (o.path == "-") {
+            to_stdout += o.data.view();
+            continue;
+        }
         files.emplace_back(o.path, static_cast<unsigned>(o.mode), overwrite);
-        files.back().write(o.data);
+        files.back().write(o.data.view());
     }
-    std::vector<std::filesystem::path> written;
-    for (auto& f : files) {
-        f.commit();
-        written.push_back(f.target());
+    std::vector<std::filesystem::path> created;  // by this call, removed again on failure
+    try {
+        for (auto& f : files) {
+            std::error_code ec;
+            const bool existed = std::filesystem::exists(f.target(), ec);
+            f.commit();
+            if (!existed) {
+                created.push_back(f.target());
+            }
+            result.written.push_back(f.target());
+        }
+    } catch (const Error&) {
+        for (const auto& p : created) {
+            std::error_code ec;
+            std::filesystem::remove(p, ec);
+        }
+        throw;
     }
-    return written;
+    result.standard_output = Secret{std::move(to_stdout)};
+    return result;
 }
 
 }  // namespace certtool

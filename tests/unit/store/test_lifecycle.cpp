@@ -304,7 +304,7 @@ TEST_CASE_METHOD(Lifecycle,
     const Entry e = store.get("mail");
     ExportFilesRequest r{
         "mail", dir / "cert.pem", dir / "key.pem", dir / "chain.pem", dir / "fullchain.pem"};
-    const auto written = export_files(store, r);
+    const auto written = export_files(store, r).written;
     CHECK(written.size() == 4);
     CHECK(test::read_file(dir / "cert.pem") == e.certificate.to_pem());
     CHECK(test::read_file(dir / "chain.pem") == inter.cert.to_pem());
@@ -324,11 +324,53 @@ TEST_CASE_METHOD(Lifecycle,
         CHECK_FALSE(fs::exists(dir / "new-key.pem"));
         CHECK(test::read_file(dir / "fullchain.pem") == "mine");
         again.force = true;
-        CHECK(export_files(store, again).size() == 3);
+        CHECK(export_files(store, again).written.size() == 3);
         CHECK(test::read_file(dir / "fullchain.pem") != "mine");
     }
     SECTION("nothing asked for") {
         CHECK(code_of([&] { static_cast<void>(export_files(store, {"mail"})); }) ==
               Errc::invalid_argument);
+    }
+    SECTION("two outputs naming one file are refused, however the file is named") {
+        fs::create_directories(dir / "sub");
+        fs::create_directory_symlink(dir / "sub", dir / "link");
+        test::write_file(dir / "sub" / "existing.pem", "mine");
+        fs::create_hard_link(dir / "sub" / "existing.pem", dir / "hard.pem");
+        const std::vector<std::pair<fs::path, fs::path>> pairs{
+            {dir / "same.pem", dir / "same.pem"},
+            {dir / "same.pem", dir / "sub" / ".." / "same.pem"},
+            {dir / "sub" / "x.pem", dir / "link" / "x.pem"},
+            {dir / "sub" / "existing.pem", dir / "hard.pem"},
+            {"-", "-"}};
+        for (const auto& [a, b] : pairs) {
+            for (const bool force : {false, true}) {
+                INFO(a.string() << " / " << b.string() << " force " << force);
+                ExportFilesRequest same{"mail"};
+                same.cert_out = a;
+                same.key_out = b;
+                same.force = force;
+                const auto before = test::snapshot(dir.path());
+                CHECK(code_of([&] { static_cast<void>(export_files(store, same)); }) ==
+                      Errc::invalid_argument);
+                CHECK(test::snapshot(dir.path()) == before);
+            }
+        }
+    }
+    SECTION("combined: key, certificate and chain in one 0600 file") {
+        ExportFilesRequest c{"mail"};
+        c.combined_out = dir / "combined.pem";
+        CHECK(export_files(store, c).written == std::vector<fs::path>{dir / "combined.pem"});
+        CHECK(mode_of(dir / "combined.pem") == 0600);
+        CHECK(test::read_file(dir / "combined.pem") ==
+              std::string(e.key.to_pem().view()) + e.certificate.to_pem() + inter.cert.to_pem());
+    }
+    SECTION("'-' is standard output: returned, not written") {
+        ExportFilesRequest c{"mail"};
+        c.fullchain_out = "-";
+        c.key_out = dir / "k.pem";
+        const auto out = export_files(store, c);
+        CHECK(out.written == std::vector<fs::path>{dir / "k.pem"});
+        CHECK(out.standard_output.view() == e.certificate.to_pem() + inter.cert.to_pem());
+        CHECK_FALSE(fs::exists("-"));
     }
 }

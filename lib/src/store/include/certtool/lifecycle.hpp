@@ -86,18 +86,28 @@ struct RenewRequest {
 // Throws Error{unsupported} for CA-signed entries, with the export-csr/import-signed recipe.
 Entry renew(Store& store, const RenewRequest& request, TimePoint now);
 
+// Outputs named "-" go to standard output (returned, not written), in the order below.
 struct ExportFilesRequest {
     std::string name;
     std::optional<std::filesystem::path> cert_out;
     std::optional<std::filesystem::path> key_out;  // written 0600
     std::optional<std::filesystem::path> chain_out;
     std::optional<std::filesystem::path> fullchain_out;  // leaf + chain
+    // key + leaf + chain in one file, 0600: Postfix's smtpd_tls_chain_files takes this form.
+    std::optional<std::filesystem::path> combined_out;
     bool force{false};
 };
 
-// Writes the requested files; all or none (each is checked before any is written).
-// Returns the paths written.
-std::vector<std::filesystem::path> export_files(const Store& store,
-                                                const ExportFilesRequest& request);
+struct ExportedFiles {
+    std::vector<std::filesystem::path> written;  // in the order of the request
+    Secret standard_output;                      // what the "-" outputs hold (may be a key)
+};
+
+// Writes the requested files; all or none: every target is checked before any is written, two
+// outputs naming the same file (after resolving the paths; "-" counts too) are refused, and if
+// renaming one into place fails the files this call created are removed again.
+// Throws Error{invalid_argument} (nothing requested, same file twice), Error{already_exists},
+// Error{io}.
+ExportedFiles export_files(const Store& store, const ExportFilesRequest& request);
 
 }  // namespace certtool
