@@ -1,4 +1,5 @@
 #include "cli.hpp"
+#include "remedies.hpp"
 #include "render.hpp"
 
 #include <certtool/smtp_probe.hpp>
@@ -52,6 +53,7 @@ TlsCheckRequest request_for(const CheckTlsCliOptions& opt) {
     // The probe takes --hostname as text (it decides how a name combines with HOST).
     po.hostnames = opt.verification.hostnames;
     apply_verification_options(opt.verification, po.verify);
+    po.verify.remedies = check_tls_remedies();
     if (!opt.dns_server.empty()) {
         po.dns_server = DnsServer::parse(opt.dns_server);
     }

@@ -1,4 +1,5 @@
 #include "cli.hpp"
+#include "remedies.hpp"
 #include "render.hpp"
 
 #include <certtool/aia.hpp>
@@ -33,7 +34,8 @@ struct FixChainOptions {
 ExitCode run_fix_chain(const FixChainOptions& opt, Output& out) {
     std::vector<std::string> inputs = opt.certs;
     inputs.insert(inputs.end(), opt.bundles.begin(), opt.bundles.end());
-    FixChainRequest request{expand_inputs(inputs), {}, {}, std::chrono::system_clock::now()};
+    FixChainRequest request{
+        expand_inputs(inputs), {}, {}, std::chrono::system_clock::now(), fix_chain_remedies()};
     if (!opt.key.empty()) {
         request.key_file = opt.key;
     }

@@ -1,5 +1,6 @@
 #include "cli.hpp"
 #include "password.hpp"
+#include "remedies.hpp"
 #include "render.hpp"
 
 #include <certtool/lifecycle.hpp>
@@ -22,7 +23,8 @@ struct ImportPkcs12Options {
 };
 
 ExitCode run_import_pkcs12(const ImportPkcs12Options& opt, const Common& common, Output& out) {
-    ImportPkcs12Request request{opt.name, opt.file, opt.force, std::nullopt};
+    ImportPkcs12Request request{
+        opt.name, opt.file, opt.force, std::nullopt, import_pkcs12_remedies(opt.name)};
     if (!opt.trust.empty()) {
         request.trust = opt.trust;
     }

@@ -1,4 +1,5 @@
 #include "cli.hpp"
+#include "remedies.hpp"
 #include "render.hpp"
 
 #include <certtool/lifecycle.hpp>
@@ -20,7 +21,7 @@ struct ImportSignedOptions {
 };
 
 ExitCode run_import_signed(const ImportSignedOptions& opt, const Common& common, Output& out) {
-    ImportSignedRequest request{opt.name, {}, {}, std::nullopt};
+    ImportSignedRequest request{opt.name, {}, {}, std::nullopt, import_signed_remedies(opt.name)};
     request.cert_files.assign(opt.certs.begin(), opt.certs.end());
     request.intermediate_files.assign(opt.intermediates.begin(), opt.intermediates.end());
     if (!opt.trust.empty()) {
@@ -52,8 +53,10 @@ void add_import_signed(CLI::App& app, Dispatch& dispatch) {
         "import-signed", "replace an entry's certificate with the CA-signed one (and its chain)");
     sub->add_option("NAME", opt->name, "entry name")->required();
     sub->add_option(
-           "--cert", opt->certs, "the CA's certificate: PEM, DER or PKCS#7, may be a bundle")
-        ->required()
+           "--cert",
+           opt->certs,
+           "the CA's certificate: PEM, DER or PKCS#7, may be a bundle (leave it out to add "
+           "--intermediate certificates to the stored one)")
         ->type_name("FILE");
     sub->add_option(
            "--intermediate", opt->intermediates, "intermediate certificate(s) (repeatable)")
@@ -63,7 +66,8 @@ void add_import_signed(CLI::App& app, Dispatch& dispatch) {
     add_common(*sub, dispatch.common);
     sub->footer(
         footer({"certtool import-signed mail --cert signed.pem --intermediate issuing-ca.pem",
-                "certtool import-signed mail --cert bundle.p7b --trust root.pem"}));
+                "certtool import-signed mail --cert bundle.p7b --trust root.pem",
+                "certtool import-signed mail --intermediate issuing-ca.pem"}));
     dispatch.runners[sub] = [opt, &common = dispatch.common](Output& out) {
         return run_import_signed(*opt, common, out);
     };

@@ -1,4 +1,5 @@
 #include "cli.hpp"
+#include "remedies.hpp"
 #include "render.hpp"
 
 #include <certtool/aia.hpp>
@@ -58,7 +59,9 @@ std::vector<Certificate> load_chain(const std::vector<std::string>& files) {
 }
 
 ExitCode run_batch(const VerifyCliOptions& opt, const TrustStore& trust, Output& out) {
-    const BatchVerifier verifier{trust, load_chain(opt.chain), library_options(opt)};
+    VerifyOptions options = library_options(opt);
+    options.remedies = verify_files_remedies();
+    const BatchVerifier verifier{trust, load_chain(opt.chain), options};
     const auto files = expand_inputs(opt.batch);
     if (files.empty()) {
         throw Error(Errc::parse,
@@ -94,19 +97,22 @@ ExitCode run_verify(const VerifyCliOptions& opt, const Common& common, Output& o
     }
     std::optional<Certificate> leaf;
     std::vector<Certificate> untrusted;
+    VerifyOptions options = library_options(opt);
     if (!opt.name.empty()) {
         Entry entry = open_store(common).get(opt.name);
         leaf = entry.certificate;
         untrusted = entry.chain;
+        options.remedies = verify_entry_remedies(entry);
     } else {
         auto certs = Certificate::load_all(opt.cert);
         leaf = certs.front();
         untrusted.assign(certs.begin() + 1, certs.end());  // a bundle: leaf first
+        options.remedies = verify_files_remedies();
     }
     for (auto& c : load_chain(opt.chain)) {
         untrusted.push_back(std::move(c));
     }
-    const ChainReport report = verify_chain(*leaf, untrusted, trust, library_options(opt));
+    const ChainReport report = verify_chain(*leaf, untrusted, trust, options);
     if (out.json()) {
         out.result() = chain_report_json(report, trust);
     } else {

@@ -34,7 +34,7 @@ FixedChain fix_chain(const FixChainRequest& request, const TrustStore& trust) {
             out.findings.push_back(std::move(f));
         }
     }
-    const auto trust_findings = check_trust(out.chain, trust);
+    const auto trust_findings = check_trust(out.chain, trust, request.remedies);
     out.findings.insert(out.findings.end(), trust_findings.begin(), trust_findings.end());
     out.complete = trust_findings.empty();
     out.pem = server_chain_pem(out.chain);

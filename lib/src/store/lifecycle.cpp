@@ -1,7 +1,9 @@
 #include "fs.hpp"
+#include "text.hpp"
 
 #include <certtool/error.hpp>
 #include <certtool/files.hpp>
+#include <certtool/hostname.hpp>
 #include <certtool/lifecycle.hpp>
 
 #include <fmt/core.h>
@@ -37,6 +39,59 @@ SubjectRequest request_from_certificate(const Certificate& cert) {
     return {cert.subject_name(), cert.subject_alt_names()};
 }
 
+// The requested names the certificate does not cover (DNS names as RFC 6125 matches them).
+std::vector<std::string> uncovered_names(const Certificate& cert, const SubjectRequest& request) {
+    std::vector<std::string> out;
+    for (const auto& name : request.sans) {
+        if (!match_name(cert, name, CnFallback::when_no_dns_name).matched) {
+            out.push_back(name.to_string());
+        }
+    }
+    return out;
+}
+
+// What an import reports about the chain it is about to store, whichever way it came in.
+std::vector<ChainFinding> import_findings(const AssembledChain& chain,
+                                          const TrustStore& trust,
+                                          const Remedies& remedies,
+                                          const std::optional<SubjectRequest>& requested,
+                                          TimePoint now) {
+    std::vector<ChainFinding> findings = chain.findings;
+    if (!(chain.intermediates.empty() && chain.leaf.is_self_signed())) {
+        // A self-signed certificate is its own root: whether peers trust it is not news.
+        auto trust_findings = check_trust(chain, trust, remedies);
+        findings.insert(findings.end(), trust_findings.begin(), trust_findings.end());
+    }
+    if (chain.leaf.not_after() < now) {
+        findings.push_back({FindingCode::expired,
+                            Severity::warning,
+                            fmt::format("the certificate expired on {}: {}",
+                                        format_time(chain.leaf.not_after()),
+                                        remedies.renew),
+                            chain.leaf.subject()});
+    }
+    if (requested) {
+        if (const auto missing = uncovered_names(chain.leaf, *requested); !missing.empty()) {
+            const auto san = [](const SubjectAltName& n) { return n.to_string(); };
+            const auto certified = chain.leaf.subject_alt_names();
+            findings.push_back(
+                {FindingCode::name_mismatch,
+                 Severity::warning,
+                 fmt::format(
+                     "the certificate does not cover {} of the names the CSR asked for "
+                     "({}); requested: {}; certified: {} (subject {}): ask the CA to "
+                     "issue it for every name, or accept the names it certifies",
+                     missing.size() == requested->sans.size() ? "any" : "all",
+                     text::join(missing, ", "),
+                     text::join(requested->sans, ", ", san),
+                     certified.empty() ? std::string{"none"} : text::join(certified, ", ", san),
+                     chain.leaf.subject()),
+                 chain.leaf.subject()});
+        }
+    }
+    return findings;
+}
+
 }  // namespace
 
 Entry create_selfsigned(Store& store, const CreateSelfSignedRequest& request, TimePoint now) {
@@ -67,8 +122,10 @@ std::string export_csr(const Store& store, const std::string& name, Encoding enc
 }
 
 ImportResult import_signed(Store& store, const ImportSignedRequest& request, TimePoint now) {
-    if (request.cert_files.empty()) {
-        throw Error(Errc::invalid_argument, "--cert is required: give the certificate the CA sent");
+    if (request.cert_files.empty() && request.intermediate_files.empty()) {
+        throw Error(Errc::invalid_argument,
+                    "nothing to import: give --cert with the certificate the CA sent, or "
+                    "--intermediate to complete the stored certificate's chain");
     }
     std::vector<Certificate> pool = read_certificates(request.cert_files, "certificate file");
     auto more = read_certificates(request.intermediate_files, "intermediate file");
@@ -79,22 +136,41 @@ ImportResult import_signed(Store& store, const ImportSignedRequest& request, Tim
 
     std::vector<ChainFinding> findings;
     Entry entry = store.update(request.name, [&](Entry current) {
-        AssembledChain chain = assemble_chain(current.key, pool, now);
-        findings = chain.findings;
-        auto trust_findings = check_trust(chain, trust);
-        findings.insert(findings.end(), trust_findings.begin(), trust_findings.end());
-        if (chain.leaf.not_after() < now) {
-            findings.push_back({FindingCode::expired,
-                                Severity::warning,
-                                fmt::format("the certificate expired on {}: ask the CA for a new "
-                                            "one (certtool export-csr {})",
-                                            format_time(chain.leaf.not_after()),
-                                            current.name),
-                                chain.leaf.subject()});
+        const bool keep_certificate = request.cert_files.empty();
+        if (keep_certificate) {
+            if (current.origin == Origin::self_signed) {
+                throw Error(Errc::invalid_argument,
+                            fmt::format("'{}' holds a self-signed certificate, which has no "
+                                        "intermediates: give --cert with the certificate the CA "
+                                        "signed (certtool export-csr {} makes the request)",
+                                        current.name,
+                                        current.name));
+            }
+            pool.insert(pool.begin(), current.certificate);
         }
+        // The stored intermediates are candidates too (a renewed certificate from the same CA
+        // needs them again); those the new chain does not use go without a word.
+        std::vector<Certificate> stored;
+        for (const auto& c : current.chain) {
+            if (std::none_of(
+                    pool.begin(), pool.end(), [&](const Certificate& p) { return p.same_as(c); })) {
+                stored.push_back(c);
+                pool.push_back(c);
+            }
+        }
+        AssembledChain chain = assemble_chain(current.key, pool, now);
+        std::erase_if(chain.findings, [&](const ChainFinding& f) {
+            return f.code == FindingCode::unrelated_certificate &&
+                   std::any_of(stored.begin(), stored.end(), [&](const Certificate& c) {
+                       return c.subject() == f.subject;
+                   });
+        });
+        findings = import_findings(chain, trust, request.remedies, current.request, now);
         current.certificate = chain.leaf;
         current.chain = chain.intermediates;
-        current.origin = Origin::ca_signed;
+        if (!keep_certificate) {
+            current.origin = Origin::ca_signed;
+        }
         current.updated = now;
         return current;
     });
@@ -142,11 +218,10 @@ ImportResult import_pkcs12(Store& store,
                                 "inconsistent; export it again",
                                 request.file.string()));
     }
-    std::vector<ChainFinding> findings = chain->findings;
-    if (request.trust) {
-        auto t = check_trust(*chain, TrustStore::from_path(*request.trust));
-        findings.insert(findings.end(), t.begin(), t.end());
-    }
+    const TrustStore trust =
+        request.trust ? TrustStore::from_path(*request.trust) : TrustStore::system();
+    std::vector<ChainFinding> findings =
+        import_findings(*chain, trust, request.remedies, std::nullopt, now);
     const Origin origin = chain->leaf.is_self_signed() ? Origin::self_signed : Origin::pkcs12;
     Entry entry{request.name,
                 std::move(*key),
@@ -261,14 +336,22 @@ ExportedFiles export_files(const Store& store, const ExportFilesRequest& request
             outputs.push_back({option, *path, Secret{data()}, mode});
         }
     };
-    add("--cert-out", request.cert_out, [&] { return cert_pem; }, FileMode::shared);
-    add("--key-out", request.key_out, [&] { return std::string(key_pem().view()); }, FileMode::secret);
-    add("--chain-out", request.chain_out, [&] { return chain_pem; }, FileMode::shared);
-    add("--fullchain-out",
+    add(
+        "--cert-out", request.cert_out, [&] { return cert_pem; }, FileMode::shared);
+    add(
+        "--key-out",
+        request.key_out,
+        [&] { return std::string(key_pem().view()); },
+        FileMode::secret);
+    add(
+        "--chain-out", request.chain_out, [&] { return chain_pem; }, FileMode::shared);
+    add(
+        "--fullchain-out",
         request.fullchain_out,
         [&] { return cert_pem + chain_pem; },
         FileMode::shared);
-    add("--combined-out",
+    add(
+        "--combined-out",
         request.combined_out,
         [&] { return std::string(key_pem().view()) + cert_pem + chain_pem; },
         FileMode::secret);

@@ -59,12 +59,26 @@ AssembledChain assemble_chain(const Certificate& leaf,
             out.findings.push_back(
                 {FindingCode::duplicate_certificate,
                  Severity::info,
-                 fmt::format("{} was given more than once: stored once", quoted(c)),
+                 fmt::format("{} was given more than once: kept once", quoted(c)),
                  c.subject()});
             continue;
         }
         unique.push_back(c);
     }
+    // A certificate as messages name it: its subject, and, when another one given has the same
+    // subject (an old and a renewed intermediate), its serial and validity, so the user knows
+    // which one is meant.
+    const auto named = [&](const Certificate& c) {
+        const bool ambiguous = std::any_of(unique.begin(), unique.end(), [&](const Certificate& o) {
+            return !o.same_as(c) && o.subject() == c.subject();
+        });
+        return ambiguous ? fmt::format("{} (serial {}, valid {} to {})",
+                                       quoted(c),
+                                       c.serial_hex(),
+                                       format_time(c.not_before()),
+                                       format_time(c.not_after()))
+                         : quoted(c);
+    };
 
     // Walk issuer by issuer. Among several candidates prefer one valid now, then the newest.
     std::vector<Certificate> path;
@@ -92,12 +106,19 @@ AssembledChain assemble_chain(const Certificate& leaf,
     for (const auto& c : unique) {
         if (!contains(path, c)) {
             out.unrelated.push_back(c);
-            out.findings.push_back({FindingCode::unrelated_certificate,
-                                    Severity::warning,
-                                    fmt::format("{} is not part of this certificate's chain: "
-                                                "dropped",
-                                                quoted(c)),
-                                    c.subject()});
+            const auto used = std::find_if(path.begin(), path.end(), [&](const Certificate& p) {
+                return p.subject() == c.subject();
+            });
+            out.findings.push_back(
+                {FindingCode::unrelated_certificate,
+                 Severity::warning,
+                 used != path.end()
+                     ? fmt::format("{} has the same subject as {}, which the chain uses (valid "
+                                   "now, or the newer): dropped",
+                                   named(c),
+                                   named(*used))
+                     : fmt::format("{} is not part of this certificate's chain: dropped", named(c)),
+                 c.subject()});
         }
     }
 
@@ -115,8 +136,8 @@ AssembledChain assemble_chain(const Certificate& leaf,
                     [](const Certificate& a, const Certificate& b) { return a.same_as(b); })) {
         out.findings.push_back({FindingCode::wrong_order,
                                 Severity::info,
-                                "the certificates were not in leaf-to-root order: stored in the "
-                                "right order",
+                                "the certificates were not in leaf-to-root order: put in that "
+                                "order",
                                 {}});
     }
 
@@ -125,9 +146,9 @@ AssembledChain assemble_chain(const Certificate& leaf,
             out.root = c;
             out.findings.push_back({FindingCode::root_not_stored,
                                     Severity::info,
-                                    fmt::format("root {} is a trust anchor: not stored in the "
+                                    fmt::format("root {} is a trust anchor: left out of the "
                                                 "chain servers send",
-                                                quoted(c)),
+                                                named(c)),
                                     c.subject()});
             continue;
         }
@@ -137,7 +158,7 @@ AssembledChain assemble_chain(const Certificate& leaf,
                                     Severity::warning,
                                     fmt::format("intermediate {} expired on {}: get the current "
                                                 "intermediate from the CA",
-                                                quoted(c),
+                                                named(c),
                                                 format_time(c.not_after())),
                                     c.subject()});
         } else if (c.not_after() < leaf.not_after()) {
@@ -146,7 +167,7 @@ AssembledChain assemble_chain(const Certificate& leaf,
                                     fmt::format("intermediate {} expires on {}, before the "
                                                 "certificate ({}): the chain breaks then; get the "
                                                 "newer intermediate from the CA",
-                                                quoted(c),
+                                                named(c),
                                                 format_time(c.not_after()),
                                                 format_time(leaf.not_after())),
                                     c.subject()});

@@ -120,7 +120,9 @@ std::vector<Crl> Crl::parse_all(std::string_view data, std::string_view source) 
     return out;
 }
 
-std::vector<ChainFinding> check_trust(const AssembledChain& chain, const TrustStore& trust) {
+std::vector<ChainFinding> check_trust(const AssembledChain& chain,
+                                      const TrustStore& trust,
+                                      const Remedies& remedies) {
     ossl::X509StackPtr untrusted{ossl::check_ptr(sk_X509_new_null(), "sk_X509_new_null")};
     for (const auto& c : chain.intermediates) {
         ossl::check1(X509_add_cert(untrusted.get(), c.native(), X509_ADD_FLAG_UP_REF),
@@ -150,18 +152,22 @@ std::vector<ChainFinding> check_trust(const AssembledChain& chain, const TrustSt
                 {FindingCode::untrusted_root,
                  Severity::warning,
                  fmt::format("the chain ends at root '{}', which is not in {}: clients will not "
-                             "trust it unless they have that root",
+                             "trust it unless they have that root; if it is your private CA, {}",
                              chain.root->subject(),
-                             trust.description()),
+                             trust.description(),
+                             remedies.add_anchor),
                  chain.root->subject()}};
         }
         return {{FindingCode::missing_intermediate,
                  Severity::warning,
                  fmt::format("the chain does not reach a trust anchor in {}: the issuer '{}' of "
-                             "'{}' is missing; get it from the CA and pass it with --intermediate",
+                             "'{}' is missing; if it is an intermediate CA, get it from the CA "
+                             "and {}; if it is your private root, {}",
                              trust.description(),
                              top.issuer(),
-                             top.subject()),
+                             top.subject(),
+                             remedies.add_intermediate,
+                             remedies.add_anchor),
                  top.issuer()}};
     }
     if (err == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
@@ -170,9 +176,10 @@ std::vector<ChainFinding> check_trust(const AssembledChain& chain, const TrustSt
         return {{FindingCode::untrusted_root,
                  Severity::warning,
                  fmt::format("the chain ends at root '{}', which is not in {}: clients will not "
-                             "trust it unless they have that root",
+                             "trust it unless they have that root; if it is your private CA, {}",
                              root,
-                             trust.description()),
+                             trust.description(),
+                             remedies.add_anchor),
                  root}};
     }
     return {{FindingCode::chain_invalid,

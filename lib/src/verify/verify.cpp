@@ -142,7 +142,7 @@ Attempt validate(std::vector<Certificate> path,
     for (const auto& e : detail::run_openssl(p, pool, options, at)) {
         const ErrorUse use = classify(e, p, anchored, options, at);
         if (use == ErrorUse::nonconforming) {
-            out.findings.push_back(detail::describe(e, p, anchored, at));
+            out.findings.push_back(detail::describe(e, p, anchored, at, options.remedies));
             out.findings.back().code = FindingCode::nonconforming_certificate;
             out.findings.back().severity = Severity::warning;
         }
@@ -151,7 +151,7 @@ Attempt validate(std::vector<Certificate> path,
             continue;
         }
         seen.emplace_back(e.error, e.depth);
-        out.findings.push_back(detail::describe(e, p, anchored, at));
+        out.findings.push_back(detail::describe(e, p, anchored, at, options.remedies));
     }
     detail::lint_path(p, anchored, options, out.findings);
     if (auto f = max_depth_finding(p, anchored, options)) {
@@ -162,7 +162,7 @@ Attempt validate(std::vector<Certificate> path,
 
 // For a path that does not reach an anchor: why (self-signed leaf, untrusted root, missing
 // intermediate).
-void add_reach_finding(Attempt& a, const TrustStore& anchors) {
+void add_reach_finding(Attempt& a, const TrustStore& anchors, const Remedies& remedies) {
     if (a.anchored) {
         return;
     }
@@ -173,29 +173,31 @@ void add_reach_finding(Attempt& a, const TrustStore& anchors) {
         a.findings.push_back(error_finding(
             FindingCode::self_signed_leaf,
             fmt::format("{} is self-signed: it works for TLS encryption, but no client can verify "
-                        "it; get a CA-signed certificate (certtool export-csr NAME) or add it to "
-                        "the peers' trust stores",
-                        quoted(top)),
+                        "it unless it is in the peers' trust stores; {}",
+                        quoted(top),
+                        remedies.get_ca_signed),
             p,
             pos));
     } else if (top.is_self_signed()) {
         a.findings.push_back(error_finding(
             FindingCode::untrusted_root,
             fmt::format("the chain ends at root {}, which is not in {}: clients will not trust "
-                        "it unless they have that root; use a certificate from a public CA, or "
-                        "pass that root with --trust",
+                        "it unless they have that root; use a certificate from a public CA, or, "
+                        "if it is your private CA, {}",
                         quoted(top),
-                        anchors.description()),
+                        anchors.description(),
+                        remedies.add_anchor),
             p,
             pos));
     } else {
         a.findings.push_back(error_finding(
             FindingCode::missing_intermediate,
-            fmt::format("intermediate '{}' (the issuer of {}) is missing: get it from the CA "
-                        "(or try certtool fix-chain --aia) and add it to the chain with "
-                        "certtool import-signed NAME --intermediate FILE",
+            fmt::format("the issuer '{}' of {} is missing: if it is an intermediate CA, get it "
+                        "from the CA and {}; if it is your private root, {}",
                         top.issuer(),
-                        quoted(top)),
+                        quoted(top),
+                        remedies.add_intermediate,
+                        remedies.add_anchor),
             p,
             pos));
     }
@@ -238,7 +240,7 @@ Attempt best_attempt(const Certificate& leaf,
     builder.run(leaf, [&](const std::vector<Certificate>& path, bool anchored) {
         ++tried;
         Attempt a = validate(path, anchored, pool, options, at);
-        add_reach_finding(a, anchors);
+        add_reach_finding(a, anchors, options.remedies);
         const bool done = a.anchored && a.errors() == 0;
         if (!best || better(a, *best)) {
             best = std::move(a);
@@ -247,7 +249,7 @@ Attempt best_attempt(const Certificate& leaf,
     });
     if (!best) {
         best = validate({leaf}, false, pool, options, at);
-        add_reach_finding(*best, anchors);
+        add_reach_finding(*best, anchors, options.remedies);
     }
     return std::move(*best);
 }

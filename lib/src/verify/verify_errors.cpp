@@ -32,6 +32,7 @@ struct ErrorContext {
     std::size_t pos;
     std::string who;  // "intermediate 'CN=...'"
     TimePoint at;
+    const Remedies& remedies;
 };
 
 std::string expired_text(const ErrorContext& e) {
@@ -40,7 +41,7 @@ std::string expired_text(const ErrorContext& e) {
         e.who,
         format_time(e.cert.not_after()),
         format_time(e.at),
-        e.pos == 0 ? "renew it (certtool renew or a new CSR)" : "get the current one from the CA");
+        e.pos == 0 ? e.remedies.renew : std::string{"get the current one from the CA"});
 }
 
 std::string not_yet_valid_text(const ErrorContext& e) {
@@ -209,12 +210,17 @@ ChainFinding error_finding(FindingCode code,
 ChainFinding describe(const RawError& e,
                       const std::vector<Certificate>& path,
                       bool anchored,
-                      TimePoint at) {
+                      TimePoint at,
+                      const Remedies& remedies) {
     const std::size_t pos =
         std::min(static_cast<std::size_t>(std::max(e.depth, 0)), path.size() - 1);
     const Certificate& c = path[pos];
-    const ErrorContext context{
-        e.error, c, pos, fmt::format("{} {}", role(pos, path.size(), anchored), quoted(c)), at};
+    const ErrorContext context{e.error,
+                               c,
+                               pos,
+                               fmt::format("{} {}", role(pos, path.size(), anchored), quoted(c)),
+                               at,
+                               remedies};
     const ErrorMapping& m = same_name_other_key(e.error, path, pos)
                                 ? error_mapping(X509_V_ERR_CERT_SIGNATURE_FAILURE)
                                 : error_mapping(e.error);

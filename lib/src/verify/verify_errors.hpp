@@ -31,7 +31,8 @@ struct RawError {
 [[nodiscard]] ChainFinding describe(const RawError& e,
                                     const std::vector<Certificate>& path,
                                     bool anchored,
-                                    TimePoint at);
+                                    TimePoint at,
+                                    const Remedies& remedies);
 
 // Errors that only say how far the path reaches (no issuer, self-signed, untrusted): for a path
 // that does not end at an anchor, add_reach_finding reports that instead.

@@ -177,12 +177,14 @@ TEST_CASE_METHOD(Lifecycle,
         CHECK(b.entry.chain[0].same_as(inter.cert));
         CHECK(has(b.findings, "wrong-order"));
     }
-    SECTION("the intermediate missing is reported, not guessed") {
+    SECTION("a certificate alone reuses the stored intermediate that issued it") {
         ImportSignedRequest alone{"mail", {dir / "signed.pem"}, {}};
         alone.trust = dir / "root.pem";
         const ImportResult a = import_signed(store, alone, now);
-        CHECK(a.entry.chain.empty());
-        CHECK(has(a.findings, "missing-intermediate"));
+        REQUIRE(a.entry.chain.size() == 1);
+        CHECK(a.entry.chain[0].same_as(inter.cert));
+        CHECK_FALSE(has(a.findings, "missing-intermediate"));
+        CHECK_FALSE(has(a.findings, "unrelated-certificate"));
     }
     SECTION("an expired certificate is imported with a warning") {
         ImportSignedRequest old{"mail",

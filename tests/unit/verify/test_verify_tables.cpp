@@ -34,25 +34,29 @@ TEST_CASE("describe: each OpenSSL error gets its finding code and names its cert
     const TimePoint when = at("2025-06-01T00:00:00Z");
 
     SECTION("mapped errors") {
-        const auto revoked = detail::describe({X509_V_ERR_CERT_REVOKED, 0}, path, true, when);
+        const auto revoked =
+            detail::describe({X509_V_ERR_CERT_REVOKED, 0}, path, true, when, Remedies{});
         CHECK(revoked.code == FindingCode::revoked);
         CHECK(revoked.severity == Severity::error);
         CHECK(revoked.position == std::size_t{0});
         CHECK(revoked.message ==
               "the certificate 'CN=mail.example.com' has been revoked by its issuer: replace it");
-        const auto not_ca = detail::describe({X509_V_ERR_INVALID_CA, 1}, path, true, when);
+        const auto not_ca =
+            detail::describe({X509_V_ERR_INVALID_CA, 1}, path, true, when, Remedies{});
         CHECK(not_ca.code == FindingCode::not_a_ca);
         CHECK_THAT(not_ca.message, Catch::StartsWith("the trust anchor 'CN=Table Root' issues"));
-        CHECK(detail::describe({X509_V_ERR_CRL_HAS_EXPIRED, 0}, path, true, when).code ==
-              FindingCode::revocation_unknown);
+        CHECK(
+            detail::describe({X509_V_ERR_CRL_HAS_EXPIRED, 0}, path, true, when, Remedies{}).code ==
+            FindingCode::revocation_unknown);
     }
     SECTION("other errors are invalid-certificate in OpenSSL's words") {
-        const auto f = detail::describe({X509_V_ERR_HOSTNAME_MISMATCH, 0}, path, true, when);
+        const auto f =
+            detail::describe({X509_V_ERR_HOSTNAME_MISMATCH, 0}, path, true, when, Remedies{});
         CHECK(f.code == FindingCode::invalid_certificate);
         CHECK_THAT(f.message, Catch::StartsWith("the certificate 'CN=mail.example.com': "));
     }
     SECTION("a depth beyond the path is the top certificate") {
-        CHECK(detail::describe({X509_V_ERR_CERT_REVOKED, 7}, path, false, when).position ==
-              std::size_t{1});
+        CHECK(detail::describe({X509_V_ERR_CERT_REVOKED, 7}, path, false, when, Remedies{})
+                  .position == std::size_t{1});
     }
 }

@@ -23,6 +23,7 @@ struct FixChainRequest {
     std::optional<std::filesystem::path> key_file;  // picks the leaf; else find_leaf()
     std::optional<AiaOptions> aia;                  // fetch missing issuers via caIssuers
     TimePoint now;
+    Remedies remedies;  // how findings tell the user to complete the chain
 };
 
 struct FixedChain {

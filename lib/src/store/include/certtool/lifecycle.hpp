@@ -39,9 +39,12 @@ Entry create_selfsigned(Store& store, const CreateSelfSignedRequest& request, Ti
 
 struct ImportSignedRequest {
     std::string name;
-    std::vector<std::filesystem::path> cert_files;          // the CA's answer (any format/bundle)
+    // The CA's answer (any format/bundle). Empty: keep the stored CA-signed certificate and
+    // complete its chain from intermediate_files.
+    std::vector<std::filesystem::path> cert_files;
     std::vector<std::filesystem::path> intermediate_files;  // more certificates
     std::optional<std::filesystem::path> trust;             // default: the system store
+    Remedies remedies;  // how findings tell the user to fix the chain
 };
 
 struct ImportResult {
@@ -50,18 +53,21 @@ struct ImportResult {
 };
 
 // Replaces the entry's certificate with the CA-signed one matching its key and stores the
-// assembled chain. Throws Error{key_mismatch} (nothing changed) if no certificate matches.
+// assembled chain. Findings (as import_pkcs12's for the same chain): the assembly's, the trust
+// check's, `expired`, and `name-mismatch` when the certificate leaves out names the entry's
+// request asked for. Throws Error{key_mismatch} (nothing changed) if no certificate matches.
 ImportResult import_signed(Store& store, const ImportSignedRequest& request, TimePoint now);
 
 struct ImportPkcs12Request {
     std::string name;
     std::filesystem::path file;
     bool force{false};
-    std::optional<std::filesystem::path>
-        trust;  // checked only when set, or when a chain is present
+    std::optional<std::filesystem::path> trust;  // default: the system store
+    Remedies remedies;                           // how findings tell the user to fix the chain
 };
 
-// Bring-your-own: key, the leaf matching it, and the chain, as a new entry.
+// Bring-your-own: key, the leaf matching it, and the chain, as a new entry; the same findings
+// as import_signed.
 // Throws Error{bad_password}, Error{parse}, Error{key_mismatch} ("no private key in ...").
 ImportResult import_pkcs12(Store& store,
                            const ImportPkcs12Request& request,

@@ -30,6 +30,7 @@ enum class FindingCode : std::uint8_t {
     expired,
     not_yet_valid,
     hostname_mismatch,
+    name_mismatch,
     bad_signature,
     not_a_ca,
     not_an_end_entity,
@@ -79,6 +80,20 @@ struct FindingCodeInfo {
 [[nodiscard]] std::string_view finding_name(FindingCode code) noexcept;
 // The code whose name is `name`, if any.
 [[nodiscard]] std::optional<FindingCode> parse_finding_code(std::string_view name) noexcept;
+
+// What the user does to fix what a finding reports, in the caller's own terms (a command line, an
+// option): findings' messages quote these, so the advice is always something the user can run
+// where they are. The defaults are neutral; each command sets its own.
+struct Remedies {
+    // The issuer of the top certificate is not given (an intermediate CA, or a private root).
+    std::string add_intermediate{"add it to the chain"};
+    // A root that is not a trust anchor (a private CA).
+    std::string add_anchor{"add that root to the trust anchors"};
+    // The leaf has expired or is about to.
+    std::string renew{"get a new certificate"};
+    // A self-signed leaf that no client can verify.
+    std::string get_ca_signed{"get a CA-signed certificate"};
+};
 
 // One observation. Findings of severity error make a chain invalid (or a probe fail); warnings
 // and info do not.

@@ -49,7 +49,8 @@ private:
 // Does the chain reach a trust anchor? Times are not checked here (assembly reports expiry).
 // Returns missing-intermediate / untrusted-root / chain-invalid findings; empty when trusted.
 [[nodiscard]] std::vector<ChainFinding> check_trust(const AssembledChain& chain,
-                                                    const TrustStore& trust);
+                                                    const TrustStore& trust,
+                                                    const Remedies& remedies = {});
 
 // A certificate revocation list (PEM or DER).
 class Crl {

@@ -69,6 +69,7 @@ struct VerifyOptions {
     bool anchor_constraints{true};
     PolicyOptions policy;
     std::size_t max_paths{32};  // candidate paths tried before giving up
+    Remedies remedies;          // how findings' messages tell the user to fix what they report
 };
 
 // One certificate of the verified path.
