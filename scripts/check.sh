@@ -10,7 +10,7 @@ fail() { echo "check: $*" >&2; status=1; }
 # 1. clang-format (the root .clang-format, clang-format 14) on every C++ file we own.
 mapfile -t sources < <(git ls-files '*.cpp' '*.hpp' '*.h')
 if ! out=$(clang-format --dry-run -Werror "${sources[@]}" 2>&1); then
-  echo "$out" | grep 'warning:' | sed 's/: warning:.*//' | sort -u | sed 's/^/  /' >&2
+  echo "$out" | grep -E '(warning|error):' | sed -E 's/: (warning|error):.*//' | sort -u | sed 's/^/  /' >&2
   fail "clang-format would change the files above: clang-format -i FILE"
 fi
 

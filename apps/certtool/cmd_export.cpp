@@ -46,7 +46,10 @@ void add_export(CLI::App& app, Dispatch& dispatch) {
     auto* sub = app.add_subcommand("export", "write an entry's files for a server to use");
     auto& r = opt->request;
     sub->add_option("NAME", r.name, "entry name")->required();
-    sub->add_option("--cert-out", r.cert_out, "certificate (PEM); - for standard output, as for every --*-out")->type_name("FILE");
+    sub->add_option("--cert-out",
+                    r.cert_out,
+                    "certificate (PEM); - for standard output, as for every --*-out")
+        ->type_name("FILE");
     sub->add_option("--key-out", r.key_out, "private key (PEM, PKCS#8, created 0600)")
         ->type_name("FILE");
     sub->add_option("--chain-out", r.chain_out, "intermediates (PEM)")->type_name("FILE");

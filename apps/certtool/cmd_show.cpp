@@ -34,7 +34,10 @@ void add_show(CLI::App& app, Dispatch& dispatch) {
     auto opt = std::make_shared<ShowOptions>();
     auto* sub = app.add_subcommand("show", "show an entry: subject, SANs, validity, chain");
     sub->add_option("NAME", opt->name, "entry name")->required();
-    sub->add_flag("--pem", opt->pem, "print only the certificate, in PEM (pipe it into openssl x509); with --json, add it to the object");
+    sub->add_flag("--pem",
+                  opt->pem,
+                  "print only the certificate, in PEM (pipe it into openssl x509); with --json, "
+                  "add it to the object");
     add_common(*sub, dispatch.common);
     sub->footer(footer({"certtool show mail",
                         "certtool show mail --json",

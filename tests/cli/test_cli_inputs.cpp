@@ -134,12 +134,12 @@ TEST_CASE_METHOD(Inputs,
 
 TEST_CASE_METHOD(Inputs, "inputs: a pipe that delivers is read like a file", "[cli][inputs]") {
     const std::string ct_cmd = certtool_path() + " --store " + store;
-    const RunResult r = run({"bash",
-                             "-c",
-                             ct_cmd + " verify --cert <(cat " + path("signed.pem") +
-                                 ") --chain <(cat " + path("inter.pem") + ") --trust <(cat " +
-                                 path("root.pem") + ") --json"},
-                            bounded());
+    const RunResult r =
+        run({"bash",
+             "-c",
+             ct_cmd + " verify --cert <(cat " + path("signed.pem") + ") --chain <(cat " +
+                 path("inter.pem") + ") --trust <(cat " + path("root.pem") + ") --json"},
+            bounded());
     INFO(r.err);
     CHECK(r.exit_code == 0);
     CHECK(nlohmann::json::parse(r.out)["valid"] == true);

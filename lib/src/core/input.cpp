@@ -76,6 +76,7 @@ void poll_pipe(int fd, std::string_view what) {
 
 void wait_readable(int fd, std::string_view what) {
     struct stat st {};
+
     if (::fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
         poll_pipe(fd, what);
     }
@@ -93,7 +94,9 @@ InputFile::InputFile(const std::filesystem::path& path, std::string_view what)
         const int err = errno;
         throw Error(Errc::io, fmt::format("cannot read {}: {}", m_name, std::strerror(err)));
     }
+
     struct stat st {};
+
     if (::fstat(m_fd, &st) != 0) {
         const int err = errno;
         ::close(m_fd);
