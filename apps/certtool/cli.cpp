@@ -77,7 +77,7 @@ ExitCode exit_code_for(Errc code) noexcept {
 
 void Output::warn(const std::string& message) {
     if (m_json) {
-        m_result["warnings"].push_back(message);
+        m_warnings.push_back(message);
     } else {
         m_err << "certtool: warning: " << message << '\n';
     }
@@ -85,7 +85,7 @@ void Output::warn(const std::string& message) {
 
 void Output::note(const std::string& message) {
     if (m_json) {
-        m_result["notes"].push_back(message);
+        m_notes.push_back(message);
     } else {
         m_err << "certtool: " << message << '\n';
     }
@@ -93,6 +93,12 @@ void Output::note(const std::string& message) {
 
 void Output::flush() {
     if (m_json && !m_json_lines) {
+        for (const auto& w : m_warnings) {
+            m_result["warnings"].push_back(w);
+        }
+        for (const auto& n : m_notes) {
+            m_result["notes"].push_back(n);
+        }
         m_out << m_result.dump() << '\n';
     }
     m_out.flush();
@@ -151,8 +157,9 @@ TrustStore trust_from_option(const std::string& option) {
 }
 
 Store open_store(const Common& common) {
-    return Store{common.store.empty() ? Store::default_location()
-                                      : std::filesystem::path{common.store}};
+    return Store{
+        common.store.empty() ? Store::default_location() : std::filesystem::path{common.store},
+        common.warn};
 }
 
 int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
@@ -221,6 +228,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
         }
         const CLI::App* sub = app.get_subcommands().front();
         Output output{dispatch.common.json, out, err};
+        dispatch.common.warn = [&output](const std::string& message) { output.warn(message); };
         try {
             const ExitCode code = dispatch.runners.at(sub)(output);
             output.flush();
