@@ -28,10 +28,10 @@ void print_error(std::ostream& out,
     if (json) {
         out << nlohmann::json{{"error", {{"code", code}, {"message", message}}},
                               {"exit_code", static_cast<int>(exit)}}
-                   .dump()
+                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
             << '\n';
     } else {
-        err << "certtool: error: " << message << '\n';
+        err << "certtool: error: " << printable(message) << '\n';
     }
 }
 
@@ -50,6 +50,12 @@ std::string version_text() {
 }
 
 }  // namespace
+
+std::string dump_json(const nlohmann::json& j) {
+    // Bytes that are not UTF-8 (a certificate's or a file's name) become U+FFFD rather than
+    // an exception.
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 ExitCode exit_code_for(Errc code) noexcept {
     switch (code) {
@@ -77,23 +83,29 @@ ExitCode exit_code_for(Errc code) noexcept {
 
 void Output::warn(const std::string& message) {
     if (m_json) {
-        m_result["warnings"].push_back(message);
+        m_warnings.push_back(message);
     } else {
-        m_err << "certtool: warning: " << message << '\n';
+        m_err << "certtool: warning: " << printable(message) << '\n';
     }
 }
 
 void Output::note(const std::string& message) {
     if (m_json) {
-        m_result["notes"].push_back(message);
+        m_notes.push_back(message);
     } else {
-        m_err << "certtool: " << message << '\n';
+        m_err << "certtool: " << printable(message) << '\n';
     }
 }
 
 void Output::flush() {
     if (m_json && !m_json_lines) {
-        m_out << m_result.dump() << '\n';
+        for (const auto& w : m_warnings) {
+            m_result["warnings"].push_back(w);
+        }
+        for (const auto& n : m_notes) {
+            m_result["notes"].push_back(n);
+        }
+        m_out << dump_json(m_result) << '\n';
     }
     m_out.flush();
 }
@@ -151,8 +163,9 @@ TrustStore trust_from_option(const std::string& option) {
 }
 
 Store open_store(const Common& common) {
-    return Store{common.store.empty() ? Store::default_location()
-                                      : std::filesystem::path{common.store}};
+    return Store{
+        common.store.empty() ? Store::default_location() : std::filesystem::path{common.store},
+        common.warn};
 }
 
 int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
@@ -221,6 +234,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
         }
         const CLI::App* sub = app.get_subcommands().front();
         Output output{dispatch.common.json, out, err};
+        dispatch.common.warn = [&output](const std::string& message) { output.warn(message); };
         try {
             const ExitCode code = dispatch.runners.at(sub)(output);
             output.flush();

@@ -40,15 +40,20 @@ enum class ExitCode : int {
 
 [[nodiscard]] ExitCode exit_code_for(Errc code) noexcept;
 
-// Options every subcommand takes.
+// Options every subcommand takes, and where the store's warnings go: run() points `warn` at
+// Output::warn before the subcommand runs, and open_store() hands it to the Store.
 struct Common {
     std::string store;  // --store DIR
     bool json{false};   // --json
+    WarningSink warn;
 };
 
 // Where a subcommand's results go. In --json mode a subcommand fills `result` (one JSON object
 // printed at the end); in text mode it writes to `out`. Warnings go to stderr (text) or to
 // result["warnings"] (JSON).
+// One line of JSON; bytes that are not UTF-8 are replaced (U+FFFD), never an exception.
+[[nodiscard]] std::string dump_json(const nlohmann::json& j);
+
 class Output {
 public:
     Output(bool json, std::ostream& out, std::ostream& err)
@@ -60,6 +65,8 @@ public:
 
     [[nodiscard]] nlohmann::json& result() noexcept { return m_result; }
 
+    // Warnings and notes given in --json mode are added to the object at flush(), so a
+    // subcommand may assign result() whole after a warning.
     void warn(const std::string& message);
     void note(const std::string& message);  // informational, stderr in text mode
     void flush();                           // prints the JSON object, if any
@@ -72,6 +79,8 @@ private:
     std::ostream& m_out;
     std::ostream& m_err;
     nlohmann::json m_result = nlohmann::json::object();
+    std::vector<std::string> m_warnings;
+    std::vector<std::string> m_notes;
     bool m_json_lines{false};
 };
 
@@ -113,7 +122,7 @@ void apply_verification_options(const VerificationCliOptions& given, VerifyOptio
 // The anchors --trust named, or the system trust store when it was not given.
 [[nodiscard]] TrustStore trust_from_option(const std::string& option);
 
-// The store named by --store, $CERTTOOL_HOME or the XDG default.
+// The store named by --store, $CERTTOOL_HOME or the XDG default, warning through common.warn.
 [[nodiscard]] Store open_store(const Common& common);
 
 // Runs certtool with the given arguments; never throws. Returns the process exit code.

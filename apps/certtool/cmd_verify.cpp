@@ -76,7 +76,8 @@ ExitCode run_batch(const VerifyCliOptions& opt, const TrustStore& trust, Output&
     }
     verify_batch(verifier, files, jobs, [&](const BatchItem& item) {
         invalid += item.valid ? 0 : 1;
-        out.text() << (out.json() ? batch_item_json(item).dump() : batch_item_line(item)) << "\n";
+        out.text() << (out.json() ? dump_json(batch_item_json(item)) : batch_item_line(item))
+                   << "\n";
     });
     if (!out.json()) {
         out.note(fmt::format(

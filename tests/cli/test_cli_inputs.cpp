@@ -207,4 +207,19 @@ TEST_CASE_METHOD(Inputs,
           openssl({"x509", "-in", path("combined.pem"), "-noout", "-pubkey"}));
 }
 
+TEST_CASE_METHOD(CliFixture,
+                 "messages: control characters in what the user typed are escaped",
+                 "[cli][inputs]") {
+    const RunResult newline = ct({"show", "a\nb"});
+    CHECK(newline.exit_code == 2);
+    CHECK_THAT(newline.err, Catch::StartsWith("certtool: error: 'a\\nb' is not a valid entry"));
+    CHECK(std::count(newline.err.begin(), newline.err.end(), '\n') == 1);
+    const RunResult control = ct({"delete", "x\x01\x1b[2Jy"});
+    CHECK_THAT(control.err, Catch::Contains("'x\\x01\\x1b[2Jy'"));
+    // Bytes that are not UTF-8 do not break --json.
+    const RunResult json_out = ct({"show", "x\xffy", "--json"});
+    CHECK(json_out.exit_code == 2);
+    CHECK(nlohmann::json::parse(json_out.out)["exit_code"] == 2);
+}
+
 }  // namespace certtool::test

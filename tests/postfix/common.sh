@@ -36,11 +36,23 @@ smtpd_banner = \$myhostname ESMTP
 CF
 }
 
+# postfix(1), bounded: a command that hangs (a `master -t` stuck writing to a full postlog socket
+# was seen once when two suites ran Postfix at the same time) fails after 60 s with a message
+# instead of holding the test until ctest's timeout.
+pf() {
+  local rc=0
+  timeout -k 5 60 postfix "$@" || rc=$?
+  if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+    echo "postfix $* did not finish within 60 s" >&2
+  fi
+  return "$rc"
+}
+
 # Stops the instance in DIR; a master that does not stop is killed (it may linger as a zombie:
 # callers wait for its port to close rather than trusting kill -0).
 postfix_stop_instance() {
   local dir=$1 pid
-  postfix -c "$dir" stop >/dev/null 2>&1 || true
+  pf -c "$dir" stop >/dev/null || true
   pid=$(head -1 "$dir/queue/pid/master.pid" 2>/dev/null | tr -d ' ' || true)
   if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; fi
 }

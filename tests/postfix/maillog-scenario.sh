@@ -59,8 +59,8 @@ CF
     echo "$line" >> "$dir/main.cf"
   done
   postfix_check_reachable "$dir" || exit 3
-  postfix -c "$dir" set-permissions >/dev/null 2>&1 || true
-  postfix -c "$dir" start >/dev/null 2>&1 || { echo "postfix $name did not start:" >&2; cat "$dir/maillog" >&2 2>/dev/null; exit 3; }
+  pf -c "$dir" set-permissions >/dev/null 2>&1 || true
+  pf -c "$dir" start >/dev/null || { echo "postfix $name did not start:" >&2; cat "$dir/maillog" >&2 2>/dev/null; exit 3; }
   instances+=("$dir")
 }
 
@@ -77,7 +77,7 @@ make_instance tlsmx $((port + 1)) yes "mydestination = tls.example, strict.examp
 make_instance plainmx $((port + 2)) no "mydestination = clear.example, strict.example"
 # TLS policy is looked up by next hop, so strict.example gets a next hop of its own.
 echo "127.0.0.1:$((port + 3)) inet n - n - - smtpd" >> "$out/plainmx/master.cf"
-postfix -c "$out/plainmx" reload >/dev/null 2>&1
+pf -c "$out/plainmx" reload >/dev/null
 make_instance gw "$port" yes \
   "transport_maps = inline:{ tls.example=smtp:[127.0.0.1]:$((port + 1)), clear.example=smtp:[127.0.0.1]:$((port + 2)), strict.example=smtp:[127.0.0.1]:$((port + 3)) }" \
   "smtp_tls_security_level = may" \

@@ -117,9 +117,9 @@ default_process_limit = 200
 CF
 } > "$pf/main.cf"
 postfix_check_reachable "$pf" || { stop; exit 3; }
-postfix -c "$pf" set-permissions >/dev/null 2>&1 || true
-postfix -c "$pf" check >/dev/null 2>&1 || true
-if ! postfix -c "$pf" start >/dev/null 2>&1; then
+pf -c "$pf" set-permissions >/dev/null 2>&1 || true
+pf -c "$pf" check >/dev/null 2>&1 || true
+if ! pf -c "$pf" start >/dev/null; then
   echo "postfix did not start:" >&2
   cat "$pf/maillog" >&2 2>/dev/null || true
   stop

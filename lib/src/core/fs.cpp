@@ -32,26 +32,14 @@ std::string errno_text(int err) {
     return std::strerror(err);
 }
 
-class Fd {
-public:
-    explicit Fd(int fd) noexcept : m_fd(fd) {}
+// Temporaries are ".NAME" + k_temp_marker + "PID.RANDOM" (fs.hpp, parse_temporary_name).
+constexpr std::string_view k_temp_marker = ".certtool-tmp.";
+constexpr std::size_t k_random_digits = 16;
 
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    Fd(Fd&&) = delete;
-    Fd& operator=(Fd&&) = delete;
-
-    ~Fd() {
-        if (m_fd >= 0) {
-            ::close(m_fd);
-        }
-    }
-
-    [[nodiscard]] int get() const noexcept { return m_fd; }
-
-private:
-    int m_fd;
-};
+// True when no process `pid` exists (0: unknown writer, never gone by this test).
+bool writer_gone(long pid) {
+    return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+}
 
 std::string random_suffix() {
     static thread_local std::mt19937_64 rng{std::random_device{}() ^
@@ -66,11 +54,22 @@ fs::path parent_or_dot(const fs::path& p) {
 
 }  // namespace
 
-std::string read_file(const fs::path& path, std::string_view what, std::size_t max_bytes) {
-    InputFile in(path, what);
-    // Read straight into the string: sized from fstat for a regular file (one read, and one
-    // more to see the end), growing for pipes and the like.
-    const std::size_t hint = in.size_hint();
+Fd::~Fd() {
+    if (m_fd >= 0) {
+        ::close(m_fd);
+    }
+}
+
+namespace {
+
+// Reads through `read` (0 at the end) into one string of at most max_bytes, sized from `hint`
+// (a regular file's size: one read, and one more to see the end) or growing.
+template <typename Read>
+std::string read_bounded(Read&& read,
+                         std::size_t hint,
+                         const fs::path& path,
+                         std::string_view what,
+                         std::size_t max_bytes) {
     std::string out;
     out.resize(hint > 0 && hint <= max_bytes ? hint + 1 : std::size_t{4096});
     std::size_t len = 0;
@@ -78,7 +77,7 @@ std::string read_file(const fs::path& path, std::string_view what, std::size_t m
         if (len == out.size()) {
             out.resize(std::min(out.size() * 2, max_bytes + 1));
         }
-        const std::size_t n = in.read(out.data() + len, out.size() - len);
+        const std::size_t n = read(out.data() + len, out.size() - len);
         if (n == 0) {
             break;
         }
@@ -93,12 +92,131 @@ std::string read_file(const fs::path& path, std::string_view what, std::size_t m
     return out;
 }
 
+}  // namespace
+
+std::string read_file(const fs::path& path, std::string_view what, std::size_t max_bytes) {
+    InputFile in(path, what);
+    return read_bounded([&](char* data, std::size_t size) { return in.read(data, size); },
+                        in.size_hint(),
+                        path,
+                        what,
+                        max_bytes);
+}
+
+std::string read_all(const Fd& fd,
+                     const fs::path& path,
+                     std::string_view what,
+                     std::size_t max_bytes) {
+    struct stat st {};
+
+    if (::fstat(fd.get(), &st) == 0 && S_ISDIR(st.st_mode)) {
+        throw Error(Errc::io,
+                    fmt::format("cannot read {} '{}': it is a directory", what, path.string()));
+    }
+    const auto read = [&](char* data, std::size_t size) -> std::size_t {
+        for (;;) {
+            const ssize_t n = ::read(fd.get(), data, size);
+            if (n >= 0) {
+                return static_cast<std::size_t>(n);
+            }
+            if (errno != EINTR) {
+                const int err = errno;
+                throw Error(
+                    Errc::io,
+                    fmt::format("cannot read {} '{}': {}", what, path.string(), errno_text(err)));
+            }
+        }
+    };
+    return read_bounded(read,
+                        S_ISREG(st.st_mode) ? static_cast<std::size_t>(st.st_size) : 0,
+                        path,
+                        what,
+                        max_bytes);
+}
+
+std::optional<TemporaryName> parse_temporary_name(std::string_view file) {
+    const auto is_hex = [](std::string_view s) {
+        return s.size() == k_random_digits && std::all_of(s.begin(), s.end(), [](char c) {
+                   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+               });
+    };
+    if (file.size() < 2 || file.front() != '.') {
+        return std::nullopt;
+    }
+    // ".NAME.certtool-tmp.PID.RANDOM"
+    if (const auto at = file.rfind(k_temp_marker); at != std::string_view::npos && at > 1) {
+        const std::string_view rest = file.substr(at + k_temp_marker.size());
+        const auto dot = rest.find('.');
+        const std::string_view digits = rest.substr(0, dot);
+        if (dot != std::string_view::npos && !digits.empty() && digits.size() <= 9 &&
+            std::all_of(
+                digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+            is_hex(rest.substr(dot + 1))) {
+            return TemporaryName{std::string{file.substr(1, at - 1)},
+                                 std::stol(std::string{digits})};
+        }
+    }
+    // ".NAME.tmp-RANDOM", written by earlier versions
+    constexpr std::string_view legacy = ".tmp-";
+    if (file.size() > 1 + legacy.size() + k_random_digits) {
+        const auto at = file.size() - k_random_digits - legacy.size();
+        if (at > 1 && file.substr(at, legacy.size()) == legacy &&
+            is_hex(file.substr(at + legacy.size()))) {
+            return TemporaryName{std::string{file.substr(1, at - 1)}, 0};
+        }
+    }
+    return std::nullopt;
+}
+
+void remove_stale_temporaries(const fs::path& target) {
+    const fs::path dir = parent_or_dot(target);
+    const std::string name = target.filename().string();
+    const auto now = std::chrono::system_clock::now();
+    std::error_code ec;
+    for (fs::directory_iterator it{dir, ec}; !ec && it != fs::directory_iterator{};
+         it.increment(ec)) {
+        const fs::directory_entry& item = *it;
+        const auto temp = parse_temporary_name(item.path().filename().string());
+
+        struct stat st {};
+
+        if (!temp || temp->target != name || ::lstat(item.path().c_str(), &st) != 0 ||
+            !S_ISREG(st.st_mode) || st.st_uid != ::geteuid()) {
+            continue;
+        }
+        const auto written = std::chrono::system_clock::from_time_t(st.st_mtim.tv_sec);
+        if (now - written > k_stale_temporary_age || writer_gone(temp->pid)) {
+            ::unlink(item.path().c_str());
+        }
+    }
+}
+
+void remove_all_temporaries(const fs::path& dir) {
+    std::error_code ec;
+    for (fs::directory_iterator it{dir, ec}; !ec && it != fs::directory_iterator{};
+         it.increment(ec)) {
+        const fs::directory_entry& item = *it;
+
+        struct stat st {};
+
+        if (parse_temporary_name(item.path().filename().string()) &&
+            ::lstat(item.path().c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+            ::unlink(item.path().c_str());
+        }
+    }
+}
+
 AtomicFile::AtomicFile(fs::path target, unsigned mode, Overwrite overwrite)
     : m_target(std::move(target)), m_overwrite(overwrite) {
     check_output_path(m_target, overwrite);
+    remove_stale_temporaries(m_target);
     const fs::path dir = parent_or_dot(m_target);
     for (int attempt = 0; attempt < 16 && m_fd < 0; ++attempt) {
-        m_temp = dir / fmt::format(".{}.tmp-{}", m_target.filename().string(), random_suffix());
+        m_temp = dir / fmt::format(".{}{}{}.{}",
+                                   m_target.filename().string(),
+                                   k_temp_marker,
+                                   ::getpid(),
+                                   random_suffix());
         // O_EXCL + mode at creation: the file is never visible with wider permissions.
         m_fd = ::open(
             m_temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, static_cast<mode_t>(mode));
@@ -254,7 +372,14 @@ void create_private_directories(const fs::path& dir) {
 }
 
 FileLock::FileLock(const fs::path& path, int timeout_ms)
-    : m_fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+    : m_fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600)) {
+    if (m_fd < 0 && errno == ELOOP) {
+        throw Error(Errc::io,
+                    fmt::format("lock file '{}' is a symbolic link, which certtool does not "
+                                "follow: remove it (rm '{}'); certtool creates a new one",
+                                path.string(),
+                                path.string()));
+    }
     if (m_fd < 0) {
         const int err = errno;
         throw Error(Errc::io,
@@ -262,6 +387,17 @@ FileLock::FileLock(const fs::path& path, int timeout_ms)
                                 "directory is writable",
                                 path.string(),
                                 errno_text(err)));
+    }
+
+    struct stat st {};
+
+    if (::fstat(m_fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        ::close(m_fd);
+        throw Error(Errc::io,
+                    fmt::format("lock file '{}' is not a regular file: remove it (rm '{}'); "
+                                "certtool creates a new one",
+                                path.string(),
+                                path.string()));
     }
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     auto pause = std::chrono::microseconds(200);

@@ -34,12 +34,7 @@ std::string SmtpReply::text() const {
 }
 
 std::string printable(std::string_view s) {
-    std::string out;
-    for (const char c : s.substr(0, 60)) {
-        const auto u = static_cast<unsigned char>(c);
-        out += std::isprint(u) != 0 ? c : '?';
-    }
-    return out;
+    return certtool::printable(s.substr(0, 60));
 }
 
 void SmtpChannel::send(const std::string& command, std::string_view what) {

@@ -1,100 +1,105 @@
+#include "entry_format.hpp"
 #include "fs.hpp"
 
 #include <certtool/error.hpp>
 #include <certtool/store.hpp>
 
 #include <fmt/core.h>
-#include <nlohmann/json.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 
 namespace certtool {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
 
 namespace {
 
-constexpr int k_format_version = 1;
 constexpr std::string_view k_suffix = ".json";
 
-std::optional<Origin> parse_origin(std::string_view s) {
-    for (auto o : {Origin::self_signed, Origin::ca_signed, Origin::pkcs12}) {
-        if (origin_name(o) == s) {
-            return o;
+bool is_valid_name(std::string_view name) {
+    return !name.empty() && name.size() <= 64 &&
+           std::isalnum(static_cast<unsigned char>(name[0])) != 0 &&
+           std::all_of(name.begin(), name.end(), [](char c) {
+               return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' ||
+                      c == '-';
+           });
+}
+
+std::string mode_text(mode_t mode) {
+    return fmt::format("{:04o}", mode & 07777U);
+}
+
+std::string kind_of(mode_t mode) {
+    if (S_ISDIR(mode)) {
+        return "a directory";
+    }
+    if (S_ISLNK(mode)) {
+        return "a symbolic link";
+    }
+    if (S_ISFIFO(mode)) {
+        return "a named pipe";
+    }
+    if (S_ISSOCK(mode)) {
+        return "a socket";
+    }
+    if (S_ISREG(mode)) {
+        return "a regular file";
+    }
+    return "a device";
+}
+
+// The first directory on the way to `path` (or `path` itself) this process may not enter or
+// read, with its owner and mode: what a permission error is about.
+std::string denied_part(const fs::path& path) {
+    fs::path partial;
+    for (const auto& part : path) {
+        partial /= part;
+        const bool last = partial == path;
+
+        struct stat st {};
+
+        if (::stat(partial.c_str(), &st) != 0) {
+            break;
+        }
+        const int need = S_ISDIR(st.st_mode) ? (last ? R_OK | X_OK : X_OK) : R_OK;
+        if (::faccessat(AT_FDCWD, partial.c_str(), need, AT_EACCESS) != 0) {
+            return fmt::format(
+                "'{}' (owner uid {}, mode {})", partial.string(), st.st_uid, mode_text(st.st_mode));
         }
     }
-    return std::nullopt;
+    return fmt::format("'{}'", path.string());
 }
 
-json to_json(const Entry& e, const Secret& key_pem) {
-    json sans = json::array();
-    for (const auto& s : e.request.sans) {
-        sans.push_back(s.to_string());
+// Error{io} for a store path that cannot be used (errno err), with the fix.
+Error unusable(const fs::path& store, const fs::path& path, int err) {
+    if (err == EACCES || err == EPERM) {
+        return {Errc::io,
+                fmt::format("cannot read store '{}': permission denied on {}: run certtool "
+                            "as the user that owns the store, or pass --store with a store "
+                            "you can read",
+                            store.string(),
+                            denied_part(path))};
     }
-    json chain = json::array();
-    for (const auto& c : e.chain) {
-        chain.push_back(c.to_pem());
+    if (err == ENOTDIR) {
+        return {Errc::io,
+                fmt::format("cannot read store '{}': a part of '{}' is not a directory: pass "
+                            "--store with a directory",
+                            store.string(),
+                            path.string())};
     }
-    const auto& dn = e.request.subject;
-    return json{
-        {"format", k_format_version},
-        {"name", e.name},
-        {"origin", origin_name(e.origin)},
-        {"created", format_time(e.created)},
-        {"updated", format_time(e.updated)},
-        {"request",
-         {{"subject",
-           {{"cn", dn.common_name},
-            {"o", dn.organization},
-            {"ou", dn.organizational_unit},
-            {"l", dn.locality},
-            {"st", dn.state},
-            {"c", dn.country}}},
-          {"sans", sans}}},
-        {"key", std::string{key_pem.view()}},
-        {"certificate", e.certificate.to_pem()},
-        {"chain", chain},
-    };
-}
-
-Entry from_json(const json& j, const std::string& source) {
-    if (j.value("format", 0) != k_format_version) {
-        throw Error(Errc::parse,
-                    fmt::format("'{}' has an unknown format version: it was written "
-                                "by a newer certtool",
-                                source));
-    }
-    const auto& subject = j.at("request").at("subject");
-    SubjectRequest request{{subject.at("cn").get<std::string>(),
-                            subject.at("o").get<std::string>(),
-                            subject.at("ou").get<std::string>(),
-                            subject.at("l").get<std::string>(),
-                            subject.at("st").get<std::string>(),
-                            subject.at("c").get<std::string>()},
-                           {}};
-    for (const auto& s : j.at("request").at("sans")) {
-        request.sans.push_back(SubjectAltName::parse(s.get<std::string>()));
-    }
-    std::vector<Certificate> chain;
-    for (const auto& c : j.at("chain")) {
-        chain.push_back(Certificate::parse(c.get<std::string>(), source));
-    }
-    const auto origin = parse_origin(j.at("origin").get<std::string>());
-    if (!origin) {
-        throw Error(Errc::parse, fmt::format("'{}' has an unknown origin", source));
-    }
-    const std::string key_pem = j.at("key").get<std::string>();
-    return Entry{j.at("name").get<std::string>(),
-                 PrivateKey::from_pem(key_pem, source),
-                 Certificate::parse(j.at("certificate").get<std::string>(), source),
-                 std::move(chain),
-                 std::move(request),
-                 *origin,
-                 parse_time(j.at("created").get<std::string>()),
-                 parse_time(j.at("updated").get<std::string>())};
+    return {Errc::io,
+            fmt::format("cannot read store '{}': '{}': {}: check the path and its permissions",
+                        store.string(),
+                        path.string(),
+                        std::strerror(err))};
 }
 
 }  // namespace
@@ -128,16 +133,11 @@ fs::path Store::default_location() {
                 "CERTTOOL_HOME");
 }
 
-Store::Store(fs::path dir) : m_dir(std::move(dir)) {}
+Store::Store(fs::path dir, WarningSink warnings)
+    : m_dir(std::move(dir)), m_warnings(std::move(warnings)) {}
 
 void Store::validate_name(std::string_view name) {
-    const bool ok = !name.empty() && name.size() <= 64 &&
-                    std::isalnum(static_cast<unsigned char>(name[0])) != 0 &&
-                    std::all_of(name.begin(), name.end(), [](char c) {
-                        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' ||
-                               c == '_' || c == '-';
-                    });
-    if (!ok) {
+    if (!is_valid_name(name)) {
         throw Error(Errc::invalid_argument,
                     fmt::format("'{}' is not a valid entry name: use 1-64 letters, digits, '.', "
                                 "'_' or '-', starting with a letter or digit (e.g. mail-2026)",
@@ -154,14 +154,77 @@ fs::path Store::entry_path(std::string_view name) const {
     return entries_dir() / (std::string{name} + std::string{k_suffix});
 }
 
+void Store::warn_once(const std::string& message) const {
+    if (!m_warnings || std::find(m_warned.begin(), m_warned.end(), message) != m_warned.end()) {
+        return;
+    }
+    m_warned.push_back(message);
+    m_warnings(message);
+}
+
+bool Store::inspect(Access access) const {
+    // The store directory, then entries/: absent is an empty store; present but unusable is
+    // an error, never an empty store; writable by others is a warning, or a refusal to write.
+    for (const fs::path& dir : {m_dir, entries_dir()}) {
+        struct stat st {};
+
+        if (::stat(dir.c_str(), &st) != 0) {
+            const int err = errno;
+            // Before a write (probe, write), a path through a file is reported by prepare() as
+            // it fails to create the directory.
+            if (err == ENOENT || (access != Access::read && err == ENOTDIR)) {
+                return false;
+            }
+            throw unusable(m_dir, dir, err);
+        }
+        if (!S_ISDIR(st.st_mode)) {
+            throw Error(Errc::io,
+                        dir == m_dir
+                            ? fmt::format("store '{}' is {}, not a directory: pass --store with a "
+                                          "directory (or a path that does not exist yet), or move "
+                                          "it away",
+                                          dir.string(),
+                                          kind_of(st.st_mode))
+                            : fmt::format("store '{}' is damaged: '{}' is {}, not a directory: "
+                                          "move it away and restore entries/ from a backup",
+                                          m_dir.string(),
+                                          dir.string(),
+                                          kind_of(st.st_mode)));
+        }
+        if ((st.st_mode & (S_IWGRP | S_IWOTH)) == 0) {
+            continue;
+        }
+        if (access == Access::probe) {
+            continue;
+        }
+        if (access == Access::write) {
+            throw Error(Errc::io,
+                        fmt::format("refusing to write a private key into store '{}': '{}' is "
+                                    "writable by group or others (mode {}): run chmod 700 '{}'",
+                                    m_dir.string(),
+                                    dir.string(),
+                                    mode_text(st.st_mode),
+                                    dir.string()));
+        }
+        warn_once(
+            fmt::format("store directory '{}' is writable by group or others (mode {}), "
+                        "so they can replace its entries: run chmod 700 '{}'",
+                        dir.string(),
+                        mode_text(st.st_mode),
+                        dir.string()));
+    }
+    return true;
+}
+
 std::vector<std::string> Store::names() const {
     std::vector<std::string> out;
-    std::error_code ec;
-    if (!fs::is_directory(entries_dir(), ec)) {
+    if (!inspect(Access::read)) {
         return out;
     }
-    for (const auto& item : fs::directory_iterator(entries_dir(), ec)) {
-        const std::string file = item.path().filename().string();
+    std::error_code ec;
+    for (fs::directory_iterator it{entries_dir(), ec}; !ec && it != fs::directory_iterator{};
+         it.increment(ec)) {
+        const std::string file = it->path().filename().string();
         if (file.empty() || file.front() == '.' || file.size() <= k_suffix.size() ||
             file.compare(file.size() - k_suffix.size(), k_suffix.size(), k_suffix) != 0) {
             continue;  // temporaries and foreign files
@@ -169,36 +232,114 @@ std::vector<std::string> Store::names() const {
         out.push_back(file.substr(0, file.size() - k_suffix.size()));
     }
     if (ec) {
-        throw Error(Errc::io,
-                    fmt::format("cannot list store '{}': {}", m_dir.string(), ec.message()));
+        throw unusable(m_dir, entries_dir(), ec.value());
     }
     std::sort(out.begin(), out.end());
     return out;
 }
 
+std::optional<ListedEntry> Store::read_entry(const std::string& name) const {
+    const fs::path path = entries_dir() / (name + std::string{k_suffix});
+    ListedEntry out{name, printable(path.string()), std::nullopt, {}, {}};
+    // O_NONBLOCK: a named pipe in entries/ must not hang the command.
+    const detail::Fd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)};
+    if (fd.get() < 0) {
+        const int err = errno;
+        if (err == ENOENT) {
+            return std::nullopt;  // deleted since the directory was read: not listed
+        }
+        throw unusable(m_dir, path, err);
+    }
+
+    struct stat st {};
+
+    if (::fstat(fd.get(), &st) != 0) {
+        throw unusable(m_dir, path, errno);
+    }
+    if (!S_ISREG(st.st_mode)) {
+        out.problem = fmt::format("it is {}, not a file", kind_of(st.st_mode));
+        out.fix = fmt::format("move it out of '{}'", entries_dir().string());
+        return out;
+    }
+    try {
+        const Secret text{detail::read_all(fd, path, "store entry")};
+        out.entry = detail::parse_entry(text.view(), path.string());
+    } catch (const detail::NewerEntryFormat& e) {
+        out.problem = e.what();
+        out.fix = "use a newer certtool";
+    } catch (const detail::DamagedEntry& e) {
+        out.problem = e.what();
+    } catch (const Error& e) {
+        if (e.code() != Errc::parse) {
+            throw;
+        }
+        out.problem = fmt::format("larger than {} MiB", detail::k_max_read_bytes >> 20U);
+    }
+    if (out.entry && (st.st_mode & 077U) != 0) {
+        warn_once(
+            fmt::format("store entry '{}' holds a private key and group or others may "
+                        "access it (mode {}): run chmod 600 '{}'",
+                        out.file,
+                        mode_text(st.st_mode),
+                        out.file));
+    }
+    if (!out.entry && out.fix.empty()) {
+        out.fix = fmt::format("certtool delete {}, or restore it from a backup", name);
+    }
+    return out;
+}
+
+std::vector<ListedEntry> Store::list() const {
+    std::vector<ListedEntry> out;
+    for (const auto& name : names()) {
+        if (!is_valid_name(name)) {
+            const std::string file = printable((entries_dir() / (name + ".json")).string());
+            out.push_back({printable(name),
+                           file,
+                           std::nullopt,
+                           "not an entry: its name is not an entry name",
+                           fmt::format("move it out of '{}'", entries_dir().string())});
+        } else if (auto listed = read_entry(name)) {
+            out.push_back(std::move(*listed));
+        }
+    }
+    return out;
+}
+
 bool Store::contains(std::string_view name) const {
-    std::error_code ec;
-    return fs::exists(entry_path(name), ec);
+    const fs::path path = entry_path(name);
+    if (!inspect(Access::probe)) {
+        return false;
+    }
+
+    struct stat st {};
+
+    if (::stat(path.c_str(), &st) == 0) {
+        return true;
+    }
+    const int err = errno;
+    if (err == ENOENT) {
+        return false;
+    }
+    throw unusable(m_dir, path, err);
 }
 
 Entry Store::get(std::string_view name) const {
-    const fs::path path = entry_path(name);
-    std::error_code ec;
-    if (!fs::exists(path, ec)) {
+    validate_name(name);
+    auto listed = inspect(Access::read) ? read_entry(std::string{name}) : std::nullopt;
+    if (!listed) {
         throw Error(
             Errc::not_found,
             fmt::format("no entry '{}' in store '{}': see 'certtool list'", name, m_dir.string()));
     }
-    const Secret text{detail::read_file(path, "store entry")};
-    try {
-        return from_json(json::parse(text.view()), path.string());
-    } catch (const json::exception& e) {
+    if (!listed->entry) {
         throw Error(Errc::parse,
-                    fmt::format("store entry '{}' is damaged ({}): restore it from a "
-                                "backup or delete it",
-                                path.string(),
-                                e.what()));
+                    fmt::format("store entry '{}' is damaged ({}): {}",
+                                listed->file,
+                                listed->problem,
+                                listed->fix));
     }
+    return std::move(*listed->entry);
 }
 
 void Store::prepare() const {
@@ -206,21 +347,8 @@ void Store::prepare() const {
     detail::create_private_directories(entries_dir());
 }
 
-void Store::remove_stale_temporaries() const {
-    // Only called with the lock held: no other writer exists, so any temporary is a leftover
-    // of a killed process.
-    std::error_code ec;
-    for (const auto& item : fs::directory_iterator(entries_dir(), ec)) {
-        const std::string file = item.path().filename().string();
-        if (!file.empty() && file.front() == '.' && file.find(".tmp-") != std::string::npos) {
-            fs::remove(item.path(), ec);
-        }
-    }
-}
-
 void Store::write_entry(const Entry& entry, bool replace_existing) const {
-    const Secret key_pem = entry.key.to_pem();
-    const Secret text{to_json(entry, key_pem).dump(2) + "\n"};
+    const Secret text = detail::entry_text(entry);
     detail::AtomicFile file{
         entry_path(entry.name),
         0600,
@@ -236,10 +364,12 @@ void Store::write_entry(const Entry& entry, bool replace_existing) const {
 
 void Store::create(const Entry& entry, bool replace_existing) {
     validate_name(entry.name);
+    static_cast<void>(inspect(Access::write));  // before anything is created
     prepare();
     detail::FileLock lock{m_dir / ".lock", k_lock_timeout_ms};
     detail::crash_point("store:locked");
-    remove_stale_temporaries();
+    // Under the lock no other writer exists: every temporary is a killed process's leftover.
+    detail::remove_all_temporaries(entries_dir());
     if (!replace_existing && contains(entry.name)) {
         throw Error(Errc::already_exists,
                     fmt::format("entry '{}' already exists: use --force to replace it, or choose "
@@ -251,10 +381,11 @@ void Store::create(const Entry& entry, bool replace_existing) {
 
 Entry Store::update(std::string_view name, const std::function<Entry(Entry)>& change) {
     validate_name(name);
+    static_cast<void>(inspect(Access::write));
     prepare();
     detail::FileLock lock{m_dir / ".lock", k_lock_timeout_ms};
     detail::crash_point("store:locked");
-    remove_stale_temporaries();
+    detail::remove_all_temporaries(entries_dir());
     Entry updated = change(get(name));
     updated.name = std::string{name};
     write_entry(updated, true);
@@ -262,22 +393,27 @@ Entry Store::update(std::string_view name, const std::function<Entry(Entry)>& ch
 }
 
 void Store::remove(std::string_view name) {
-    validate_name(name);
     const fs::path path = entry_path(name);
-    std::error_code ec;
-    if (!fs::is_directory(entries_dir(), ec)) {
-        throw Error(
+    const auto not_found = [&] {
+        return Error(
             Errc::not_found,
             fmt::format("no entry '{}' in store '{}': see 'certtool list'", name, m_dir.string()));
+    };
+    if (!inspect(Access::read)) {
+        throw not_found();
     }
     detail::FileLock lock{m_dir / ".lock", k_lock_timeout_ms};
-    if (!fs::exists(path, ec)) {
-        throw Error(
-            Errc::not_found,
-            fmt::format("no entry '{}' in store '{}': see 'certtool list'", name, m_dir.string()));
+    detail::remove_all_temporaries(entries_dir());
+    if (!contains(name)) {
+        throw not_found();
     }
-    if (!fs::remove(path, ec) || ec) {
-        throw Error(Errc::io, fmt::format("cannot delete '{}': {}", path.string(), ec.message()));
+    if (::unlink(path.c_str()) != 0) {
+        const int err = errno;
+        throw Error(Errc::io,
+                    fmt::format("cannot delete '{}': {}: check the permissions of '{}'",
+                                path.string(),
+                                std::strerror(err),
+                                entries_dir().string()));
     }
     detail::sync_directory(entries_dir());
 }

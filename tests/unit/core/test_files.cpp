@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -206,4 +207,35 @@ TEST_CASE("files: write_output_file explains a missing directory or a directory 
                       Catch::Contains("it is a directory"));
     CHECK(names_in(dir.path()) == std::vector<std::string>{"out"});
     CHECK(fs::is_empty(dir / "out"));
+}
+
+TEST_CASE("files: an output's abandoned temporaries go with the next write of that output",
+          "[files]") {
+    test::TempDir dir;
+    // Ours by name: a writer that no longer exists (no pid is that large), one still running
+    // (this process) and young, the same but old, and an earlier version's, old and young.
+    const std::string me = std::to_string(::getpid());
+    const std::vector<std::string> gone{".key.pem.certtool-tmp.999999999.0123456789abcdef",
+                                        ".key.pem.certtool-tmp." + me + ".1111111111111111",
+                                        ".key.pem.tmp-2222222222222222"};
+    const std::vector<std::string> kept{".key.pem.certtool-tmp." + me + ".0123456789abcdef",
+                                        ".key.pem.tmp-3333333333333333",
+                                        ".key.pem.certtool-tmp.x.0123456789abcdef",
+                                        ".other.pem.certtool-tmp.999999999.0123456789abcdef",
+                                        "key.pem.certtool-tmp.999999999.0123456789abcdef"};
+    for (const auto& name : gone) {
+        test::write_file(dir / name, "x");
+    }
+    for (const auto& name : kept) {
+        test::write_file(dir / name, "x");
+    }
+    const auto old = fs::file_time_type::clock::now() - std::chrono::minutes(30);
+    fs::last_write_time(dir / gone[1], old);
+    fs::last_write_time(dir / gone[2], old);
+
+    write_output_file(dir / "key.pem", "secret", FileMode::secret, false);
+    std::vector<std::string> expected = kept;
+    expected.push_back("key.pem");
+    std::sort(expected.begin(), expected.end());
+    CHECK(names_in(dir.path()) == expected);
 }

@@ -26,9 +26,16 @@ enum class Errc {
 // Stable kebab-case identifier used in JSON output ("bad-password").
 [[nodiscard]] std::string_view errc_name(Errc code) noexcept;
 
+// `text` fit for a one-line message: control characters and DEL as \n, \r, \t or \xNN, bytes
+// that are not UTF-8 as \xNN; printable text (UTF-8 included) as it is. A name or a file's
+// content quoted in a message can then neither break the line nor drive the terminal.
+[[nodiscard]] std::string printable(std::string_view text);
+
 class Error : public std::runtime_error {
 public:
-    Error(Errc code, const std::string& message) : std::runtime_error(message), m_code(code) {}
+    // The message is made printable(): an error is always one line of text.
+    Error(Errc code, const std::string& message)
+        : std::runtime_error(printable(message)), m_code(code) {}
 
     [[nodiscard]] Errc code() const noexcept { return m_code; }
 
