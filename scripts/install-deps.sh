@@ -11,7 +11,7 @@ echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-se
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   build-essential cmake ninja-build pkg-config \
-  libssl-dev openssl libcli11-dev libfmt-dev nlohmann-json3-dev catch2 zlib1g-dev \
+  libssl-dev openssl libcli11-dev libfmt-dev nlohmann-json3-dev catch2 zlib1g-dev libidn2-dev \
   gnutls-bin default-jre-headless ca-certificates dnsmasq-base \
   postfix swaks libnet-ssleay-perl iproute2 gzip \
   hyperfine time clang-format git >/dev/null

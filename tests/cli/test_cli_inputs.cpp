@@ -222,4 +222,43 @@ TEST_CASE_METHOD(CliFixture,
     CHECK(nlohmann::json::parse(json_out.out)["exit_code"] == 2);
 }
 
+TEST_CASE_METHOD(CliFixture,
+                 "names: internationalised names are stored as A-labels; unsupported SAN types "
+                 "are named",
+                 "[cli][inputs]") {
+    ok({"create-selfsigned",
+        "idn",
+        "--cn",
+        "m\xc3\xbcller.example.com",  // müller
+        "--san",
+        "DNS:*.B\xc3\xbc"
+        "CHER.example",  // *.BüCHER: mapped to lower case first (UTS #46)
+        "--key-type",
+        "ec-p256"});
+    ok({"export", "idn", "--cert-out", path("idn.pem")});
+    const std::string text = openssl({"x509", "-in", path("idn.pem"), "-noout", "-text"});
+    CHECK_THAT(text, Catch::Contains("CN = xn--mller-kva.example.com"));
+    CHECK_THAT(text, Catch::Contains("DNS:xn--mller-kva.example.com, DNS:*.xn--bcher-kva.example"));
+    // The Unicode form names the same certificate when verifying.
+    CHECK(ct({"verify",
+              "--cert",
+              path("idn.pem"),
+              "--trust",
+              path("idn.pem"),
+              "--hostname",
+              "m\xc3\xbcller.example.com"})
+              .exit_code == 0);
+    const RunResult bad_idn = ct({"create-selfsigned", "x", "--cn", "a\xe2\x98\x83_b.example"});
+    CHECK(bad_idn.exit_code == 2);
+    CHECK_THAT(bad_idn.err, Catch::Contains("is not a host name"));
+    const RunResult uri =
+        ct({"create-selfsigned", "x", "--cn", "x.example", "--san", "URI:https://x.example/"});
+    CHECK(uri.exit_code == 2);
+    CHECK_THAT(uri.err,
+               Catch::Contains("type 'URI' is not supported: give DNS:name, IP:address or "
+                               "email:address"));
+    CHECK(ct({"create-selfsigned", "x", "--cn", "x.example", "--san", "2001:db8::25"}).exit_code ==
+          0);
+}
+
 }  // namespace certtool::test

@@ -150,6 +150,18 @@ SubjectAltName SubjectAltName::parse(std::string_view text) {
         kind = Kind::ip;
     } else if (text.find('@') != std::string_view::npos) {
         kind = Kind::email;
+    } else if (const auto colon = text.find(':');
+               colon != std::string_view::npos && colon > 0 &&
+               std::all_of(
+                   text.begin(), text.begin() + static_cast<std::ptrdiff_t>(colon), [](char c) {
+                       return std::isalpha(static_cast<unsigned char>(c)) != 0;
+                   })) {
+        throw Error(Errc::invalid_argument,
+                    fmt::format("SAN '{}': type '{}' is not supported: give DNS:name, IP:address "
+                                "or email:address (URI, otherName and directory names are not "
+                                "made)",
+                                text,
+                                text.substr(0, colon)));
     } else {
         kind = Kind::dns;
     }
@@ -176,7 +188,8 @@ SubjectAltName SubjectAltName::parse(std::string_view text) {
             return {Kind::email, std::string{value}};
         }
         case Kind::dns: {
-            std::string name = text::ascii_lower(value);
+            // An internationalised name is kept in the A-label form certificates carry.
+            std::string name = text::ascii_lower(to_a_label(value));
             if (!name.empty() && name.back() == '.') {
                 name.pop_back();
             }

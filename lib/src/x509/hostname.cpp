@@ -1,12 +1,17 @@
 #include "text.hpp"
 
+#include <certtool/error.hpp>
 #include <certtool/hostname.hpp>
 
+#include <fmt/core.h>
+
 #include <arpa/inet.h>
+#include <idn2.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <memory>
 
 namespace certtool {
 
@@ -42,6 +47,29 @@ bool is_valid_host_name(std::string_view name, bool allow_wildcard) {
         start = dot + 1;
     }
     return true;
+}
+
+std::string to_a_label(std::string_view name) {
+    if (std::all_of(name.begin(), name.end(), [](char c) {
+            return static_cast<unsigned char>(c) < 0x80;
+        })) {
+        return std::string{name};
+    }
+    const bool wildcard = name.substr(0, 2) == "*.";
+    const std::string input{wildcard ? name.substr(2) : name};
+    char* raw = nullptr;
+    const int rc = idn2_to_ascii_8z(
+        input.c_str(), &raw, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL | IDN2_USE_STD3_ASCII_RULES);
+    const std::unique_ptr<char, decltype(&idn2_free)> output{raw, &idn2_free};
+    if (rc != IDN2_OK) {
+        throw Error(Errc::invalid_argument,
+                    fmt::format("'{}' is not a valid internationalised domain name ({}): check "
+                                "the spelling, or give its A-label form (xn--...)",
+                                name,
+                                idn2_strerror(rc)));
+    }
+    std::string out = (wildcard ? "*." : "") + std::string{output.get()};
+    return out;
 }
 
 std::optional<std::string> canonical_ip(std::string_view text) {

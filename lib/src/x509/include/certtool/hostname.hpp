@@ -15,6 +15,12 @@ namespace certtool {
 // must leave at least two labels ("*.com" would cover a whole top-level domain).
 [[nodiscard]] bool is_valid_host_name(std::string_view name, bool allow_wildcard);
 
+// An internationalised host name ("müller.example.com", UTF-8) in its ASCII form, the A-labels
+// certificates carry ("xn--mller-kva.example.com"), by IDNA2008 with UTS #46 mapping (libidn2);
+// a left-most "*." wildcard is kept. An ASCII name is returned as it is. Throws
+// Error{invalid_argument} naming the name and libidn2's reason.
+[[nodiscard]] std::string to_a_label(std::string_view name);
+
 // The canonical text form of an IPv4 or IPv6 address (RFC 5952 for IPv6), or nothing.
 [[nodiscard]] std::optional<std::string> canonical_ip(std::string_view text);
 
