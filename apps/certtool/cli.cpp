@@ -131,7 +131,7 @@ void add_verification_options(CLI::App& sub,
                            ? std::string{}
                            : "unknown profile '" + value + "': use openssl, rfc5280 or webpki";
             },
-            "PROFILE"));
+            "{openssl,rfc5280,webpki}"));
 }
 
 void apply_verification_options(const VerificationCliOptions& given, VerifyOptions& options) {

@@ -119,7 +119,8 @@ void apply_verification_options(const VerificationCliOptions& given, VerifyOptio
 
 // The whole command line in `app`: the global options, every subcommand (the add_<verb> calls
 // below) and, once all are registered, each one's exit codes at the end of its --help
-// (exit_help.hpp). `--version` prints to `out`. run() parses with it.
+// (exit_help.hpp). `--version` prints to `out`. run() parses with it; certtool_docgen walks the
+// same tree to write the man page and the shell completions, so neither can drift from it.
 void define_commands(CLI::App& app, Dispatch& dispatch, std::ostream& out);
 
 // Runs certtool with the given arguments; never throws. Returns the process exit code.

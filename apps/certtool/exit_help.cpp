@@ -253,6 +253,10 @@ std::span<const ExitCodeMeaning> exit_codes_for(std::string_view command) noexce
     return own != nullptr ? own->codes : std::span<const ExitCodeMeaning>{k_general};
 }
 
+bool has_own_exit_codes(std::string_view command) noexcept {
+    return find_codes(command) != nullptr;
+}
+
 std::string exit_codes_text(std::string_view command) {
     std::string out = "EXIT CODES\n";
     for (const auto& row : exit_codes_for(command)) {

@@ -20,6 +20,10 @@ struct ExitCodeMeaning {
 // itself) and for a command without a table of its own: the general list (README "Exit codes").
 [[nodiscard]] std::span<const ExitCodeMeaning> exit_codes_for(std::string_view command) noexcept;
 
+// Whether exit_help.cpp has a table for `command`. certtool_docgen fails the build for a
+// subcommand without one.
+[[nodiscard]] bool has_own_exit_codes(std::string_view command) noexcept;
+
 // "EXIT CODES\n  0  meaning\n  ...": exit_codes_for(command), wrapped at 100 columns.
 [[nodiscard]] std::string exit_codes_text(std::string_view command);
 
