@@ -6,6 +6,7 @@ if [ "$(id -u)" -ne 0 ]; then
   exec sudo "$0" "$@"
 fi
 export DEBIAN_FRONTEND=noninteractive
+# man-db and groff-base render the generated man page in the tests, zsh checks its completion.
 # Postfix is only a test peer (private instances on loopback): install it unconfigured.
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 apt-get update -qq
@@ -14,5 +15,6 @@ apt-get install -y -qq --no-install-recommends \
   libssl-dev openssl libcli11-dev libfmt-dev nlohmann-json3-dev catch2 zlib1g-dev libidn2-dev \
   gnutls-bin default-jre-headless ca-certificates dnsmasq-base \
   postfix swaks libnet-ssleay-perl iproute2 gzip \
-  hyperfine time clang-format git >/dev/null
+  hyperfine time clang-format git \
+  man-db groff-base zsh >/dev/null
 echo "dependencies installed"

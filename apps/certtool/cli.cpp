@@ -1,5 +1,8 @@
 #include "cli.hpp"
 
+#include "exit_help.hpp"
+#include "usage_error.hpp"
+
 #include <certtool/library.hpp>
 
 #include <CLI/CLI.hpp>
@@ -12,12 +15,6 @@
 namespace certtool::cli {
 
 namespace {
-
-constexpr const char* k_exit_codes =
-    "EXIT CODES\n"
-    "  0 success   1 check answered no   2 usage error   3 operation failed\n"
-    "  4 malformed input   5 wrong password   6 key mismatch / no key\n"
-    "  7 no such entry   8 already exists (use --force)\n";
 
 void print_error(std::ostream& out,
                  std::ostream& err,
@@ -124,7 +121,7 @@ std::string footer(const std::vector<std::string>& examples) {
     for (const auto& e : examples) {
         out += "  " + e + "\n";
     }
-    return out + "\n" + k_exit_codes;
+    return out;
 }
 
 CLI::Option* add_trust_option(CLI::App& sub, std::string& target, const std::string& help) {
@@ -146,7 +143,7 @@ void add_verification_options(CLI::App& sub,
                            ? std::string{}
                            : "unknown profile '" + value + "': use openssl, rfc5280 or webpki";
             },
-            "PROFILE"));
+            "{openssl,rfc5280,webpki}"));
 }
 
 void apply_verification_options(const VerificationCliOptions& given, VerifyOptions& options) {
@@ -168,6 +165,40 @@ Store open_store(const Common& common) {
         common.warn};
 }
 
+void define_commands(CLI::App& app, Dispatch& dispatch, std::ostream& out) {
+    app.name("certtool");
+    app.description("certtool: certificate lifecycle for mail gateways and other TLS services");
+    app.footer(footer({"certtool create-selfsigned mail --cn mail.example.com",
+                       "certtool export-csr mail -o mail.csr",
+                       "certtool import-signed mail --cert signed.pem --intermediate ca.pem",
+                       "CERTTOOL_P12_PASS=... certtool export-pkcs12 mail -o mail.p12 "
+                       "--password-env CERTTOOL_P12_PASS"}));
+    app.require_subcommand(1);
+    app.add_flag_callback(
+        "--version",
+        [&out] {
+            out << version_text() << '\n';
+            throw CLI::Success{};
+        },
+        "print the version and exit");
+    add_common(app, dispatch.common);
+    add_create_selfsigned(app, dispatch);
+    add_export_csr(app, dispatch);
+    add_import_signed(app, dispatch);
+    add_import_pkcs12(app, dispatch);
+    add_export_pkcs12(app, dispatch);
+    add_renew(app, dispatch);
+    add_list(app, dispatch);
+    add_show(app, dispatch);
+    add_delete(app, dispatch);
+    add_export(app, dispatch);
+    add_mail_log(app, dispatch);
+    add_verify(app, dispatch);
+    add_check_tls(app, dispatch);
+    add_fix_chain(app, dispatch);
+    add_exit_code_help(app);
+}
+
 int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
     const bool json = wants_json(argc, argv);
     if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {  // NOLINT
@@ -177,38 +208,13 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     }
     try {
         initialize();
-        CLI::App app{"certtool: certificate lifecycle for mail gateways and other TLS services",
-                     "certtool"};
-        app.footer(footer({"certtool create-selfsigned mail --cn mail.example.com",
-                           "certtool export-csr mail -o mail.csr",
-                           "certtool import-signed mail --cert signed.pem --intermediate ca.pem",
-                           "CERTTOOL_P12_PASS=... certtool export-pkcs12 mail -o mail.p12 "
-                           "--password-env CERTTOOL_P12_PASS"}));
-        app.require_subcommand(1);
-        app.add_flag_callback(
-            "--version",
-            [&out] {
-                out << version_text() << '\n';
-                throw CLI::Success{};
-            },
-            "print the version and exit");
+        CLI::App app;
         Dispatch dispatch;
-        add_common(app, dispatch.common);
-        add_create_selfsigned(app, dispatch);
-        add_export_csr(app, dispatch);
-        add_import_signed(app, dispatch);
-        add_import_pkcs12(app, dispatch);
-        add_export_pkcs12(app, dispatch);
-        add_renew(app, dispatch);
-        add_list(app, dispatch);
-        add_show(app, dispatch);
-        add_delete(app, dispatch);
-        add_export(app, dispatch);
-        add_mail_log(app, dispatch);
-        add_verify(app, dispatch);
-        add_check_tls(app, dispatch);
-        add_fix_chain(app, dispatch);
-
+        define_commands(app, dispatch, out);
+        const auto usage_error = [&](const std::string& message) {
+            print_error(out, err, json, "usage", message + help_hint(app), ExitCode::usage);
+            return static_cast<int>(ExitCode::usage);
+        };
         try {
             app.parse(argc, argv);
         } catch (const CLI::CallForHelp&) {
@@ -220,17 +226,13 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
         } catch (const CLI::Success&) {
             return 0;  // --version
         } catch (const CLI::ParseError& e) {
-            // Subcommand help: CLI11 reports it as CallForHelp from the subcommand.
-            std::string message = e.what();
-            for (const CLI::App* sub : app.get_subcommands()) {
-                message += fmt::format(" (see 'certtool {} --help')", sub->get_name());
-                break;
-            }
-            if (app.get_subcommands().empty()) {
-                message += " (see 'certtool --help')";
-            }
-            print_error(out, err, json, "usage", message, ExitCode::usage);
-            return static_cast<int>(ExitCode::usage);
+            // An unknown option or argument comes first (CLI11 checks it last), and a
+            // password-like one is never echoed.
+            return usage_error(usage_problem(app, argc, argv).value_or(e.what()));
+        }
+        // Parsed, but a password-like option may have been taken as another option's value.
+        if (const auto problem = usage_problem(app, argc, argv)) {
+            return usage_error(*problem);
         }
         const CLI::App* sub = app.get_subcommands().front();
         Output output{dispatch.common.json, out, err};

@@ -25,7 +25,8 @@ class Option;
 
 namespace certtool::cli {
 
-// Documented in README "Exit codes" and every --help footer.
+// Documented in README "Exit codes"; what each means for one command: exit_help.hpp, printed at
+// the end of that command's --help.
 enum class ExitCode : int {
     ok = 0,
     check_failed = 1,     // the answer is "no"
@@ -95,7 +96,7 @@ struct Dispatch {
 // Adds --store and --json to a subcommand.
 void add_common(CLI::App& sub, Common& common);
 
-// Standard help footer: examples, then the exit-code table.
+// Standard help footer: the examples. define_commands() appends each command's own exit codes.
 [[nodiscard]] std::string footer(const std::vector<std::string>& examples);
 
 // --trust FILE|DIR (an existing path); `help` says what the anchors are for.
@@ -124,6 +125,12 @@ void apply_verification_options(const VerificationCliOptions& given, VerifyOptio
 
 // The store named by --store, $CERTTOOL_HOME or the XDG default, warning through common.warn.
 [[nodiscard]] Store open_store(const Common& common);
+
+// The whole command line in `app`: the global options, every subcommand (the add_<verb> calls
+// below) and, once all are registered, each one's exit codes at the end of its --help
+// (exit_help.hpp). `--version` prints to `out`. run() parses with it; certtool_docgen walks the
+// same tree to write the man page and the shell completions, so neither can drift from it.
+void define_commands(CLI::App& app, Dispatch& dispatch, std::ostream& out);
 
 // Runs certtool with the given arguments; never throws. Returns the process exit code.
 int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err);

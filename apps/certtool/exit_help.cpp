@@ -1,0 +1,282 @@
+#include "exit_help.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <array>
+
+namespace certtool::cli {
+
+namespace {
+
+// (No `using enum`: the command files compile as one unity translation unit.)
+using ExitRow = ExitCodeMeaning;
+
+// Phrases several tables share, so one wording has one spelling.
+constexpr std::string_view k_usage = "usage error: an unknown option or argument, or a bad value";
+constexpr std::string_view k_damaged = "the store entry is damaged (restore it or delete it)";
+
+// Each command's codes, from what its cmd_<verb>.cpp and the library functions it calls can
+// return (cli::exit_code_for maps an Errc to its code). An input file or password source that
+// cannot be read (missing, permission denied, not a regular file) is 3 for every command; 1 is
+// the answer "no" of a check.
+constexpr std::array k_general{
+    ExitRow{ExitCode::ok, "success (and --help, --version)"},
+    ExitRow{ExitCode::check_failed, "a check answered no: verify, check-tls, fix-chain, mail-log"},
+    ExitRow{ExitCode::usage, "usage error: bad option, invalid name/SAN/CN, no password source"},
+    ExitRow{ExitCode::failed,
+            "the operation failed: an input file or password source cannot be read, I/O, crypto, "
+            "network, unsupported, lock timeout"},
+    ExitRow{ExitCode::malformed_input,
+            "malformed input: not PEM/DER/PKCS#7/PKCS#12, truncated, trailing bytes"},
+    ExitRow{ExitCode::bad_password, "wrong PKCS#12 password"},
+    ExitRow{ExitCode::key_mismatch,
+            "key mismatch: no certificate matches the key, or no key in the file"},
+    ExitRow{ExitCode::not_found, "no such entry"},
+    ExitRow{ExitCode::already_exists, "the entry or output file already exists (use --force)"},
+};
+
+constexpr std::array k_create_selfsigned{
+    ExitRow{ExitCode::ok, "the entry was created"},
+    ExitRow{ExitCode::usage,
+            "usage error: an unknown option, no --cn, or an invalid name, CN, SAN or key type"},
+    ExitRow{ExitCode::failed, "the store cannot be written, or its lock stayed busy for 30 s"},
+    ExitRow{ExitCode::already_exists, "an entry of that name exists (use --force)"},
+};
+
+constexpr std::array k_export_csr{
+    ExitRow{ExitCode::ok, "the CSR was printed or written"},
+    ExitRow{ExitCode::usage, "usage error: an unknown option, or --der to a terminal"},
+    ExitRow{ExitCode::failed, "the store cannot be read, or FILE cannot be written"},
+    ExitRow{ExitCode::malformed_input, k_damaged},
+    ExitRow{ExitCode::not_found, "no such entry"},
+    ExitRow{ExitCode::already_exists, "FILE exists (use --force)"},
+};
+
+constexpr std::array k_import_signed{
+    ExitRow{ExitCode::ok, "the certificate and chain were stored (findings are warnings)"},
+    ExitRow{ExitCode::usage,
+            "usage error: an unknown option, neither --cert nor --intermediate, or --intermediate "
+            "alone for a self-signed entry"},
+    ExitRow{ExitCode::failed,
+            "a certificate or trust file cannot be read (missing, permission denied, not a regular "
+            "file), or the store cannot be written"},
+    ExitRow{ExitCode::malformed_input,
+            "a certificate or trust file is not PEM, DER or PKCS#7, is truncated or has trailing "
+            "bytes, or the entry is damaged"},
+    ExitRow{ExitCode::key_mismatch,
+            "no certificate given matches the entry's key (nothing changed)"},
+    ExitRow{ExitCode::not_found, "no such entry"},
+};
+
+constexpr std::array k_import_pkcs12{
+    ExitRow{ExitCode::ok, "the key, certificate and chain were stored"},
+    ExitRow{ExitCode::usage,
+            "usage error: an unknown option, two password sources, or none and no terminal"},
+    ExitRow{
+        ExitCode::failed,
+        "FILE or the password source cannot be read, FILE uses an unsupported algorithm, or the "
+        "store cannot be written"},
+    ExitRow{ExitCode::malformed_input,
+            "FILE is not PKCS#12 (truncated, trailing bytes), or the trust file is malformed"},
+    ExitRow{ExitCode::bad_password, "wrong password"},
+    ExitRow{ExitCode::key_mismatch, "FILE holds no key, or no certificate matching its key"},
+    ExitRow{ExitCode::already_exists, "an entry of that name exists (use --force)"},
+};
+
+constexpr std::array k_export_pkcs12{
+    ExitRow{ExitCode::ok, "the .p12 file was written (0600)"},
+    ExitRow{
+        ExitCode::usage,
+        "usage error: an unknown option, two password sources, none and no terminal, or the two "
+        "passwords typed differ"},
+    ExitRow{ExitCode::failed, "the password source cannot be read, or FILE cannot be written"},
+    ExitRow{ExitCode::malformed_input, k_damaged},
+    ExitRow{ExitCode::not_found, "no such entry"},
+    ExitRow{ExitCode::already_exists, "FILE exists (use --force)"},
+};
+
+constexpr std::array k_renew{
+    ExitRow{ExitCode::ok, "the certificate was re-signed"},
+    ExitRow{ExitCode::usage, k_usage},
+    ExitRow{ExitCode::failed,
+            "the entry is CA-signed (a CA renews it: export-csr, then import-signed), or the store "
+            "cannot be written"},
+    ExitRow{ExitCode::malformed_input, k_damaged},
+    ExitRow{ExitCode::not_found, "no such entry"},
+};
+
+constexpr std::array k_list{
+    ExitRow{ExitCode::ok,
+            "the entries were listed (none, for an empty or new store; a damaged entry is marked "
+            "with its fix and a warning)"},
+    ExitRow{ExitCode::usage, k_usage},
+    ExitRow{ExitCode::failed,
+            "the store or an entry cannot be read (permission denied, not a directory)"},
+};
+
+constexpr std::array k_show{
+    ExitRow{ExitCode::ok, "the entry was shown"},
+    ExitRow{ExitCode::usage, k_usage},
+    ExitRow{ExitCode::failed, "the entry cannot be read"},
+    ExitRow{ExitCode::malformed_input, k_damaged},
+    ExitRow{ExitCode::not_found, "no such entry"},
+};
+
+constexpr std::array k_delete{
+    ExitRow{ExitCode::ok, "the entry was deleted"},
+    ExitRow{ExitCode::usage, k_usage},
+    ExitRow{ExitCode::failed,
+            "the entry cannot be removed, or the store's lock stayed busy for 30 s"},
+    ExitRow{ExitCode::not_found, "no such entry"},
+};
+
+constexpr std::array k_export{
+    ExitRow{ExitCode::ok, "every file asked for was written"},
+    ExitRow{ExitCode::usage,
+            "usage error: an unknown option, no --*-out option, two outputs naming one file, or "
+            "--json with an output to -"},
+    ExitRow{ExitCode::failed,
+            "the entry cannot be read or a file cannot be written (none is left behind)"},
+    ExitRow{ExitCode::malformed_input, k_damaged},
+    ExitRow{ExitCode::not_found, "no such entry"},
+    ExitRow{ExitCode::already_exists, "a file exists (use --force)"},
+};
+
+constexpr std::array k_mail_log{
+    ExitRow{ExitCode::ok,
+            "the report was printed (warnings, if any, on stderr or in \"warnings\")"},
+    ExitRow{ExitCode::check_failed, "--fail-on-tls-failure, and a TLS failure was in the log"},
+    ExitRow{ExitCode::usage, "usage error: an unknown option, a bad --since/--until/--top"},
+    ExitRow{ExitCode::failed,
+            "a log file cannot be opened or read, or --clear-messages FILE cannot be written"},
+    ExitRow{ExitCode::malformed_input,
+            "the format cannot be detected (pass --format), or a .gz is damaged (the report covers "
+            "what was read)"},
+};
+
+constexpr std::array k_verify{
+    ExitRow{ExitCode::ok, "the chain is valid (--batch: every certificate)"},
+    ExitRow{ExitCode::check_failed,
+            "the chain is invalid, findings say why (--batch: any certificate)"},
+    ExitRow{ExitCode::usage,
+            "usage error: an unknown option, NAME and --cert both or neither, a bad --at or "
+            "--hostname"},
+    ExitRow{ExitCode::failed,
+            "a certificate, chain, CRL or trust file cannot be read, or the system trust store "
+            "cannot be loaded"},
+    ExitRow{ExitCode::malformed_input,
+            "a certificate, chain, CRL or trust file is malformed, the entry is damaged, or "
+            "--batch found no file to verify"},
+    ExitRow{ExitCode::not_found, "no such entry (verify NAME)"},
+};
+
+constexpr std::array k_check_tls{
+    ExitRow{
+        ExitCode::ok,
+        "every probed host is V (TLS, verified) with no error finding; with --policy MODE, mail "
+        "would be delivered as MODE demands"},
+    ExitRow{ExitCode::check_failed,
+            "otherwise: a finding, the probe's outcome or --policy says why"},
+    ExitRow{ExitCode::usage,
+            "usage error: an unknown option, HOST and --mx both or neither, a bad --policy"},
+    ExitRow{ExitCode::failed,
+            "DNS failed or the domain has no mail host, or the trust file cannot be read (a server "
+            "that cannot be reached is an answer: 1)"},
+    ExitRow{ExitCode::malformed_input,
+            "the trust file is malformed, or the --expect entry is damaged"},
+    ExitRow{ExitCode::not_found, "no store entry named by --expect"},
+};
+
+constexpr std::array k_fix_chain{
+    ExitRow{ExitCode::ok, "the fixed chain reaches a trust anchor"},
+    ExitRow{ExitCode::check_failed,
+            "it does not: an issuer is missing or untrusted (the findings name it)"},
+    ExitRow{ExitCode::usage, k_usage},
+    ExitRow{ExitCode::failed,
+            "an input, key or trust file cannot be read, or the output cannot be written (--aia "
+            "fetch failures are findings)"},
+    ExitRow{ExitCode::malformed_input,
+            "an input holds no certificate, or the key or trust file is malformed"},
+    ExitRow{ExitCode::key_mismatch, "--key matches none of the certificates given"},
+    ExitRow{ExitCode::already_exists, "the output file exists (use --force)"},
+};
+
+struct CommandCodes {
+    std::string_view command;
+    std::span<const ExitCodeMeaning> codes;
+};
+
+constexpr std::array k_commands{
+    CommandCodes{"create-selfsigned", k_create_selfsigned},
+    CommandCodes{"export-csr", k_export_csr},
+    CommandCodes{"import-signed", k_import_signed},
+    CommandCodes{"import-pkcs12", k_import_pkcs12},
+    CommandCodes{"export-pkcs12", k_export_pkcs12},
+    CommandCodes{"renew", k_renew},
+    CommandCodes{"list", k_list},
+    CommandCodes{"show", k_show},
+    CommandCodes{"delete", k_delete},
+    CommandCodes{"export", k_export},
+    CommandCodes{"mail-log", k_mail_log},
+    CommandCodes{"verify", k_verify},
+    CommandCodes{"check-tls", k_check_tls},
+    CommandCodes{"fix-chain", k_fix_chain},
+};
+
+const CommandCodes* find_codes(std::string_view command) noexcept {
+    const auto* it = std::find_if(
+        k_commands.begin(), k_commands.end(), [&](const auto& c) { return c.command == command; });
+    return it == k_commands.end() ? nullptr : &*it;
+}
+
+// "  3  meaning", the meaning wrapped at 100 columns under itself.
+void append_row(std::string& out, const ExitCodeMeaning& row) {
+    constexpr std::size_t k_width = 100;
+    const std::string indent(5, ' ');
+    std::string line = fmt::format("  {}  ", static_cast<int>(row.code));
+    std::string_view rest = row.meaning;
+    while (!rest.empty()) {
+        const std::size_t room = k_width - line.size();
+        std::size_t cut = rest.size();
+        if (cut > room) {
+            cut = rest.rfind(' ', room);
+            cut = cut == std::string_view::npos || cut == 0 ? room : cut;
+        }
+        out += line + std::string{rest.substr(0, cut)} + "\n";
+        rest.remove_prefix(cut);
+        while (!rest.empty() && rest.front() == ' ') {
+            rest.remove_prefix(1);
+        }
+        line = indent;
+    }
+}
+
+}  // namespace
+
+std::span<const ExitCodeMeaning> exit_codes_for(std::string_view command) noexcept {
+    const CommandCodes* own = find_codes(command);
+    return own != nullptr ? own->codes : std::span<const ExitCodeMeaning>{k_general};
+}
+
+bool has_own_exit_codes(std::string_view command) noexcept {
+    return find_codes(command) != nullptr;
+}
+
+std::string exit_codes_text(std::string_view command) {
+    std::string out = "EXIT CODES\n";
+    for (const auto& row : exit_codes_for(command)) {
+        append_row(out, row);
+    }
+    return out;
+}
+
+void add_exit_code_help(CLI::App& app) {
+    app.footer(app.get_footer() + "\n" + exit_codes_text(""));
+    for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+        sub->footer(sub->get_footer() + "\n" + exit_codes_text(sub->get_name()));
+    }
+}
+
+}  // namespace certtool::cli
