@@ -223,7 +223,7 @@ TEST_CASE_METHOD(CliFixture,
 }
 
 TEST_CASE_METHOD(CliFixture,
-                 "names: internationalised names are stored as A-labels; unsupported SAN types "
+                 "names: internationalised names are stored as A-labels, unsupported SAN types "
                  "are named",
                  "[cli][inputs]") {
     ok({"create-selfsigned",

@@ -241,6 +241,10 @@ TEST_CASE_METHOD(CliFixture,
     write_file(dir / "damaged" / "entries" / "bad.json", "{ not json");
     std::filesystem::create_directories(dir / "broken" / "entries" / "dir.json");
     write_file(dir / "broken" / "entries" / "dir.json" / "inside", "x");
+    // A store path that is a file: the store cannot be read (a directory where an entry should
+    // be is a damaged entry, marked by list and 4 for show).
+    const std::string not_a_store = path("not-a-store");
+    write_file(dir / "not-a-store", "x");
 
     struct Case {
         std::vector<std::string> args;
@@ -295,9 +299,9 @@ TEST_CASE_METHOD(CliFixture,
         {4, {{"renew", "bad"}, damaged}},
         {7, {{"renew", "nope"}}},
         {0, {{"list"}}},
-        {3, {{"list"}, broken}},
+        {3, {{"list"}, not_a_store}},
         {0, {{"show", "mail"}}},
-        {3, {{"show", "dir"}, broken}},
+        {3, {{"show", "dir"}, not_a_store}},
         {4, {{"show", "bad"}, damaged}},
         {7, {{"show", "nope"}}},
         {0, {{"delete", "gone"}}},
