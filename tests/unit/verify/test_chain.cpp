@@ -1,3 +1,4 @@
+#include "ossl.hpp"
 #include "support.hpp"
 
 #include <certtool/aia.hpp>
@@ -263,4 +264,17 @@ TEST_CASE_METHOD(Pki,
     CHECK_FALSE(has(r.findings, "invalid-certificate"));
     // The genuine leaf under the same CA is fine (the finding is not about the CA).
     CHECK(verify_chain(leaf.cert, {inter.cert}, trust, o).valid);
+}
+
+TEST_CASE("issue #13: a CRL whose extensions do not decode leaves no OpenSSL error queued",
+          "[chain][crl]") {
+    // fuzz/certificates's input: PKITS's GoodCACRL.crl with its authority key identifier
+    // damaged. The CRL decodes (OpenSSL marks it invalid for verification to report), and its
+    // extension's decode error stayed queued.
+    const std::string der = test::read_file(std::filesystem::path{CERTTOOL_SOURCE_DIR} /
+                                            "tests/data/fuzz/certificates-crl-bad-aki");
+    CHECK(Crl::parse_all(der, "bad-aki.crl").size() == 1);
+    CHECK(ossl::drain_errors().empty());
+    CHECK_THROWS_AS(Certificate::parse_all(der, "bad-aki.crl"), Error);
+    CHECK(ossl::drain_errors().empty());
 }
