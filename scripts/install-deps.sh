@@ -14,5 +14,6 @@ apt-get install -y -qq --no-install-recommends \
   libssl-dev openssl libcli11-dev libfmt-dev nlohmann-json3-dev catch2 zlib1g-dev \
   gnutls-bin default-jre-headless ca-certificates dnsmasq-base \
   postfix swaks libnet-ssleay-perl iproute2 gzip \
-  hyperfine time clang-format git >/dev/null
+  hyperfine time clang-format git \
+  clang libclang-rt-dev >/dev/null  # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes
 echo "dependencies installed"
