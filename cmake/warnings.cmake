@@ -11,3 +11,18 @@ if(CERTTOOL_SANITIZE)
                         -fno-sanitize-recover=undefined)
     add_link_options(-fsanitize=address,undefined)
 endif()
+
+# Fuzzing (CERTTOOL_FUZZ): every object gets libFuzzer's coverage instrumentation and the
+# sanitizers, so a bug anywhere on a target's path stops the run; libFuzzer's main() is linked
+# into the targets alone (fuzz/CMakeLists.txt). _GLIBCXX_ASSERTIONS adds bounds checks to the
+# standard containers at any optimisation level.
+if(CERTTOOL_FUZZ)
+    if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+        message(FATAL_ERROR "CERTTOOL_FUZZ needs clang's libFuzzer: configure with "
+            "-DCMAKE_CXX_COMPILER=clang++ (scripts/fuzz.sh does)")
+    endif()
+    add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+                        -fno-sanitize-recover=undefined)
+    add_compile_definitions(_GLIBCXX_ASSERTIONS)
+    add_link_options(-fsanitize=address,undefined)
+endif()

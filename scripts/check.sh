@@ -15,10 +15,12 @@ if ! out=$(clang-format --dry-run -Werror "${sources[@]}" 2>&1); then
 fi
 
 # 2. OpenSSL ownership and the error queue stay in lib/src/ossl: no *_free( calls, no bound
-#    free functions (Deleter<...>), no ERR_* outside it in lib/ and apps/ (comments aside).
-code_lines() {  # file:line:text of lib/ and apps/ outside lib/src/ossl, comments stripped
-  git ls-files 'lib/*.cpp' 'lib/*.hpp' 'apps/*.cpp' 'apps/*.hpp' | grep -v '^lib/src/ossl/' |
-    xargs grep -n '' | sed -E 's#//.*$##'
+#    free functions (Deleter<...>), no ERR_* outside it in lib/, apps/ and the fuzz targets
+#    (comments aside). The fuzz targets may include the library's private headers (white-box,
+#    fuzz/CMakeLists.txt), so they use the same ossl:: aliases and error-queue interface.
+code_lines() {  # file:line:text of lib/, apps/ and fuzz/ outside lib/src/ossl, comments stripped
+  git ls-files 'lib/*.cpp' 'lib/*.hpp' 'apps/*.cpp' 'apps/*.hpp' 'fuzz/*.cpp' 'fuzz/*.hpp' |
+    grep -v '^lib/src/ossl/' | xargs grep -n '' | sed -E 's#//.*$##'
 }
 if hits=$(code_lines | grep -E '\b[A-Za-z0-9_]+_free\(|Deleter<|\bERR_[a-z_]+\('); then
   echo "$hits" | sed 's/^/  /' >&2
@@ -60,7 +62,9 @@ done < <(sed 's/#.*//' lib/CMakeLists.txt | tr '\n' ' ' |
          print $1 deps }')
 
 # 4. Whitespace, merge markers, large files (CLI11's pre-commit list).
-if hits=$(git grep -nIE '[[:blank:]]+$' -- ':!*.md' ':!tests/conformance/corpora' ':!*.pem' ':!*.txt' ':!*.log'); then
+# (Fuzz seeds and the inputs fuzzing found are data, byte for byte: fuzz/corpus, tests/data/fuzz.)
+if hits=$(git grep -nIE '[[:blank:]]+$' -- ':!*.md' ':!tests/conformance/corpora' ':!*.pem' ':!*.txt' ':!*.log' \
+  ':!fuzz/corpus' ':!tests/data/fuzz'); then
   echo "$hits" | head -20 | sed 's/^/  /' >&2
   fail "trailing whitespace"
 fi

@@ -16,5 +16,6 @@ apt-get install -y -qq --no-install-recommends \
   gnutls-bin default-jre-headless ca-certificates dnsmasq-base \
   postfix swaks libnet-ssleay-perl iproute2 gzip \
   hyperfine time clang-format git \
-  man-db groff-base zsh >/dev/null
+  man-db groff-base zsh \
+  clang libclang-rt-dev >/dev/null  # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes
 echo "dependencies installed"

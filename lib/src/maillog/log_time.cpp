@@ -33,7 +33,11 @@ int month_index(std::string_view m) {
     return -1;
 }
 
-TimePoint utc_time(int year, int month, int day, int hour, int minute, int second) {
+std::optional<TimePoint> utc_time(int year, int month, int day, int hour, int minute, int second) {
+    if (year < 1 || year > 9999 || month < 0 || month > 11 || day < 1 || day > 31 || hour < 0 ||
+        hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60) {
+        return std::nullopt;
+    }
     std::tm tm{};
     tm.tm_year = year - 1900;
     tm.tm_mon = month;
@@ -41,7 +45,8 @@ TimePoint utc_time(int year, int month, int day, int hour, int minute, int secon
     tm.tm_hour = hour;
     tm.tm_min = minute;
     tm.tm_sec = second;
-    return std::chrono::system_clock::from_time_t(timegm(&tm));
+    // from_time_t would overflow the nanosecond clock outside 1678-2262 (a year 812 stamp).
+    return from_seconds(timegm(&tm));
 }
 
 }  // namespace certtool::maillog

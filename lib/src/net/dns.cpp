@@ -1,3 +1,4 @@
+#include "dns_transport.hpp"
 #include "net.hpp"
 #include "text.hpp"
 
@@ -70,33 +71,51 @@ DnsServer DnsServer::parse(const std::string& text) {
 
 namespace {
 
-// A private resolver state (res_n* calls on it are thread-safe), closed on destruction.
+// --dns-server over net's sockets. Throws Error{invalid_argument} if its address is not an IP
+// literal.
+net::DnsTransport socket_transport(const DnsServer& server, std::chrono::milliseconds timeout) {
+    const auto endpoints = net::literal(server.address, server.port);
+    if (endpoints.empty()) {
+        throw Error(Errc::invalid_argument,
+                    fmt::format("DNS server '{}' is not an IP address", server.address));
+    }
+    const net::Endpoint to = endpoints.front();
+    net::DnsTransport t;
+    t.udp = [to, timeout](std::string_view query,
+                          const std::function<bool(std::string_view)>& is_reply) {
+        return net::udp_exchange(to, query, timeout, is_reply);
+    };
+    t.tcp = [to, timeout](std::string_view framed,
+                          std::size_t max_reply,
+                          const std::function<std::size_t(std::string_view)>& reply_size) {
+        return net::tcp_exchange(to, framed, timeout, "the DNS query", max_reply, reply_size);
+    };
+    t.where = server.address.find(':') == std::string::npos
+                  ? fmt::format("DNS server {}:{}", server.address, server.port)
+                  : fmt::format("DNS server [{}]:{}", server.address, server.port);
+    return t;
+}
+
+// The server to ask directly, if options name one.
+std::optional<net::DnsTransport> transport_for(const DnsOptions& options) {
+    if (!options.server) {
+        return std::nullopt;
+    }
+    return socket_transport(*options.server, options.timeout);
+}
+
+// A private resolver state (res_n* calls on it are thread-safe), closed on destruction: the
+// system's configuration, or queries sent to one server through `server`.
 class Resolver {
 public:
-    explicit Resolver(const DnsOptions& options) {
-        if (options.server) {
-            m_server = net::literal(options.server->address, options.server->port);
-            if (m_server.empty()) {
-                throw Error(
-                    Errc::invalid_argument,
-                    fmt::format("DNS server '{}' is not an IP address", options.server->address));
-            }
-        }
+    Resolver(std::optional<net::DnsTransport> server, std::chrono::milliseconds timeout)
+        : m_server(std::move(server)) {
         if (::res_ninit(&m_state) != 0) {
             throw Error(Errc::network, "cannot initialise the resolver (/etc/resolv.conf)");
         }
-        const auto seconds =
-            std::max<long>(1, static_cast<long>((options.timeout.count() + 999) / 1000));
+        const auto seconds = std::max<long>(1, static_cast<long>((timeout.count() + 999) / 1000));
         m_state.retrans = static_cast<int>(seconds);
         m_state.retry = 2;
-        if (options.server) {
-            m_timeout = options.timeout;
-            m_where =
-                options.server->address.find(':') == std::string::npos
-                    ? fmt::format("DNS server {}:{}", options.server->address, options.server->port)
-                    : fmt::format(
-                          "DNS server [{}]:{}", options.server->address, options.server->port);
-        }
     }
 
     Resolver(const Resolver&) = delete;
@@ -110,7 +129,7 @@ public:
 
     // Answer records of `type` for `name`, each as its rdata plus the message they came from.
     Status query(const std::string& name, int type) {
-        if (!m_server.empty()) {
+        if (m_server) {
             return query_server(name, type);
         }
         m_answer.resize(65535);
@@ -164,7 +183,9 @@ public:
         return text::ascii_lower(name);
     }
 
-    [[nodiscard]] const std::string& where() const noexcept { return m_where; }
+    [[nodiscard]] const std::string& where() const noexcept {
+        return m_server ? m_server->where : m_system;
+    }
 
 private:
     // The query sent to --dns-server directly, over UDP (twice at most) and over TCP when the
@@ -217,12 +238,10 @@ private:
                (static_cast<unsigned char>(reply[2]) & 0x80U) != 0;
     }
 
-    // The sockets are net's (net.cpp); a failed exchange is "no answer" (Status::failed).
+    // A failed exchange is "no answer" (Status::failed).
     [[nodiscard]] std::optional<std::string> exchange_udp(std::string_view query) const {
         try {
-            return net::udp_exchange(m_server.front(), query, m_timeout, [&](std::string_view r) {
-                return answers(r, query);
-            });
+            return m_server->udp(query, [&](std::string_view r) { return answers(r, query); });
         } catch (const Error&) {
             return std::nullopt;
         }
@@ -242,9 +261,13 @@ private:
                         static_cast<unsigned char>(in[1]));
         };
         try {
-            const std::string in = net::tcp_exchange(
-                m_server.front(), framed, m_timeout, "the DNS query", 65537, framed_size);
-            const std::string_view reply = std::string_view{in}.substr(2);
+            const std::string in = m_server->tcp(framed, 65537, framed_size);
+            if (in.size() < framed_size(in)) {
+                return std::nullopt;
+            }
+            // The message is exactly as long as its prefix says: bytes the last read brought
+            // beyond it are not part of it (ns_initparse would reject the whole answer).
+            const std::string_view reply = std::string_view{in}.substr(2, framed_size(in) - 2);
             return answers(reply, query) ? std::optional<std::string>{reply} : std::nullopt;
         } catch (const Error&) {
             return std::nullopt;
@@ -253,11 +276,10 @@ private:
 
     struct __res_state m_state {};
 
-    std::vector<net::Endpoint> m_server;  // --dns-server, if given
-    std::chrono::milliseconds m_timeout{5000};
+    std::optional<net::DnsTransport> m_server;  // --dns-server, if given
     std::vector<unsigned char> m_answer;
     ns_msg m_msg{};
-    std::string m_where{"the system resolver"};
+    std::string m_system{"the system resolver"};
 };
 
 void check_name(const std::string& name, std::string_view what) {
@@ -268,11 +290,8 @@ void check_name(const std::string& name, std::string_view what) {
     }
 }
 
-}  // namespace
-
-MxLookup lookup_mx(const std::string& domain, const DnsOptions& options) {
-    check_name(domain, "domain");
-    Resolver r{options};
+// The mail hosts of `domain` as `r` finds them (lookup_mx).
+MxLookup mx_hosts(const std::string& domain, Resolver& r) {
     MxLookup out;
     switch (r.query(domain, ns_t_mx)) {
         case Resolver::Status::no_such_domain:
@@ -318,14 +337,17 @@ MxLookup lookup_mx(const std::string& domain, const DnsOptions& options) {
     return out;
 }
 
-std::vector<std::string> lookup_addresses(const std::string& host, const DnsOptions& options) {
-    // Any name DNS can carry (an MX target may have underscores): only its shape is checked.
+// Any name DNS can carry (an MX target may have underscores): only its shape is checked.
+void check_host(const std::string& host) {
     if (host.empty() || host.size() > 253 ||
         std::any_of(
             host.begin(), host.end(), [](unsigned char c) { return c <= ' ' || c > '~'; })) {
         throw Error(Errc::invalid_argument, fmt::format("'{}' is not a DNS name", host));
     }
-    Resolver r{options};
+}
+
+// The addresses of `host` as `r` finds them (lookup_addresses).
+std::vector<std::string> addresses(const std::string& host, Resolver& r) {
     std::vector<std::string> out;
     bool reachable = false;
     bool exists = false;
@@ -358,5 +380,35 @@ std::vector<std::string> lookup_addresses(const std::string& host, const DnsOpti
     }
     return out;
 }
+
+}  // namespace
+
+MxLookup lookup_mx(const std::string& domain, const DnsOptions& options) {
+    check_name(domain, "domain");
+    Resolver r{transport_for(options), options.timeout};
+    return mx_hosts(domain, r);
+}
+
+std::vector<std::string> lookup_addresses(const std::string& host, const DnsOptions& options) {
+    check_host(host);
+    Resolver r{transport_for(options), options.timeout};
+    return addresses(host, r);
+}
+
+namespace net {
+
+MxLookup lookup_mx_via(const std::string& domain, const DnsTransport& server) {
+    check_name(domain, "domain");
+    Resolver r{server, std::chrono::milliseconds{5000}};
+    return mx_hosts(domain, r);
+}
+
+std::vector<std::string> lookup_addresses_via(const std::string& host, const DnsTransport& server) {
+    check_host(host);
+    Resolver r{server, std::chrono::milliseconds{5000}};
+    return addresses(host, r);
+}
+
+}  // namespace net
 
 }  // namespace certtool

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <utility>
 
 namespace certtool::net {
 
@@ -37,67 +38,86 @@ std::string printable(std::string_view s) {
     return certtool::printable(s.substr(0, 60));
 }
 
-void SmtpChannel::send(const std::string& command, std::string_view what) {
-    m_stream.write(command + "\r\n", what);
+std::vector<std::string> ehlo_keywords(const SmtpReply& reply) {
+    std::vector<std::string> out;
+    for (std::size_t i = 1; i < reply.lines.size(); ++i) {
+        std::string kw = reply.lines[i].substr(0, reply.lines[i].find(' '));
+        std::transform(kw.begin(), kw.end(), kw.begin(), [](unsigned char c) {
+            return static_cast<char>(std::toupper(c));
+        });
+        out.push_back(std::move(kw));
+    }
+    return out;
 }
 
-SmtpReply SmtpChannel::read_reply(std::string_view what) {
-    const auto until = m_stream.limits().step_end();
-    SmtpReply reply;
+std::optional<SmtpReply> ReplyParser::next(std::string_view what) {
     for (;;) {
-        const std::string line = read_line(until, what);
+        const auto nl = m_buffer.find('\n');
+        if (nl == std::string::npos) {
+            if (m_buffer.size() > k_max_line) {
+                m_reply = {};
+                throw Error(
+                    Errc::parse,
+                    fmt::format("not an SMTP reply to {}: a line over {} bytes starting '{}'",
+                                what,
+                                k_max_line,
+                                printable(m_buffer)));
+            }
+            return std::nullopt;
+        }
+        std::string line = m_buffer.substr(0, nl);
+        m_buffer.erase(0, nl + 1);
+        if (!line.empty() && line.back() == '\r') {
+            line.pop_back();
+        }
         if (!is_reply_line(line)) {
+            m_reply = {};
             throw Error(Errc::parse,
                         fmt::format("not an SMTP reply to {}: '{}'", what, printable(line)));
         }
         const int code = std::stoi(line.substr(0, 3));
-        if (reply.code != 0 && code != reply.code) {
+        if (m_reply.code != 0 && code != m_reply.code) {
+            m_reply = {};
             throw Error(
                 Errc::parse,
                 fmt::format("inconsistent multi-line reply to {}: '{}'", what, printable(line)));
         }
-        reply.code = code;
-        reply.lines.push_back(line.size() > 4 ? line.substr(4) : std::string{});
+        m_reply.code = code;
+        m_reply.lines.push_back(line.size() > 4 ? line.substr(4) : std::string{});
         if (line.size() == 3 || line[3] == ' ') {
-            return reply;
+            return std::exchange(m_reply, {});
         }
-        if (reply.lines.size() > k_max_reply_lines) {
+        if (m_reply.lines.size() > k_max_reply_lines) {
+            m_reply = {};
             throw Error(Errc::parse,
                         fmt::format("reply to {} has over {} lines", what, k_max_reply_lines));
         }
     }
 }
 
-std::string SmtpChannel::read_line(Clock::time_point until, std::string_view what) {
+void SmtpChannel::send(const std::string& command, std::string_view what) {
+    m_stream.write(command + "\r\n", what);
+}
+
+SmtpReply SmtpChannel::read_reply(std::string_view what) {
+    const auto until = m_stream.limits().step_end();
     for (;;) {
-        if (const auto nl = m_buffer.find('\n'); nl != std::string::npos) {
-            std::string line = m_buffer.substr(0, nl);
-            m_buffer.erase(0, nl + 1);
-            if (!line.empty() && line.back() == '\r') {
-                line.pop_back();
-            }
-            return line;
-        }
-        if (m_buffer.size() > k_max_line) {
-            throw Error(Errc::parse,
-                        fmt::format("not an SMTP reply to {}: a line over {} bytes starting '{}'",
-                                    what,
-                                    k_max_line,
-                                    printable(m_buffer)));
+        if (auto reply = m_parser.next(what)) {
+            return std::move(*reply);
         }
         const std::string chunk = m_stream.read_some(until, what);
         if (chunk.empty()) {
-            if (!m_buffer.empty()) {
+            if (!m_parser.buffered().empty()) {
                 throw Error(Errc::parse,
                             fmt::format("not an SMTP reply to {}: '{}' then the connection closed",
                                         what,
-                                        printable(m_buffer)));
+                                        printable(m_parser.buffered())));
             }
             throw Error(
                 Errc::network,
                 fmt::format("the server closed the connection instead of answering {}", what));
         }
-        m_buffer += chunk;
+        m_parser.push(chunk);
     }
 }
 

@@ -507,14 +507,7 @@ private:
 
     void record_extensions(const SmtpReply& reply) {
         m_r.esmtp = true;
-        m_r.extensions.clear();
-        for (std::size_t i = 1; i < reply.lines.size(); ++i) {
-            std::string kw = reply.lines[i].substr(0, reply.lines[i].find(' '));
-            std::transform(kw.begin(), kw.end(), kw.begin(), [](unsigned char c) {
-                return static_cast<char>(std::toupper(c));
-            });
-            m_r.extensions.push_back(kw);
-        }
+        m_r.extensions = net::ehlo_keywords(reply);
         m_r.starttls_offered =
             std::find(m_r.extensions.begin(), m_r.extensions.end(), "STARTTLS") !=
             m_r.extensions.end();

@@ -430,8 +430,8 @@ std::optional<FastLeaf> fast_check_leaf(Bytes der,
     }
     Reader outer{der};
     const auto cert = outer.next(tag::sequence);
-    if (!cert) {
-        return std::nullopt;
+    if (!cert || !outer.empty()) {
+        return std::nullopt;  // bytes after the certificate: the full parser rejects the file
     }
     Reader c{cert->value};
     const auto tbs = c.next(tag::sequence);

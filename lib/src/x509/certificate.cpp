@@ -297,6 +297,9 @@ std::vector<Certificate> Certificate::parse_all(std::string_view data, std::stri
             }
         }
     }
+    // d2i_X509 caches the extensions as it decodes: one that does not parse marks the
+    // certificate invalid (verification reports it) and leaves its error queued.
+    ossl::clear_errors();
     if (out.empty()) {
         throw Error(Errc::parse,
                     fmt::format("no certificate found in '{}': give a PEM, DER or PKCS#7 "
@@ -411,7 +414,9 @@ std::string Certificate::sha256_fingerprint() const {
 }
 
 std::string Certificate::key_description() const {
-    return describe_key(X509_get0_pubkey(m_x509.get()));
+    const EVP_PKEY* key = X509_get0_pubkey(m_x509.get());
+    ossl::clear_errors();  // a key that does not decode is "none", and leaves an error queued
+    return describe_key(key);
 }
 
 std::string Certificate::signature_algorithm() const {
@@ -437,7 +442,9 @@ bool Certificate::is_ca() const {
 }
 
 bool Certificate::matches_key(const PrivateKey& key) const {
-    return key.matches_public(X509_get0_pubkey(m_x509.get()));
+    const EVP_PKEY* pub = X509_get0_pubkey(m_x509.get());
+    ossl::clear_errors();  // a key that does not decode matches nothing
+    return key.matches_public(pub);
 }
 
 bool Certificate::is_issued_by(const Certificate& issuer) const {

@@ -332,3 +332,34 @@ TEST_CASE("issue: an OpenSSL error code names the reason when the text is cut", 
     CHECK(reason_of("(0, 'error:0A000086:SSL routines::certif") == "certificate verify failed");
     CHECK(reason_of("(1, 'error:0480006C:PEM rou") == "(reason cut short in the log)");
 }
+
+TEST_CASE("issue #13: time stamps beyond the clock's years are clamped (fuzz/maillog)",
+          "[maillog]") {
+    // fuzz/maillog's crash: option byte 0x0d (esa, tight bounds, this window), then one line
+    // stamped in the year 812, which overflowed the nanosecond clock (UBSan).
+    const std::string input = test::read_file(std::filesystem::path{CERTTOOL_SOURCE_DIR} /
+                                              "tests/data/fuzz/maillog-year-812");
+    Options o;
+    o.max_open = 3;
+    o.max_line = 160;
+    o.max_examples = 2;
+    o.since = parse_time("2018-04-16T00:00:00Z");
+    o.until = parse_time("2024-11-28T00:00:00Z");
+    const Report r = analyze_text(input.substr(1), Format::esa, o);
+    CHECK(r.recognized == 1);
+    CHECK(r.malformed == 0);
+    // 2300 is after --until (clamped to 2262); day 99 is no time (kept, as unreadable stamps
+    // are); the same for Postfix's classic stamps.
+    const Report esa = analyze_text(
+        "Tue Apr 17 00:57:55 2300 Info: New SMTP ICID 5 interface Data 1\n"
+        "Tue Apr 99 00:57:55 2018 Info: New SMTP ICID 6 interface Data 1\n",
+        Format::esa,
+        o);
+    CHECK(esa.inbound.counts.connections == 1);
+    const Report postfix = analyze_text(
+        "Nov 99 20:00:00 gw postfix/smtpd[100]: connect from client.example[192.0.2.10]\n"
+        "Nov 27 20:00:00 gw postfix/smtpd[101]: connect from client.example[192.0.2.10]\n",
+        Format::postfix,
+        o);
+    CHECK(postfix.inbound.counts.connections == 2);
+}

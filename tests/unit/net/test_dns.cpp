@@ -2,6 +2,7 @@
 // 127.0.0.1 (a high port, a tiny zone under .test, nothing forwarded): preference order, the
 // implicit MX, RFC 7505's null MX, a domain that does not exist, a truncated answer retried over
 // TCP, and a server that never answers. Skipped, saying so, where dnsmasq is not installed.
+#include "dns_transport.hpp"
 #include "support.hpp"
 
 #include <certtool/dns.hpp>
@@ -236,4 +237,45 @@ TEST_CASE("dns: a server that does not answer is a network error within the time
         e.what(),
         Catch::Contains("no answer from DNS server 127.0.0.1:" + std::to_string(silent.port())));
     CHECK(took < std::chrono::seconds{3});  // two tries of 300 ms, not the 5 s default
+}
+
+TEST_CASE("dns: a TCP answer is read up to the length its prefix gives", "[dns][net]") {
+    // Through the transport seam (dns_transport.hpp, as fuzz/dns_answer drives it): a truncated
+    // datagram, then over TCP the answer followed by bytes the same read brought. Those were
+    // handed to ns_initparse with the message, which rejects trailing bytes: "no answer".
+    const auto bytes = [](std::string_view hex) {
+        std::string out;
+        for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+            out.push_back(static_cast<char>(std::stoi(std::string{hex.substr(i, 2)}, nullptr, 16)));
+        }
+        return out;
+    };
+    const std::string question = bytes("076578616d706c6503636f6d00000f0001");  // example.com MX
+    const std::string truncated = bytes("000083800001000000000000") + question;
+    const std::string answer = bytes("000081800001000100000000") + question +
+                               bytes("c00c000f000100000e100008000a036d7831c00c");  // 10 mx1
+    const auto with_id = [](std::string message, std::string_view query) {
+        message[0] = query[0];
+        message[1] = query[1];
+        return message;
+    };
+    net::DnsTransport server;
+    server.udp = [&](std::string_view query, const std::function<bool(std::string_view)>& ok) {
+        std::string d = with_id(truncated, query);
+        REQUIRE(ok(d));
+        return d;
+    };
+    server.tcp = [&](std::string_view framed,
+                     std::size_t max_reply,
+                     const std::function<std::size_t(std::string_view)>& reply_size) {
+        const std::string m = with_id(answer, framed.substr(2));
+        std::string in{static_cast<char>(m.size() >> 8U), static_cast<char>(m.size() & 0xFFU)};
+        in += m;
+        CHECK(reply_size(in) == in.size());
+        CHECK(max_reply >= in.size());
+        return in + "and the next message";
+    };
+    const MxLookup m = net::lookup_mx_via("example.com", server);
+    CHECK_FALSE(m.implicit);
+    CHECK(hosts_of(m) == std::vector<std::string>{"10 mx1.example.com"});
 }

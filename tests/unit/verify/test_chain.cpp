@@ -1,3 +1,4 @@
+#include "ossl.hpp"
 #include "support.hpp"
 
 #include <certtool/aia.hpp>
@@ -263,4 +264,51 @@ TEST_CASE_METHOD(Pki,
     CHECK_FALSE(has(r.findings, "invalid-certificate"));
     // The genuine leaf under the same CA is fine (the finding is not about the CA).
     CHECK(verify_chain(leaf.cert, {inter.cert}, trust, o).valid);
+}
+
+TEST_CASE("issue #13: a DER leaf with bytes after it is not valid on the batch fast path",
+          "[chain][batch]") {
+    // fuzz/batch_fast's input: options, the time, then GoodCACert (PKITS), the leaf that confirms
+    // it, each after its 16-bit length, and the leaf under test: ValidCertificatePathTest1EE with
+    // one byte more. The fast path read the first certificate and ignored the rest, so a
+    // corrupt file was "valid" in a batch and a parse error alone.
+    const std::string input = test::read_file(std::filesystem::path{CERTTOOL_SOURCE_DIR} /
+                                              "tests/data/fuzz/batch_fast-trailing-byte");
+    std::size_t pos = 5;  // options byte, 4-byte time
+    const auto part = [&] {
+        const auto len = static_cast<std::size_t>(static_cast<unsigned char>(input.at(pos))) << 8U |
+                         static_cast<unsigned char>(input.at(pos + 1));
+        const std::string out = input.substr(pos + 2, len);
+        pos += 2 + len;
+        return out;
+    };
+    const Certificate issuer = Certificate::parse(part(), "GoodCACert.crt");
+    const std::string confirming = part();
+    const std::string corrupt = input.substr(pos);
+    const auto pkits = std::filesystem::path{CERTTOOL_CORPORA_DIR} / "nist-pkits/certs";
+    const TrustStore anchors = TrustStore::from_certificates(
+        Certificate::load_all(pkits / "TrustAnchorRootCertificate.crt"), "PKITS");
+    VerifyOptions options;
+    options.at = test::at("2020-01-01T00:00:00Z");
+    const BatchVerifier verifier{anchors, {issuer}, options};
+    // The first good leaf confirms the issuer (full verification), the second takes the fast path.
+    CHECK(verifier.verify_encoded(confirming, "good.der").valid);
+    CHECK(verifier.verify_encoded(confirming, "good.der").valid);
+    REQUIRE(verifier.fast_path_hits() == 1);
+    CHECK_THROWS_WITH(verifier.verify_encoded(corrupt, "corrupt.der"),
+                      Catch::Contains("1 unexpected bytes after the DER certificate"));
+    CHECK(verifier.fast_path_hits() == 1);
+}
+
+TEST_CASE("issue #13: a CRL whose extensions do not decode leaves no OpenSSL error queued",
+          "[chain][crl]") {
+    // fuzz/certificates's input: PKITS's GoodCACRL.crl with its authority key identifier
+    // damaged. The CRL decodes (OpenSSL marks it invalid for verification to report), and its
+    // extension's decode error stayed queued.
+    const std::string der = test::read_file(std::filesystem::path{CERTTOOL_SOURCE_DIR} /
+                                            "tests/data/fuzz/certificates-crl-bad-aki");
+    CHECK(Crl::parse_all(der, "bad-aki.crl").size() == 1);
+    CHECK(ossl::drain_errors().empty());
+    CHECK_THROWS_AS(Certificate::parse_all(der, "bad-aki.crl"), Error);
+    CHECK(ossl::drain_errors().empty());
 }

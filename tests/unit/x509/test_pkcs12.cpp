@@ -1,3 +1,4 @@
+#include "ossl.hpp"
 #include "support.hpp"
 
 #include <certtool/error.hpp>
@@ -82,4 +83,20 @@ TEST_CASE("pkcs12: malformed input is a parse error, never a crash", "[pkcs12]")
         } catch (const Error&) {
         }
     }
+}
+
+TEST_CASE("issue #13: a certificate whose key does not decode leaves no OpenSSL error queued",
+          "[pkcs12]") {
+    // fuzz/pkcs12's input (password 1234): RustCrypto's example5.pfx, no MAC, one bit of its
+    // certificate's key flipped. Matching it to the private key pushed "X509_PUBKEY_get0: decode
+    // error" and left it, to be read later as the cause of an unrelated failure.
+    const std::string der = test::read_file(std::filesystem::path{CERTTOOL_SOURCE_DIR} /
+                                            "tests/data/fuzz/pkcs12-undecodable-key");
+    const Pkcs12Contents p12 = read_pkcs12(der, Secret{std::string{"1234"}}, "bit-flip.pfx");
+    REQUIRE(p12.keys.size() == 1);
+    REQUIRE(p12.certs.size() == 1);
+    CHECK(ossl::drain_errors().empty());
+    CHECK_FALSE(p12.certs[0].matches_key(p12.keys[0]));
+    CHECK(p12.certs[0].key_description() == "none");
+    CHECK(ossl::drain_errors().empty());
 }
