@@ -97,6 +97,29 @@ public:
                  path("inter.pem")});
     }
 
+    // Entry "mail" (P-256, mail.example.com) and its CSR in mail.csr.
+    void mail_with_csr() const {
+        ok({"create-selfsigned", "mail", "--cn", "mail.example.com", "--key-type", "ec-p256"});
+        ok({"export-csr", "mail", "-o", path("mail.csr")});
+    }
+
+    // import-signed NAME --cert CERT with make_ca()'s intermediate, checked against its root;
+    // `extra` is appended (e.g. "--json"). Returns stdout.
+    std::string import_with_chain(const std::string& name,
+                                  const std::string& cert,
+                                  const std::vector<std::string>& extra = {}) const {
+        std::vector<std::string> args{"import-signed",
+                                      name,
+                                      "--cert",
+                                      cert,
+                                      "--intermediate",
+                                      path("inter.pem"),
+                                      "--trust",
+                                      path("root.pem")};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return ok(args);
+    }
+
     // The CA signs a CSR (keeping its requested extensions) into `out`.
     void sign_csr(const std::string& csr,
                   const std::string& out,

@@ -53,8 +53,7 @@ class Advice : public CliFixture {
 public:
     Advice() {
         make_ca();
-        ok({"create-selfsigned", "mail", "--cn", "mail.example.com", "--key-type", "ec-p256"});
-        ok({"export-csr", "mail", "-o", path("mail.csr")});
+        mail_with_csr();
     }
 
     // The CSR signed by the root itself (no intermediate): a private CA's leaf.
@@ -95,15 +94,7 @@ TEST_CASE_METHOD(Advice,
                                    "--json"}));
     CHECK_THAT(message_of(f, "missing-intermediate"),
                Catch::Contains("add it with --intermediate FILE"));
-    const auto fixed = findings_of(ok({"import-signed",
-                                       "mail",
-                                       "--cert",
-                                       path("signed.pem"),
-                                       "--intermediate",
-                                       path("inter.pem"),
-                                       "--trust",
-                                       path("root.pem"),
-                                       "--json"}));
+    const auto fixed = findings_of(import_with_chain("mail", path("signed.pem"), {"--json"}));
     CHECK(fixed.count("missing-intermediate") == 0);
     CHECK(fixed.count("untrusted-root") == 0);
 }
@@ -232,14 +223,7 @@ TEST_CASE_METHOD(Advice,
                  "renew",
                  "[cli][advice]") {
     sign_csr(path("mail.csr"), path("signed.pem"), "1");
-    ok({"import-signed",
-        "mail",
-        "--cert",
-        path("signed.pem"),
-        "--intermediate",
-        path("inter.pem"),
-        "--trust",
-        path("root.pem")});
+    import_with_chain("mail", path("signed.pem"));
     const std::string later = days_from_now(3);
     const RunResult r =
         ct({"verify", "mail", "--trust", path("root.pem"), "--at", later, "--json"});
@@ -297,15 +281,7 @@ TEST_CASE_METHOD(Advice,
                                          "--json"}));
     CHECK_THAT(message_of(via_p12, "expired"),
                Catch::Contains("certtool export-csr p12 -o p12.csr"));
-    const auto via_signed = findings_of(ok({"import-signed",
-                                            "mail",
-                                            "--cert",
-                                            path("expired.pem"),
-                                            "--intermediate",
-                                            path("inter.pem"),
-                                            "--trust",
-                                            path("root.pem"),
-                                            "--json"}));
+    const auto via_signed = findings_of(import_with_chain("mail", path("expired.pem"), {"--json"}));
     std::vector<std::string> a;
     std::vector<std::string> b;
     for (const auto& [code, m] : via_p12) {
@@ -340,15 +316,7 @@ TEST_CASE_METHOD(Advice,
              "-out",
              path("other.csr")});
     sign_csr(path("other.csr"), path("other.pem"));
-    const auto f = findings_of(ok({"import-signed",
-                                   "multi",
-                                   "--cert",
-                                   path("other.pem"),
-                                   "--intermediate",
-                                   path("inter.pem"),
-                                   "--trust",
-                                   path("root.pem"),
-                                   "--json"}));
+    const auto f = findings_of(import_with_chain("multi", path("other.pem"), {"--json"}));
     const std::string message = message_of(f, "name-mismatch");
     CHECK_THAT(message,
                Catch::Contains("does not cover any of the names") &&

@@ -29,17 +29,9 @@ class Inputs : public CliFixture {
 public:
     Inputs() {
         make_ca();
-        ok({"create-selfsigned", "mail", "--cn", "mail.example.com", "--key-type", "ec-p256"});
-        ok({"export-csr", "mail", "-o", path("mail.csr")});
+        mail_with_csr();
         sign_csr(path("mail.csr"), path("signed.pem"));
-        ok({"import-signed",
-            "mail",
-            "--cert",
-            path("signed.pem"),
-            "--intermediate",
-            path("inter.pem"),
-            "--trust",
-            path("root.pem")});
+        import_with_chain("mail", path("signed.pem"));
         write_file(dir / "pw", "fifo-test-password\n");
         ok({"export-pkcs12",
             "mail",
