@@ -37,7 +37,7 @@ json to_json(const Entry& e, const Secret& key_pem) {
         chain.push_back(c.to_pem());
     }
     const auto& dn = e.request.subject;
-    return json{
+    json j{
         {"format", k_format_version},
         {"name", e.name},
         {"origin", origin_name(e.origin)},
@@ -56,6 +56,10 @@ json to_json(const Entry& e, const Secret& key_pem) {
         {"certificate", e.certificate.to_pem()},
         {"chain", chain},
     };
+    if (e.demonstration) {
+        j["demonstration"] = true;
+    }
+    return j;
 }
 
 const json& member(const json& j, std::string_view key, std::string_view where = {}) {
@@ -165,7 +169,9 @@ Entry from_json(const json& j, const std::string& source) {
         std::move(request),
         *origin,
         parsed("member 'created'", [&] { return parse_time(created); }),
-        parsed("member 'updated'", [&] { return parse_time(updated); })};
+        parsed("member 'updated'", [&] { return parse_time(updated); }),
+        j.contains("demonstration") && j["demonstration"].is_boolean() &&
+            j["demonstration"].get<bool>()};
 }
 
 }  // namespace

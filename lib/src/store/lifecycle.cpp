@@ -111,7 +111,8 @@ Entry create_selfsigned(Store& store, const CreateSelfSignedRequest& request, Ti
                 std::move(subject),
                 Origin::self_signed,
                 validity.not_before,
-                validity.not_before};
+                validity.not_before,
+                request.demonstration};
     store.create(entry, request.force);
     return entry;
 }

@@ -26,6 +26,7 @@ struct CreateSelfSignedRequest {
     KeyType key_type{k_default_key_type};
     int days{k_default_days};
     bool force{false};  // replace an existing entry of that name
+    bool demonstration{false};  // the appliance's demonstration certificate (Entry)
 };
 
 // New key + self-signed certificate stored under request.name. The name is checked before the

@@ -39,6 +39,9 @@ struct Entry {
     Origin origin{Origin::self_signed};
     TimePoint created;
     TimePoint updated;
+    // The appliance's demonstration certificate (entry "demo", made by the first configuration
+    // command): self-signed, never a certificate a peer can verify.
+    bool demonstration{false};
 };
 
 // One file of entries/ as list() found it: the entry, or why it is not one.
