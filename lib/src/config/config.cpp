@@ -49,7 +49,8 @@ std::vector<std::string> names_under(const Settings& settings, std::string_view 
 // Removes the keys starting with `prefix`; returns how many.
 std::size_t erase_prefix(Settings& settings, std::string_view prefix) {
     std::size_t n = 0;
-    for (auto it = settings.lower_bound(prefix); it != settings.end() && starts_with(it->first, prefix);) {
+    for (auto it = settings.lower_bound(prefix);
+         it != settings.end() && starts_with(it->first, prefix);) {
         it = settings.erase(it);
         ++n;
     }
@@ -74,14 +75,17 @@ Settings require_listener(const Document& document, const Scope& scope, const st
         throw Error(Errc::not_found,
                     fmt::format("no listener '{}' (listeners: {}); add it with certtool listener "
                                 "add {} --address ADDR:PORT",
-                                name, joined(there), name));
+                                name,
+                                joined(there),
+                                name));
     }
     return settings;
 }
 
 // The entry must exist; an expired certificate, or one whose names leave out `hostname`, is a
 // warning (the appliance allows both).
-void check_certificate(const Context& context, const std::string& entry_name,
+void check_certificate(const Context& context,
+                       const std::string& entry_name,
                        const std::string& hostname) {
     if (context.store == nullptr) {
         return;
@@ -89,25 +93,31 @@ void check_certificate(const Context& context, const std::string& entry_name,
     if (!context.store->contains(entry_name)) {
         throw Error(Errc::not_found,
                     fmt::format("no entry '{}' to bind (entries: {}); create or import it first",
-                                entry_name, joined(context.store->names())));
+                                entry_name,
+                                joined(context.store->names())));
     }
     const Entry entry = context.store->get(entry_name);
     if (!context.warn) {
         return;
     }
     if (entry.certificate.not_after() < context.now) {
-        context.warn(fmt::format("entry '{}' has expired ({}): peers will refuse it; renew it "
-                                 "or import a new certificate",
-                                 entry_name, format_time(entry.certificate.not_after())));
+        context.warn(
+            fmt::format("entry '{}' has expired ({}): peers will refuse it; renew it "
+                        "or import a new certificate",
+                        entry_name,
+                        format_time(entry.certificate.not_after())));
     }
     if (!hostname.empty()) {
-        const auto m = match_name(entry.certificate, SubjectAltName::parse("DNS:" + hostname),
+        const auto m = match_name(entry.certificate,
+                                  SubjectAltName::parse("DNS:" + hostname),
                                   CnFallback::when_no_dns_name);
         if (!m.matched) {
-            context.warn(fmt::format("entry '{}' is not for host name {}: a sender verifying "
-                                     "the connection will fail; use a certificate whose names "
-                                     "include it",
-                                     entry_name, hostname));
+            context.warn(
+                fmt::format("entry '{}' is not for host name {}: a sender verifying "
+                            "the connection will fail; use a certificate whose names "
+                            "include it",
+                            entry_name,
+                            hostname));
         }
     }
 }
@@ -119,7 +129,9 @@ std::string hostname_of(const Settings& effective, const std::string& listener) 
 
 }  // namespace
 
-void add_listener(Document& document, const Scope& scope, const ListenerSpec& spec,
+void add_listener(Document& document,
+                  const Scope& scope,
+                  const ListenerSpec& spec,
                   const Context& context) {
     validate_config_name("listener", spec.name);
     std::string hostname;
@@ -136,7 +148,8 @@ void add_listener(Document& document, const Scope& scope, const ListenerSpec& sp
     if (settings.contains(listener_key(spec.name, "address"))) {
         throw Error(Errc::already_exists,
                     fmt::format("listener '{}' exists; change it with certtool listener set {}",
-                                spec.name, spec.name));
+                                spec.name,
+                                spec.name));
     }
     const auto address = spec.endpoint.text();
     for (const auto& l : names_under(settings, "listener/")) {
@@ -145,7 +158,8 @@ void add_listener(Document& document, const Scope& scope, const ListenerSpec& sp
             throw Error(Errc::invalid_argument,
                         fmt::format("listener '{}' already listens on {}: give another address "
                                     "or port",
-                                    l, address));
+                                    l,
+                                    address));
         }
     }
     // The new listener starts on the demonstration certificate, which demo_warnings() reports.
@@ -161,8 +175,11 @@ void add_listener(Document& document, const Scope& scope, const ListenerSpec& sp
     s[listener_key(spec.name, "tls")] = "preferred";
 }
 
-void set_listener(Document& document, const Scope& scope, const std::string& name,
-                  const ListenerChange& change, const Context& context) {
+void set_listener(Document& document,
+                  const Scope& scope,
+                  const std::string& name,
+                  const ListenerChange& change,
+                  const Context& context) {
     const auto settings = require_listener(document, scope, name);
     std::string hostname = hostname_of(settings, name);
     if (change.hostname) {
@@ -196,13 +213,18 @@ void delete_listener(Document& document, const Scope& scope, const std::string& 
     Settings& s = layer(document, scope);
     if (erase_prefix(s, "listener/" + name + "/") == 0) {
         throw Error(Errc::not_found,
-                    fmt::format("no listener '{}' at the {} (listeners there: {})", name,
-                                scope_text(scope), joined(names_under(s, "listener/"))));
+                    fmt::format("no listener '{}' at the {} (listeners there: {})",
+                                name,
+                                scope_text(scope),
+                                joined(names_under(s, "listener/"))));
     }
 }
 
-void add_sender_group(Document& document, const Scope& scope, const std::string& listener,
-                      const std::string& group, const std::vector<Member>& members,
+void add_sender_group(Document& document,
+                      const Scope& scope,
+                      const std::string& listener,
+                      const std::string& group,
+                      const std::vector<Member>& members,
                       InboundTls tls) {
     const auto settings = require_listener(document, scope, listener);
     validate_config_name("sender group", group);
@@ -214,7 +236,8 @@ void add_sender_group(Document& document, const Scope& scope, const std::string&
         throw Error(Errc::already_exists,
                     fmt::format("listener '{}' has a sender group '{}'; delete it first to "
                                 "change it",
-                                listener, group));
+                                listener,
+                                group));
     }
     int last = 0;
     for (const auto& g : names_under(settings, "listener/" + listener + "/group/")) {
@@ -233,7 +256,9 @@ void add_sender_group(Document& document, const Scope& scope, const std::string&
     s[group_key(listener, group, "tls")] = std::string{inbound_tls_name(tls)};
 }
 
-void delete_sender_group(Document& document, const Scope& scope, const std::string& listener,
+void delete_sender_group(Document& document,
+                         const Scope& scope,
+                         const std::string& listener,
                          const std::string& group) {
     Settings& s = layer(document, scope);
     const auto prefix = "listener/" + listener + "/group/";
@@ -241,12 +266,16 @@ void delete_sender_group(Document& document, const Scope& scope, const std::stri
         throw Error(Errc::not_found,
                     fmt::format("no sender group '{}' of listener '{}' at the {} (groups there: "
                                 "{})",
-                                group, listener, scope_text(scope),
+                                group,
+                                listener,
+                                scope_text(scope),
                                 joined(names_under(s, prefix))));
     }
 }
 
-void set_destination(Document& document, const Scope& scope, const std::string& domain,
+void set_destination(Document& document,
+                     const Scope& scope,
+                     const std::string& domain,
                      TlsMode tls) {
     const auto d = parse_destination_domain(domain);
     layer(document, scope)[destination_key(d)] = tls_mode_key(tls);
@@ -262,11 +291,15 @@ void delete_destination(Document& document, const Scope& scope, const std::strin
     if (s.erase(destination_key(d)) == 0) {
         throw Error(Errc::not_found,
                     fmt::format("no destination control for '{}' at the {} (domains there: {})",
-                                d, scope_text(scope), joined(names_under(s, "destination/"))));
+                                d,
+                                scope_text(scope),
+                                joined(names_under(s, "destination/"))));
     }
 }
 
-void set_outbound(Document& document, const Scope& scope, const OutboundChange& change,
+void set_outbound(Document& document,
+                  const Scope& scope,
+                  const OutboundChange& change,
                   const Context& context) {
     if (!change.certificate && !change.alert_on_required_failure) {
         throw Error(Errc::invalid_argument,
@@ -285,8 +318,11 @@ void set_outbound(Document& document, const Scope& scope, const OutboundChange& 
     }
 }
 
-void set_service(Document& document, const Scope& scope, Service service,
-                 const std::string& interface, const std::string& certificate,
+void set_service(Document& document,
+                 const Scope& scope,
+                 Service service,
+                 const std::string& interface,
+                 const std::string& certificate,
                  const Context& context) {
     std::string key;
     if (service == Service::https) {
@@ -304,7 +340,8 @@ void set_service(Document& document, const Scope& scope, Service service,
     layer(document, scope)[key] = certificate;
 }
 
-void set_postfix_target(Document& document, const std::string& machine,
+void set_postfix_target(Document& document,
+                        const std::string& machine,
                         const std::filesystem::path& config_dir) {
     if (!config_dir.is_absolute() || config_dir.lexically_normal() != config_dir ||
         config_dir.string().find_first_of(" \t\n,=") != std::string::npos) {
@@ -342,7 +379,8 @@ std::vector<std::string> leave_cluster(Document& document, const std::string& ma
     return lost;
 }
 
-// ---- Bindings ------------------------------------------------------------------------------------
+// ---- Bindings
+// ------------------------------------------------------------------------------------
 
 std::string Binding::where() const {
     const auto parts = split_key(key);
@@ -426,9 +464,10 @@ std::vector<std::string> missing_entries(const Document& document, const Store& 
 std::vector<std::string> demo_warnings(const Document& document) {
     std::vector<std::string> out;
     for (const auto& b : bindings_of(document, k_demo_entry)) {
-        out.push_back(fmt::format("{} uses the demonstration certificate and cannot offer a "
-                                  "verifiable connection: bind a certificate of your own",
-                                  b.where()));
+        out.push_back(
+            fmt::format("{} uses the demonstration certificate and cannot offer a "
+                        "verifiable connection: bind a certificate of your own",
+                        b.where()));
     }
     return out;
 }

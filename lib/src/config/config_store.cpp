@@ -91,13 +91,14 @@ std::string revision_text(const Revision& r) {
 }
 
 Revision read_revision(const fs::path& path) {
-    const std::string text = detail::read_file(path, "configuration revision",
-                                               k_max_document_bytes);
+    const std::string text =
+        detail::read_file(path, "configuration revision", k_max_document_bytes);
     const auto fail = [&](const std::string& why) -> Revision {
         throw Error(Errc::parse,
                     fmt::format("configuration revision {} is damaged ({}); restore it from a "
                                 "backup",
-                                path.string(), why));
+                                path.string(),
+                                why));
     };
     nlohmann::json j;
     try {
@@ -129,10 +130,14 @@ Revision read_revision(const fs::path& path) {
 // The configuration lock, taken after creating DIR/config/revisions (0700).
 class Locked {
 public:
-    explicit Locked(const fs::path& dir) : m_lock((prepare(dir), dir / ".lock"), k_lock_timeout_ms) {}
+    explicit Locked(const fs::path& dir)
+        : m_lock((prepare(dir), dir / ".lock"), k_lock_timeout_ms) {}
 
 private:
-    static void prepare(const fs::path& dir) { detail::create_private_directories(revisions_dir(dir)); }
+    static void prepare(const fs::path& dir) {
+        detail::create_private_directories(revisions_dir(dir));
+    }
+
     detail::FileLock m_lock;
 };
 
@@ -174,8 +179,7 @@ Document ConfigStore::stage(const std::function<void(Document&)>& change) {
         fs::remove(path, ec);
         detail::sync_directory(m_dir);
     } else {
-        detail::write_file_atomic(path, document_json(document), 0600,
-                                  detail::Overwrite::replace);
+        detail::write_file_atomic(path, document_json(document), 0600, detail::Overwrite::replace);
     }
     detail::crash_point("config-staged");
     return document;
@@ -213,18 +217,23 @@ Revision ConfigStore::revision(int number) const {
         throw Error(Errc::not_found,
                     fmt::format("no configuration revision {} (revisions: {}); see certtool "
                                 "history",
-                                number, range));
+                                number,
+                                range));
     }
     return read_revision(revision_path(m_dir, number));
 }
 
 namespace {
 
-Revision record(const fs::path& dir, int number, Document document, const std::string& summary,
-                const std::string& comment, TimePoint now) {
+Revision record(const fs::path& dir,
+                int number,
+                Document document,
+                const std::string& summary,
+                const std::string& comment,
+                TimePoint now) {
     Revision r{number, now, login_name(), comment, summary, std::move(document)};
-    detail::write_file_atomic(revision_path(dir, number), revision_text(r), 0600,
-                              detail::Overwrite::refuse);
+    detail::write_file_atomic(
+        revision_path(dir, number), revision_text(r), 0600, detail::Overwrite::refuse);
     detail::crash_point("config-revision-written");
     return r;
 }
@@ -250,14 +259,13 @@ Revision ConfigStore::commit(const std::string& comment, const Apply& apply, Tim
         apply(*staged_document, number);
     }
     const auto changes = diff(before, *staged_document);
-    Revision r = record(m_dir, number, std::move(*staged_document), summary(changes), comment,
-                        now);
+    Revision r = record(m_dir, number, std::move(*staged_document), summary(changes), comment, now);
     drop_staged(m_dir);
     return r;
 }
 
-Revision ConfigStore::rollback(int number, const std::string& comment, const Store& store,
-                               const Apply& apply, TimePoint now) {
+Revision ConfigStore::rollback(
+    int number, const std::string& comment, const Store& store, const Apply& apply, TimePoint now) {
     const Locked lock{m_dir};
     if (staged()) {
         throw Error(Errc::invalid_argument,
@@ -274,7 +282,8 @@ Revision ConfigStore::rollback(int number, const std::string& comment, const Sto
         throw Error(Errc::not_found,
                     fmt::format("revision {} binds entries the store no longer has: {}; "
                                 "import them again (or restore a backup) first",
-                                number, names));
+                                number,
+                                names));
     }
     const Document before = committed();
     const int next = current_revision() + 1;
@@ -282,14 +291,17 @@ Revision ConfigStore::rollback(int number, const std::string& comment, const Sto
         apply(target.document, next);
     }
     const auto changes = diff(before, target.document);
-    const std::string text = comment.empty() ? fmt::format("rollback to revision {}", number)
-                                             : comment;
-    return record(m_dir, next, std::move(target.document),
-                  fmt::format("rollback to {}: {}", number, summary(changes)), text, now);
+    const std::string text =
+        comment.empty() ? fmt::format("rollback to revision {}", number) : comment;
+    return record(m_dir,
+                  next,
+                  std::move(target.document),
+                  fmt::format("rollback to {}: {}", number, summary(changes)),
+                  text,
+                  now);
 }
 
-Revision ConfigStore::replace(const Document& document, const std::string& comment,
-                              TimePoint now) {
+Revision ConfigStore::replace(const Document& document, const std::string& comment, TimePoint now) {
     const Locked lock{m_dir};
     const Document before = committed();
     const int next = current_revision() + 1;

@@ -70,11 +70,15 @@ Settings effective_settings(const Document& document, std::string_view machine) 
 
 namespace {
 
-[[noreturn]] void bad_value(const std::string& key, const std::string& value,
+[[noreturn]] void bad_value(const std::string& key,
+                            const std::string& value,
                             std::string_view rule) {
-    throw Error(Errc::parse, fmt::format("configuration setting {} = '{}' is not {}; set it again "
-                                         "with the certtool command for it, or roll back",
-                                         key, value, rule));
+    throw Error(Errc::parse,
+                fmt::format("configuration setting {} = '{}' is not {}; set it again "
+                            "with the certtool command for it, or roll back",
+                            key,
+                            value,
+                            rule));
 }
 
 std::vector<std::string> words(std::string_view text) {
@@ -119,8 +123,10 @@ struct ListenerDraft {
     std::map<std::string, bool, std::less<>> group_has_members;
 };
 
-void apply_listener_setting(ListenerDraft& draft, const std::vector<std::string>& parts,
-                            const std::string& key, const std::string& value) {
+void apply_listener_setting(ListenerDraft& draft,
+                            const std::vector<std::string>& parts,
+                            const std::string& key,
+                            const std::string& value) {
     Listener& l = draft.listener;
     if (parts.size() == 3) {
         const auto& field = parts[2];
@@ -224,21 +230,23 @@ Configuration typed(const Settings& settings) {
                         fmt::format("listener '{}' has settings but no address at any level (its "
                                     "definition was deleted); delete it at the level that "
                                     "still has it: certtool listener delete {} --level machine",
-                                    name, name));
+                                    name,
+                                    name));
         }
         for (auto& [group_name, group] : draft.groups) {
             if (group.position == 0 || !draft.group_has_members[group_name]) {
                 throw Error(Errc::parse,
                             fmt::format("sender group '{}' of listener '{}' is incomplete; "
                                         "delete it and add it again",
-                                        group_name, name));
+                                        group_name,
+                                        name));
             }
             draft.listener.groups.push_back(std::move(group));
         }
-        std::stable_sort(draft.listener.groups.begin(), draft.listener.groups.end(),
-                         [](const SenderGroup& a, const SenderGroup& b) {
-                             return a.position < b.position;
-                         });
+        std::stable_sort(
+            draft.listener.groups.begin(),
+            draft.listener.groups.end(),
+            [](const SenderGroup& a, const SenderGroup& b) { return a.position < b.position; });
         c.listeners.push_back(std::move(draft.listener));
     }
     return c;
@@ -248,7 +256,9 @@ Configuration typed(const Settings& settings) {
 
 namespace {
 
-void diff_layer(const std::string& where, const Settings& before, const Settings& after,
+void diff_layer(const std::string& where,
+                const Settings& before,
+                const Settings& after,
                 std::vector<Change>& out) {
     auto b = before.begin();
     auto a = after.begin();
@@ -274,8 +284,11 @@ void diff_layer(const std::string& where, const Settings& before, const Settings
 std::vector<Change> diff(const Document& before, const Document& after) {
     std::vector<Change> out;
     if (before.clustered != after.clustered) {
-        out.push_back(Change{Change::Kind::changed, "membership", "clustered",
-                             before.clustered ? "yes" : "no", after.clustered ? "yes" : "no"});
+        out.push_back(Change{Change::Kind::changed,
+                             "membership",
+                             "clustered",
+                             before.clustered ? "yes" : "no",
+                             after.clustered ? "yes" : "no"});
     }
     diff_layer("cluster", before.cluster, after.cluster, out);
     std::map<std::string, int, std::less<>> machines;
@@ -289,8 +302,10 @@ std::vector<Change> diff(const Document& before, const Document& after) {
     for (const auto& [m, unused] : machines) {
         const auto b = before.machines.find(m);
         const auto a = after.machines.find(m);
-        diff_layer("machine " + m, b == before.machines.end() ? none : b->second,
-                   a == after.machines.end() ? none : a->second, out);
+        diff_layer("machine " + m,
+                   b == before.machines.end() ? none : b->second,
+                   a == after.machines.end() ? none : a->second,
+                   out);
     }
     return out;
 }
@@ -315,11 +330,12 @@ std::string summary(const std::vector<Change>& changes) {
     if (changes.size() == 1) {
         return first;
     }
-    return fmt::format("{} (and {} more change{})", first, changes.size() - 1,
-                       changes.size() == 2 ? "" : "s");
+    return fmt::format(
+        "{} (and {} more change{})", first, changes.size() - 1, changes.size() == 2 ? "" : "s");
 }
 
-// ---- JSON ----------------------------------------------------------------------------------------
+// ---- JSON
+// ----------------------------------------------------------------------------------------
 
 namespace {
 
@@ -333,7 +349,8 @@ nlohmann::json settings_json(const Settings& s) {
     return j;
 }
 
-Settings parse_settings(const nlohmann::json& j, const std::string& what,
+Settings parse_settings(const nlohmann::json& j,
+                        const std::string& what,
                         const std::string& source) {
     if (!j.is_object()) {
         throw Error(Errc::parse, fmt::format("{}: {} is not an object", source, what));
@@ -374,14 +391,16 @@ Document parse_document(std::string_view json_text, const std::string& source) {
         throw Error(Errc::parse, fmt::format("{}: not a configuration (no format)", source));
     }
     if (j["format"].get<int>() != k_format) {
-        throw Error(Errc::parse, fmt::format("{}: configuration format {} is not one this "
-                                             "certtool reads (a newer certtool wrote it)",
-                                             source, j["format"].dump()));
+        throw Error(Errc::parse,
+                    fmt::format("{}: configuration format {} is not one this "
+                                "certtool reads (a newer certtool wrote it)",
+                                source,
+                                j["format"].dump()));
     }
     Document d;
     if (!j.contains("clustered") || !j["clustered"].is_boolean()) {
-        throw Error(Errc::parse, fmt::format("{}: 'clustered' is missing or not true/false",
-                                             source));
+        throw Error(Errc::parse,
+                    fmt::format("{}: 'clustered' is missing or not true/false", source));
     }
     d.clustered = j["clustered"].get<bool>();
     d.cluster = parse_settings(j.value("cluster", nlohmann::json::object()), "cluster", source);

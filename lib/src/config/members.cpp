@@ -29,8 +29,8 @@ std::string lower(std::string_view text) {
 }
 
 bool is_name_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
 }
 
 bool is_alnum(char c) {
@@ -103,7 +103,8 @@ void validate_config_name(std::string_view what, std::string_view name) {
         throw Error(Errc::invalid_argument,
                     fmt::format("invalid {} name '{}': use 1-64 characters of A-Z, a-z, 0-9, "
                                 "'.', '_' and '-', starting with a letter or digit",
-                                what, name));
+                                what,
+                                name));
     }
 }
 
@@ -279,8 +280,8 @@ std::string_view service_name(Service service) noexcept {
 
 std::optional<Service> parse_service(std::string_view text) {
     const auto t = lower(text);
-    for (auto s : {Service::https, Service::ldap, Service::url_filtering, Service::dlp,
-                   Service::amp}) {
+    for (auto s :
+         {Service::https, Service::ldap, Service::url_filtering, Service::dlp, Service::amp}) {
         if (t == service_name(s)) {
             return s;
         }

@@ -104,16 +104,20 @@ struct Endpoint {
     std::uint16_t port{0};
     [[nodiscard]] std::string text() const;  // "127.0.0.1:25", "[::1]:25"
 };
+
 // "127.0.0.1:25", "[::1]:25". Throws Error{invalid_argument} naming the rule.
 [[nodiscard]] Endpoint parse_endpoint(std::string_view text);
 
 // A sender group member, normalised: an IPv4/IPv6 address, a CIDR block (network bits only),
 // a host name (exact, lower case A-label) or a partial domain ".example.com" (its subdomains).
 enum class MemberKind { address, network, host, partial_domain };
+
 struct Member {
     MemberKind kind{MemberKind::address};
-    std::string text;  // normalised: "10.0.0.0/8", "2001:db8::/32", "mx.example.com", ".example.com"
+    std::string
+        text;  // normalised: "10.0.0.0/8", "2001:db8::/32", "mx.example.com", ".example.com"
 };
+
 // Throws Error{invalid_argument} naming the accepted forms.
 [[nodiscard]] Member parse_member(std::string_view text);
 
@@ -188,10 +192,13 @@ struct ListenerSpec {
     std::string hostname;
     ListenerType type{ListenerType::public_listener};
 };
+
 // A new listener on the demo certificate with TLS Preferred. Throws Error{already_exists} if
 // the machine's effective configuration has one of that name, Error{invalid_argument} if
 // another listener has that address and port.
-void add_listener(Document& document, const Scope& scope, const ListenerSpec& spec,
+void add_listener(Document& document,
+                  const Scope& scope,
+                  const ListenerSpec& spec,
                   const Context& context);
 
 struct ListenerChange {
@@ -199,19 +206,30 @@ struct ListenerChange {
     std::optional<InboundTls> tls;
     std::optional<std::string> hostname;
 };
+
 // Throws Error{not_found} naming the listeners there are.
-void set_listener(Document& document, const Scope& scope, const std::string& name,
-                  const ListenerChange& change, const Context& context);
+void set_listener(Document& document,
+                  const Scope& scope,
+                  const std::string& name,
+                  const ListenerChange& change,
+                  const Context& context);
 // Removes the listener's settings at `scope`'s level. Throws Error{not_found}.
 void delete_listener(Document& document, const Scope& scope, const std::string& name);
 
-void add_sender_group(Document& document, const Scope& scope, const std::string& listener,
-                      const std::string& group, const std::vector<Member>& members,
+void add_sender_group(Document& document,
+                      const Scope& scope,
+                      const std::string& listener,
+                      const std::string& group,
+                      const std::vector<Member>& members,
                       InboundTls tls);
-void delete_sender_group(Document& document, const Scope& scope, const std::string& listener,
+void delete_sender_group(Document& document,
+                         const Scope& scope,
+                         const std::string& listener,
                          const std::string& group);
 
-void set_destination(Document& document, const Scope& scope, const std::string& domain,
+void set_destination(Document& document,
+                     const Scope& scope,
+                     const std::string& domain,
                      TlsMode tls);
 void set_default_destination(Document& document, const Scope& scope, TlsMode tls);
 void delete_destination(Document& document, const Scope& scope, const std::string& domain);
@@ -220,15 +238,22 @@ struct OutboundChange {
     std::optional<std::string> certificate;
     std::optional<bool> alert_on_required_failure;
 };
-void set_outbound(Document& document, const Scope& scope, const OutboundChange& change,
+
+void set_outbound(Document& document,
+                  const Scope& scope,
+                  const OutboundChange& change,
                   const Context& context);
 
-void set_service(Document& document, const Scope& scope, Service service,
-                 const std::string& interface, const std::string& certificate,
+void set_service(Document& document,
+                 const Scope& scope,
+                 Service service,
+                 const std::string& interface,
+                 const std::string& certificate,
                  const Context& context);
 
 // The Postfix instance a commit applies this machine's configuration to (machine level).
-void set_postfix_target(Document& document, const std::string& machine,
+void set_postfix_target(Document& document,
+                        const std::string& machine,
                         const std::filesystem::path& config_dir);
 
 // This machine leaves the cluster: the cluster-level settings become its own, except that its
@@ -245,6 +270,7 @@ struct Binding {
     std::string entry;
     [[nodiscard]] std::string where() const;  // "listener IncomingMail (cluster)"
 };
+
 // Every binding at every level, sorted by level, machine and key.
 [[nodiscard]] std::vector<Binding> bindings(const Document& document);
 [[nodiscard]] std::vector<Binding> bindings_of(const Document& document, std::string_view entry);
@@ -269,6 +295,7 @@ struct Change {
     std::string before;  // empty when added
     std::string after;   // empty when removed
 };
+
 [[nodiscard]] std::vector<Change> diff(const Document& before, const Document& after);
 // One line for history: "listener IncomingMail: certificate demo -> mail; 2 more changes".
 [[nodiscard]] std::string summary(const std::vector<Change>& changes);

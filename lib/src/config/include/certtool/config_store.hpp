@@ -72,8 +72,11 @@ public:
     // A new revision equal to revision `number`'s document. Refused (Error{invalid_argument})
     // while changes are staged, and (Error{not_found}) naming them when it binds entries the
     // store no longer has.
-    Revision rollback(int number, const std::string& comment, const Store& store,
-                      const Apply& apply, TimePoint now);
+    Revision rollback(int number,
+                      const std::string& comment,
+                      const Store& store,
+                      const Apply& apply,
+                      TimePoint now);
 
     // Replaces the configuration with `document` as a new revision without applying it
     // (restore --force; restore into an empty store). Staged changes are dropped.

@@ -25,7 +25,7 @@ struct CreateSelfSignedRequest {
     std::vector<std::string> sans;  // "DNS:x", "IP:x", "email:x"
     KeyType key_type{k_default_key_type};
     int days{k_default_days};
-    bool force{false};  // replace an existing entry of that name
+    bool force{false};          // replace an existing entry of that name
     bool demonstration{false};  // the appliance's demonstration certificate (Entry)
 };
 
