@@ -340,18 +340,36 @@ void set_service(Document& document,
     layer(document, scope)[key] = certificate;
 }
 
+namespace {
+
+void check_target_path(std::string_view what, const std::filesystem::path& path) {
+    if (!path.is_absolute() || path.lexically_normal() != path ||
+        path.string().find_first_of(" \t\n,=") != std::string::npos) {
+        throw Error(Errc::invalid_argument,
+                    fmt::format("invalid {} '{}': give an absolute path without '..', spaces, "
+                                "',' or '='",
+                                what,
+                                path.string()));
+    }
+}
+
+}  // namespace
+
 void set_postfix_target(Document& document,
                         const std::string& machine,
-                        const std::filesystem::path& config_dir) {
-    if (!config_dir.is_absolute() || config_dir.lexically_normal() != config_dir ||
-        config_dir.string().find_first_of(" \t\n,=") != std::string::npos) {
-        throw Error(Errc::invalid_argument,
-                    fmt::format("invalid Postfix configuration directory '{}': give an absolute "
-                                "path without '..', spaces, ',' or '='",
-                                config_dir.string()));
+                        const std::filesystem::path& config_dir,
+                        const std::optional<std::filesystem::path>& trust) {
+    check_target_path("Postfix configuration directory", config_dir);
+    if (trust) {
+        check_target_path("trust file", *trust);
     }
-    layer(document, Scope{Level::machine, machine})[std::string{k_postfix_target_key}] =
-        config_dir.string();
+    Settings& s = layer(document, Scope{Level::machine, machine});
+    s[std::string{k_postfix_target_key}] = config_dir.string();
+    if (trust) {
+        s[std::string{k_postfix_trust_key}] = trust->string();
+    } else {
+        s.erase(std::string{k_postfix_trust_key});
+    }
 }
 
 std::vector<std::string> leave_cluster(Document& document, const std::string& machine) {

@@ -220,6 +220,8 @@ Configuration typed(const Settings& settings) {
             c.services.push_back(ServiceBinding{*service, https ? parts[2] : "", value});
         } else if (key == k_postfix_target_key) {
             c.postfix_config_dir = std::filesystem::path{value};
+        } else if (key == k_postfix_trust_key) {
+            c.postfix_trust = std::filesystem::path{value};
         } else {
             bad_value(key, value, "a setting this certtool knows (a newer one wrote it?)");
         }

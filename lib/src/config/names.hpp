@@ -33,5 +33,6 @@ inline constexpr std::string_view k_default_destination_key = "destination-defau
 inline constexpr std::string_view k_outbound_certificate_key = "outbound/certificate";
 inline constexpr std::string_view k_outbound_alert_key = "outbound/alert-on-required-failure";
 inline constexpr std::string_view k_postfix_target_key = "target/postfix/config-dir";
+inline constexpr std::string_view k_postfix_trust_key = "target/postfix/trust";
 
 }  // namespace certtool::config

@@ -23,6 +23,8 @@
 //   service/https/I/certificate    entry name, per interface I
 //   service/S/certificate          S: ldap, url-filtering, dlp, amp
 //   target/postfix/config-dir      absolute path (machine level only)
+//   target/postfix/trust           absolute path of the CA file Postfix verifies receiving
+//                                  servers with (-verify modes); absent: the system's
 //
 // Listener, group and interface names are 1-64 characters of [A-Za-z0-9._-] starting with a
 // letter or digit, so a key splits on '/' without ambiguity. Every function here works on values;
@@ -165,6 +167,7 @@ struct Configuration {
     bool alert_on_required_failure{false};
     std::vector<ServiceBinding> services;
     std::optional<std::filesystem::path> postfix_config_dir;
+    std::optional<std::filesystem::path> postfix_trust;  // CA file for the -verify modes
 };
 
 // The typed view of effective settings. Throws Error{parse} naming the key and the fix when a
