@@ -30,7 +30,7 @@ struct ListenerServed {
 };
 
 struct ApplyReport {
-    std::vector<std::string> steps;        // what was done, one line each
+    std::vector<std::string> steps;         // what was done, one line each
     std::vector<ListenerServed> listeners;  // what each listener serves after the commit
 };
 
