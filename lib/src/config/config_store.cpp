@@ -267,12 +267,12 @@ Revision ConfigStore::commit(const std::string& comment, const Apply& apply, Tim
 Revision ConfigStore::rollback(
     int number, const std::string& comment, const Store& store, const Apply& apply, TimePoint now) {
     const Locked lock{m_dir};
+    Revision target = revision(number);
     if (staged()) {
         throw Error(Errc::invalid_argument,
                     "changes are staged: commit them or drop them with certtool abandon before "
                     "rolling back");
     }
-    Revision target = revision(number);
     const auto missing = missing_entries(target.document, store);
     if (!missing.empty()) {
         std::string names;

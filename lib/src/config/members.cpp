@@ -51,7 +51,10 @@ std::optional<std::string> host_name(std::string_view text) {
     if (!name.empty() && name.back() == '.') {
         name.pop_back();
     }
-    if (!is_valid_host_name(name, false)) {
+    // A numeric top-level label is a mistyped address (300.1.1.1), never a name.
+    const auto last = name.substr(name.rfind('.') + 1);
+    if (!is_valid_host_name(name, false) ||
+        std::all_of(last.begin(), last.end(), [](char c) { return c >= '0' && c <= '9'; })) {
         return std::nullopt;
     }
     return name;
