@@ -243,6 +243,22 @@ constexpr std::array k_commit{
             "revision"},
 };
 
+// policy explain: reads the configuration, and with --probe the domain's MX hosts.
+constexpr std::array k_policy{
+    ExitRow{ExitCode::ok,
+            "explained (with --probe: mail for the domain would be delivered as its mode "
+            "demands)"},
+    ExitRow{ExitCode::check_failed,
+            "with --probe: mail for the domain would be deferred (the probe's outcome says why)"},
+    ExitRow{ExitCode::usage,
+            "usage error: an unknown option, neither or both of --listener and --domain, or a "
+            "malformed address, host name or domain (the message names the rule)"},
+    ExitRow{ExitCode::failed,
+            "the store cannot be read, or with --probe DNS failed or the domain has no mail host"},
+    ExitRow{ExitCode::malformed_input, "the stored configuration is damaged"},
+    ExitRow{ExitCode::not_found, "no such listener (the message lists those there are)"},
+};
+
 struct CommandCodes {
     std::string_view command;
     std::span<const ExitCodeMeaning> codes;
@@ -276,6 +292,7 @@ constexpr std::array k_commands{
     CommandCodes{"config", k_config_read},
     CommandCodes{"commit", k_commit},
     CommandCodes{"rollback", k_commit},
+    CommandCodes{"policy", k_policy},
 };
 
 const CommandCodes* find_codes(std::string_view command) noexcept {
