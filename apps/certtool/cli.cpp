@@ -68,6 +68,8 @@ ExitCode exit_code_for(Errc code) noexcept {
             return ExitCode::not_found;
         case Errc::already_exists:
             return ExitCode::already_exists;
+        case Errc::in_use:
+            return ExitCode::in_use;
         case Errc::io:
         case Errc::crypto:
         case Errc::unsupported:
@@ -196,6 +198,10 @@ void define_commands(CLI::App& app, Dispatch& dispatch, std::ostream& out) {
     add_verify(app, dispatch);
     add_check_tls(app, dispatch);
     add_fix_chain(app, dispatch);
+    add_inbound_commands(app, dispatch);
+    add_delivery_commands(app, dispatch);
+    add_commit_commands(app, dispatch);
+    add_config_commands(app, dispatch);
     add_exit_code_help(app);
 }
 
@@ -234,7 +240,11 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
         if (const auto problem = usage_problem(app, argc, argv)) {
             return usage_error(*problem);
         }
+        // The command that runs: the innermost one parsed (listener add, ...).
         const CLI::App* sub = app.get_subcommands().front();
+        while (!sub->get_subcommands().empty()) {
+            sub = sub->get_subcommands().front();
+        }
         Output output{dispatch.common.json, out, err};
         dispatch.common.warn = [&output](const std::string& message) { output.warn(message); };
         try {

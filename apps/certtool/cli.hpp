@@ -37,6 +37,7 @@ enum class ExitCode : int {
     key_mismatch = 6,    // no certificate matches the key, or no key at all
     not_found = 7,       // no such store entry
     already_exists = 8,  // entry or output file exists and --force was not given
+    in_use = 9,          // the entry is bound to a service: delete refused without --force
 };
 
 [[nodiscard]] ExitCode exit_code_for(Errc code) noexcept;
@@ -137,6 +138,13 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
 
 // One registration function per subcommand (cmd_<verb>.cpp).
 void add_create_selfsigned(CLI::App& app, Dispatch& dispatch);
+// The configuration: listener, sender-group (cmd_listener.cpp); destination, outbound, service,
+// target (cmd_delivery.cpp); changes, abandon, commit, history, rollback (cmd_commit.cpp);
+// config, cluster (cmd_config.cpp).
+void add_inbound_commands(CLI::App& app, Dispatch& dispatch);
+void add_delivery_commands(CLI::App& app, Dispatch& dispatch);
+void add_commit_commands(CLI::App& app, Dispatch& dispatch);
+void add_config_commands(CLI::App& app, Dispatch& dispatch);
 void add_export_csr(CLI::App& app, Dispatch& dispatch);
 void add_import_signed(CLI::App& app, Dispatch& dispatch);
 void add_import_pkcs12(CLI::App& app, Dispatch& dispatch);

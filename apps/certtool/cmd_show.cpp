@@ -1,4 +1,5 @@
 #include "cli.hpp"
+#include "config_common.hpp"
 #include "render.hpp"
 
 #include <CLI/CLI.hpp>
@@ -15,8 +16,18 @@ struct ShowOptions {
 ExitCode run_show(const ShowOptions& opt, const Common& common, Output& out) {
     const Store store = open_store(common);
     const Entry entry = store.get(opt.name);
+    const auto bindings = config::bindings_of(config::ConfigStore{store}.pending(), opt.name);
     if (out.json()) {
         out.result() = entry_json(entry);
+        nlohmann::json used = nlohmann::json::array();
+        for (const auto& b : bindings) {
+            used.push_back(
+                {{"level", config::level_name(b.level)}, {"key", b.key}, {"where", b.where()}});
+            if (b.level == config::Level::machine) {
+                used.back()["machine"] = b.machine;
+            }
+        }
+        out.result()["bindings"] = used;
         if (opt.pem) {
             out.result()["certificate"]["pem"] = entry.certificate.to_pem();
         }
@@ -24,6 +35,9 @@ ExitCode run_show(const ShowOptions& opt, const Common& common, Output& out) {
         out.text() << entry.certificate.to_pem();
     } else {
         print_entry(out.text(), entry);
+        for (const auto& b : bindings) {
+            out.text() << "Used by:      " << b.where() << '\n';
+        }
     }
     return ExitCode::ok;
 }

@@ -6,6 +6,7 @@
 #include <certtool/batch.hpp>
 #include <certtool/chain.hpp>
 #include <certtool/files.hpp>
+#include <certtool/lifecycle.hpp>
 #include <certtool/trust.hpp>
 #include <certtool/verify.hpp>
 
@@ -98,12 +99,14 @@ ExitCode run_verify(const VerifyCliOptions& opt, const Common& common, Output& o
     }
     std::optional<Certificate> leaf;
     std::vector<Certificate> untrusted;
+    std::vector<ChainFinding> entry_notes;
     VerifyOptions options = library_options(opt);
     if (!opt.name.empty()) {
         Entry entry = open_store(common).get(opt.name);
         leaf = entry.certificate;
         untrusted = entry.chain;
         options.remedies = verify_entry_remedies(entry);
+        entry_notes = entry_findings(entry);
     } else {
         auto certs = Certificate::load_all(opt.cert);
         leaf = certs.front();
@@ -113,7 +116,8 @@ ExitCode run_verify(const VerifyCliOptions& opt, const Common& common, Output& o
     for (auto& c : load_chain(opt.chain)) {
         untrusted.push_back(std::move(c));
     }
-    const ChainReport report = verify_chain(*leaf, untrusted, trust, options);
+    ChainReport report = verify_chain(*leaf, untrusted, trust, options);
+    report.findings.insert(report.findings.end(), entry_notes.begin(), entry_notes.end());
     if (out.json()) {
         out.result() = chain_report_json(report, trust);
     } else {

@@ -35,6 +35,7 @@ constexpr std::array k_general{
             "key mismatch: no certificate matches the key, or no key in the file"},
     ExitRow{ExitCode::not_found, "no such entry"},
     ExitRow{ExitCode::already_exists, "the entry or output file already exists (use --force)"},
+    ExitRow{ExitCode::in_use, "the entry is bound to a service (delete --force rebinds it)"},
 };
 
 constexpr std::array k_create_selfsigned{
@@ -130,6 +131,9 @@ constexpr std::array k_delete{
     ExitRow{ExitCode::failed,
             "the entry cannot be removed, or the store's lock stayed busy for 30 s"},
     ExitRow{ExitCode::not_found, "no such entry"},
+    ExitRow{ExitCode::in_use,
+            "the configuration binds the entry (listed); --force rebinds those services to demo "
+            "as a staged change"},
 };
 
 constexpr std::array k_export{
@@ -203,6 +207,42 @@ constexpr std::array k_fix_chain{
     ExitRow{ExitCode::already_exists, "the output file exists (use --force)"},
 };
 
+// A configuration change (listener, sender-group, destination, outbound, service, target,
+// cluster): staged, never applied until commit.
+constexpr std::array k_config_change{
+    ExitRow{ExitCode::ok, "the change was staged (certtool commit applies it)"},
+    ExitRow{ExitCode::usage,
+            "usage error: an unknown option, or a malformed name, address, CIDR block, domain "
+            "or mode (the message names the rule)"},
+    ExitRow{ExitCode::failed, "the store cannot be read or written, or its lock stayed busy"},
+    ExitRow{ExitCode::malformed_input, "the stored configuration or a bound entry is damaged"},
+    ExitRow{ExitCode::not_found,
+            "no such listener, sender group, destination row or entry (the message lists those "
+            "there are)"},
+    ExitRow{ExitCode::already_exists, "a listener or sender group of that name exists"},
+};
+
+constexpr std::array k_config_read{
+    ExitRow{ExitCode::ok, "printed"},
+    ExitRow{ExitCode::usage, k_usage},
+    ExitRow{ExitCode::failed, "the store cannot be read"},
+    ExitRow{ExitCode::malformed_input, "the stored configuration is damaged"},
+};
+
+constexpr std::array k_commit{
+    ExitRow{ExitCode::ok, "a new revision was recorded (and applied to the Postfix target)"},
+    ExitRow{ExitCode::usage,
+            "usage error: an unknown option, nothing staged (commit), changes staged "
+            "(rollback)"},
+    ExitRow{ExitCode::failed,
+            "applying failed (the message names the step; the previous configuration is back "
+            "in place and no revision was recorded), or the store cannot be written"},
+    ExitRow{ExitCode::malformed_input, "the stored configuration or a bound entry is damaged"},
+    ExitRow{ExitCode::not_found,
+            "the configuration binds entries the store does not have (named), or no such "
+            "revision"},
+};
+
 struct CommandCodes {
     std::string_view command;
     std::span<const ExitCodeMeaning> codes;
@@ -223,6 +263,19 @@ constexpr std::array k_commands{
     CommandCodes{"verify", k_verify},
     CommandCodes{"check-tls", k_check_tls},
     CommandCodes{"fix-chain", k_fix_chain},
+    CommandCodes{"listener", k_config_change},
+    CommandCodes{"sender-group", k_config_change},
+    CommandCodes{"destination", k_config_change},
+    CommandCodes{"outbound", k_config_change},
+    CommandCodes{"service", k_config_change},
+    CommandCodes{"target", k_config_change},
+    CommandCodes{"cluster", k_config_change},
+    CommandCodes{"changes", k_config_read},
+    CommandCodes{"abandon", k_config_read},
+    CommandCodes{"history", k_config_read},
+    CommandCodes{"config", k_config_read},
+    CommandCodes{"commit", k_commit},
+    CommandCodes{"rollback", k_commit},
 };
 
 const CommandCodes* find_codes(std::string_view command) noexcept {
@@ -276,6 +329,10 @@ void add_exit_code_help(CLI::App& app) {
     app.footer(app.get_footer() + "\n" + exit_codes_text(""));
     for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
         sub->footer(sub->get_footer() + "\n" + exit_codes_text(sub->get_name()));
+        // A command group's own commands (listener add, ...) share the group's table.
+        for (CLI::App* nested : sub->get_subcommands([](CLI::App*) { return true; })) {
+            nested->footer(nested->get_footer() + "\n" + exit_codes_text(sub->get_name()));
+        }
     }
 }
 

@@ -46,6 +46,7 @@ json entry_json(const Entry& entry) {
     const auto& dn = entry.request.subject;
     return {{"name", entry.name},
             {"origin", origin_name(entry.origin)},
+            {"demonstration", entry.demonstration},
             {"key", entry.key.describe()},
             {"created", format_time(entry.created)},
             {"updated", format_time(entry.updated)},
@@ -211,7 +212,9 @@ void print_entry(std::ostream& out, const Entry& entry) {
         sans += (sans.empty() ? "" : ", ") + s.to_string();
     }
     out << fmt::format("Name:         {}\n", entry.name)
-        << fmt::format("Origin:       {}\n", origin_name(entry.origin))
+        << fmt::format("Origin:       {}{}\n",
+                       origin_name(entry.origin),
+                       entry.demonstration ? " (the demonstration certificate)" : "")
         << fmt::format("Key:          {}\n", entry.key.describe())
         << fmt::format("Subject:      {}\n", c.subject())
         << fmt::format("Issuer:       {}\n", c.issuer()) << fmt::format("SANs:         {}\n", sans)

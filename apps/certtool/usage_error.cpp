@@ -159,6 +159,25 @@ std::string refuse_secrets(const CLI::App& app,
                        or_list(sources));
 }
 
+// The command parsed, down to a group's own command (listener add).
+const CLI::App& innermost(const CLI::App& app) {
+    const CLI::App* command = &app;
+    while (!command->get_subcommands().empty()) {
+        command = command->get_subcommands().front();
+    }
+    return *command;
+}
+
+// "listener add", "verify".
+std::string command_path(const CLI::App& app) {
+    std::string path;
+    for (const CLI::App* c = &app; !c->get_subcommands().empty();) {
+        c = c->get_subcommands().front();
+        path += (path.empty() ? "" : " ") + c->get_name();
+    }
+    return path;
+}
+
 // Unknown options and unexpected arguments, in the order given.
 std::vector<std::string> unexpected_parts(const CLI::App& app,
                                           const CLI::App& command,
@@ -192,8 +211,8 @@ std::vector<std::string> unexpected_parts(const CLI::App& app,
 
 std::optional<std::string> usage_problem(const CLI::App& app, int argc, const char* const* argv) {
     const std::vector<CLI::App*> parsed = app.get_subcommands();
-    const CLI::App& command = parsed.empty() ? app : *parsed.front();
-    const std::string where = parsed.empty() ? std::string{"certtool"} : command.get_name();
+    const CLI::App& command = innermost(app);
+    const std::string where = parsed.empty() ? std::string{"certtool"} : command_path(app);
     const std::span<const char* const> args{argv, static_cast<std::size_t>(argc)};
     const SecretScan scan = scan_for_secrets(app, command, args.subspan(1));
     std::vector<std::string> parts = unexpected_parts(app, command, scan);
@@ -214,7 +233,7 @@ std::optional<std::string> usage_problem(const CLI::App& app, int argc, const ch
 std::string help_hint(const CLI::App& app) {
     const std::vector<CLI::App*> parsed = app.get_subcommands();
     return parsed.empty() ? std::string{" (see 'certtool --help')"}
-                          : fmt::format(" (see 'certtool {} --help')", parsed.front()->get_name());
+                          : fmt::format(" (see 'certtool {} --help')", command_path(app));
 }
 
 }  // namespace certtool::cli

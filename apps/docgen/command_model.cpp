@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <sstream>
 #include <stdexcept>
 
@@ -152,7 +153,40 @@ ProgramDoc describe_program(CLI::App& app, const std::string& version) {
                                      "' has no exit codes: add its table to "
                                      "apps/certtool/exit_help.cpp");
         }
-        doc.commands.push_back(describe_command(*sub, sub->get_name()));
+        const auto nested = sub->get_subcommands([](CLI::App*) { return true; });
+        if (nested.empty()) {
+            doc.commands.push_back(describe_command(*sub, sub->get_name()));
+            continue;
+        }
+        CommandDoc group = describe_command(*sub, sub->get_name());
+        group.in_man_page = false;
+        OptionDoc command;
+        command.names = {"COMMAND"};
+        command.value = "COMMAND";
+        command.positional = true;
+        command.required = true;
+        command.description = "the " + sub->get_name() + " command";
+        std::vector<OptionDoc> merged;
+        for (CLI::App* n : nested) {
+            command.choices.push_back(n->get_name());
+            CommandDoc one = describe_command(*n, sub->get_name() + " " + n->get_name());
+            one.exit_codes = group.exit_codes;
+            one.in_completion = false;
+            for (const OptionDoc* o : one.named_options()) {
+                const bool known =
+                    std::any_of(merged.begin(), merged.end(), [&](const OptionDoc& m) {
+                        return m.names == o->names;
+                    });
+                if (!known) {
+                    merged.push_back(*o);
+                }
+            }
+            doc.commands.push_back(std::move(one));
+        }
+        std::erase_if(group.options, [](const OptionDoc& o) { return !o.positional; });
+        group.options.insert(group.options.begin(), command);
+        group.options.insert(group.options.end(), merged.begin(), merged.end());
+        doc.commands.push_back(std::move(group));
     }
     return doc;
 }

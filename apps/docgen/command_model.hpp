@@ -39,6 +39,10 @@ struct CommandDoc {
     std::vector<OptionDoc> options;  // as registered; positionals among them
     std::vector<std::string> examples;
     std::vector<ExitCodeDoc> exit_codes;
+    // A command group (listener) is completed as one command whose first argument is its own
+    // command (add, set, ...); the man page documents each of those ("listener add") instead.
+    bool in_man_page{true};
+    bool in_completion{true};
 
     [[nodiscard]] std::vector<const OptionDoc*> positionals() const;
     [[nodiscard]] std::vector<const OptionDoc*> named_options() const;

@@ -20,6 +20,9 @@ std::string words_of(const std::vector<std::string>& items) {
 std::vector<std::string> command_names(const ProgramDoc& doc) {
     std::vector<std::string> out;
     for (const auto& c : doc.commands) {
+        if (!c.in_completion) {
+            continue;
+        }
         out.push_back(c.name);
     }
     return out;
@@ -163,6 +166,9 @@ std::string bash_completion(const ProgramDoc& doc) {
     }
     std::vector<std::string> file_arguments;
     for (const auto& c : doc.commands) {
+        if (!c.in_completion) {
+            continue;
+        }
         add_value_arms(arms, c, c.name);
         option_arms +=
             fmt::format("        {}) words='{}' ;;\n", c.name, words_of(option_names(c)));
@@ -236,6 +242,9 @@ std::string zsh_completion(const ProgramDoc& doc) {
     std::string commands;
     std::string arms;
     for (const auto& c : doc.commands) {
+        if (!c.in_completion) {
+            continue;
+        }
         commands +=
             fmt::format("    '{}'\n", zsh_quoted(c.name + ":" + zsh_escaped(c.description, "\\:")));
         arms += fmt::format("        {})\n          _arguments{}\n          ;;\n",

@@ -224,6 +224,9 @@ std::string man_page(const ProgramDoc& doc) {
                        options_list(doc.global.named_options()));
     out += ".SH COMMANDS\n";
     for (const auto& c : doc.commands) {
+        if (!c.in_man_page) {
+            continue;
+        }
         out += command_section(c);
     }
     out +=

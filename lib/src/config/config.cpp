@@ -482,6 +482,13 @@ std::vector<std::string> missing_entries(const Document& document, const Store& 
 std::vector<std::string> demo_warnings(const Document& document) {
     std::vector<std::string> out;
     for (const auto& b : bindings_of(document, k_demo_entry)) {
+        // A cluster-level binding every known machine overrides is used by none of them.
+        if (b.level == Level::cluster && !document.machines.empty() &&
+            std::all_of(document.machines.begin(), document.machines.end(), [&](const auto& m) {
+                return m.second.contains(b.key);
+            })) {
+            continue;
+        }
         out.push_back(
             fmt::format("{} uses the demonstration certificate and cannot offer a "
                         "verifiable connection: bind a certificate of your own",

@@ -93,6 +93,8 @@ std::string_view errc_name(Errc code) noexcept {
             return "key-mismatch";
         case Errc::locked:
             return "locked";
+        case Errc::in_use:
+            return "in-use";
     }
     return "unknown";
 }

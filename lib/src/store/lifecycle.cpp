@@ -117,6 +117,20 @@ Entry create_selfsigned(Store& store, const CreateSelfSignedRequest& request, Ti
     return entry;
 }
 
+std::vector<ChainFinding> entry_findings(const Entry& entry) {
+    std::vector<ChainFinding> out;
+    if (entry.demonstration) {
+        out.push_back(ChainFinding::of(
+            FindingCode::demo_certificate,
+            fmt::format("'{}' is the demonstration certificate: it cannot offer a verifiable "
+                        "connection; bind a certificate of your own to every service using it",
+                        entry.name),
+            entry.certificate.subject(),
+            0));
+    }
+    return out;
+}
+
 std::string export_csr(const Store& store, const std::string& name, Encoding encoding) {
     const Entry entry = store.get(name);
     return create_csr(entry.key, entry.request, encoding);

@@ -186,6 +186,10 @@ constexpr auto k_codes = std::to_array<FindingCodeInfo>({
      "certificate-current",
      Severity::info,
      "check-tls --expect: the server presents the store entry's certificate"},
+    {FindingCode::demo_certificate,
+     "demo-certificate",
+     Severity::warning,
+     "the entry is the demonstration certificate: it cannot offer a verifiable connection"},
 });
 
 constexpr bool table_in_enum_order() {
@@ -198,7 +202,7 @@ constexpr bool table_in_enum_order() {
 }
 
 static_assert(table_in_enum_order(), "k_codes: one row per FindingCode, in declaration order");
-static_assert(static_cast<std::size_t>(FindingCode::certificate_current) + 1 == k_codes.size(),
+static_assert(static_cast<std::size_t>(FindingCode::demo_certificate) + 1 == k_codes.size(),
               "k_codes: a row for every FindingCode (certificate_current is the last enumerator)");
 
 }  // namespace

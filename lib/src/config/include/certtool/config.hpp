@@ -255,9 +255,11 @@ void set_service(Document& document,
                  const Context& context);
 
 // The Postfix instance a commit applies this machine's configuration to (machine level).
+// `trust`: the CA file for the -verify delivery modes (absent: the system's CA bundle).
 void set_postfix_target(Document& document,
                         const std::string& machine,
-                        const std::filesystem::path& config_dir);
+                        const std::filesystem::path& config_dir,
+                        const std::optional<std::filesystem::path>& trust);
 
 // This machine leaves the cluster: the cluster-level settings become its own, except that its
 // machine-level certificate bindings are lost (the cluster's apply), as the appliance does.

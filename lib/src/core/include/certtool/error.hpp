@@ -21,6 +21,7 @@ enum class Errc {
     already_exists,    // entry or output file exists and --force was not given
     key_mismatch,      // no certificate matches the key, or there is no key at all
     locked,            // the store lock could not be taken in time
+    in_use,            // the entry is bound to a service (the configuration uses it)
 };
 
 // Stable kebab-case identifier used in JSON output ("bad-password").

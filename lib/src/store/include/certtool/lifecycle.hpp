@@ -93,6 +93,10 @@ struct RenewRequest {
 // Throws Error{unsupported} for CA-signed entries, with the export-csr/import-signed recipe.
 Entry renew(Store& store, const RenewRequest& request, TimePoint now);
 
+// What verify NAME adds to the chain's own findings for a stored entry: `demo-certificate` for
+// the demonstration certificate (the appliance's warning: no verifiable connection).
+[[nodiscard]] std::vector<ChainFinding> entry_findings(const Entry& entry);
+
 // Outputs named "-" go to standard output (returned, not written), in the order below.
 struct ExportFilesRequest {
     std::string name;

@@ -64,6 +64,7 @@ enum class FindingCode : std::uint8_t {
     invalid_host_name,
     stale_certificate,
     certificate_current,
+    demo_certificate,
 };
 
 struct FindingCodeInfo {

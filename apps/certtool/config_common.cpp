@@ -1,0 +1,156 @@
+#include "config_common.hpp"
+
+#include <certtool/postfix_target.hpp>
+#include <certtool/time.hpp>
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include <chrono>
+
+namespace certtool::cli {
+
+void add_level_options(CLI::App& sub, LevelOptions& target) {
+    sub.add_option("--level",
+                   target.level,
+                   "cluster or machine (default: cluster, or machine once this machine has left "
+                   "the cluster)")
+        ->type_name("LEVEL");
+    sub.add_option("--machine", target.machine, "the machine (default: this host's name)")
+        ->type_name("NAME");
+}
+
+std::string machine_of(const LevelOptions& options) {
+    if (options.machine.empty()) {
+        return config::local_machine_name();
+    }
+    config::validate_machine_name(options.machine);
+    return options.machine;
+}
+
+config::Scope scope_of(const LevelOptions& options, const config::Document& document) {
+    config::Scope scope{document.clustered ? config::Level::cluster : config::Level::machine,
+                        machine_of(options)};
+    if (options.level == "machine") {
+        scope.level = config::Level::machine;
+    } else if (options.level == "cluster") {
+        scope.level = config::Level::cluster;
+    } else if (!options.level.empty()) {
+        throw Error(Errc::invalid_argument,
+                    fmt::format("invalid --level '{}': give cluster or machine", options.level));
+    }
+    return scope;
+}
+
+void recover_target(const config::ConfigStore& configs, const std::string& machine) {
+    const config::Document committed = configs.committed();
+    const auto settings = config::effective_settings(committed, machine);
+    if (const auto it = settings.find("target/postfix/config-dir"); it != settings.end()) {
+        deploy::recover_postfix(it->second, configs.current_revision());
+    }
+}
+
+void warn_demo(Output& out, const config::Document& document) {
+    for (const auto& w : config::demo_warnings(document)) {
+        out.warn(w);
+    }
+}
+
+nlohmann::json changes_json(const std::vector<config::Change>& changes) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& c : changes) {
+        const char* kind = c.kind == config::Change::Kind::added     ? "added"
+                           : c.kind == config::Change::Kind::changed ? "changed"
+                                                                     : "removed";
+        nlohmann::json j = {{"change", kind}, {"where", c.where}, {"key", c.key}};
+        if (c.kind != config::Change::Kind::added) {
+            j["before"] = c.before;
+        }
+        if (c.kind != config::Change::Kind::removed) {
+            j["after"] = c.after;
+        }
+        list.push_back(j);
+    }
+    return list;
+}
+
+void print_changes(Output& out, const std::vector<config::Change>& changes) {
+    for (const auto& c : changes) {
+        switch (c.kind) {
+            case config::Change::Kind::added:
+                out.text() << fmt::format("+ {} {} = {}\n", c.where, c.key, c.after);
+                break;
+            case config::Change::Kind::changed:
+                out.text() << fmt::format("~ {} {}: {} -> {}\n", c.where, c.key, c.before, c.after);
+                break;
+            case config::Change::Kind::removed:
+                out.text() << fmt::format("- {} {} (was {})\n", c.where, c.key, c.before);
+                break;
+        }
+    }
+}
+
+ExitCode stage_change(const Common& common,
+                      const LevelOptions& level,
+                      Output& out,
+                      const std::string& what,
+                      const ConfigChange& change) {
+    Store store = open_store(common);
+    const auto now = std::chrono::system_clock::now();
+    if (config::ensure_demo_certificate(store, now)) {
+        out.note(
+            "created the demonstration certificate 'demo' (self-signed): every new "
+            "binding starts on it");
+    }
+    config::ConfigStore configs{store};
+    const std::string machine = machine_of(level);
+    recover_target(configs, machine);
+    const config::Context context{&store, now, [&out](const std::string& w) { out.warn(w); }};
+    const config::Document pending = configs.stage(
+        [&](config::Document& document) { change(document, scope_of(level, document), context); });
+    const auto changes = config::diff(configs.committed(), pending);
+    warn_demo(out, pending);
+    if (out.json()) {
+        out.result() = {{"staged", what}, {"pending_changes", changes_json(changes)}};
+    } else {
+        out.text() << fmt::format(
+            "staged: {}; {} change{} pending, certtool commit applies "
+            "them\n",
+            what,
+            changes.size(),
+            changes.size() == 1 ? "" : "s");
+    }
+    return ExitCode::ok;
+}
+
+config::Apply apply_for(const Store& store, const std::string& machine, Output& out) {
+    return [&store, machine, &out](const config::Document& document, int number) {
+        const auto missing = config::missing_entries(document, store);
+        if (!missing.empty()) {
+            std::string names;
+            for (const auto& m : missing) {
+                names += (names.empty() ? "" : ", ") + m;
+            }
+            throw Error(Errc::not_found,
+                        fmt::format("the configuration binds entries the store does not have: "
+                                    "{}; bind others (certtool listener set ... --certificate) "
+                                    "or import them",
+                                    names));
+        }
+        const config::Configuration configuration =
+            config::typed(config::effective_settings(document, machine));
+        if (!configuration.postfix_config_dir) {
+            return;
+        }
+        deploy::PostfixApplyOptions options;
+        options.now = std::chrono::system_clock::now();
+        options.warn = [&out](const std::string& w) { out.warn(w); };
+        const auto report = deploy::apply_postfix(
+            store, configuration, number, *configuration.postfix_config_dir, options);
+        for (const auto& step : report.steps) {
+            out.note(step);
+        }
+    };
+}
+
+}  // namespace certtool::cli
