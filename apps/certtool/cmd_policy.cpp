@@ -211,6 +211,7 @@ void add_policy_commands(CLI::App& app, Dispatch& dispatch) {
     auto* group = app.add_subcommand(
         "policy", "explain which sender group or destination row applies, and what it does");
     group->require_subcommand(1);
+    add_common(*group, dispatch.common);
     auto opt = std::make_shared<PolicyExplainOptions>();
     auto* sub = group->add_subcommand(
         "explain", "which TLS policy applies to a client or a domain, and what it does to mail");
