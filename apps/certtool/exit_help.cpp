@@ -23,7 +23,8 @@ constexpr std::string_view k_damaged = "the store entry is damaged (restore it o
 // the answer "no" of a check.
 constexpr std::array k_general{
     ExitRow{ExitCode::ok, "success (and --help, --version)"},
-    ExitRow{ExitCode::check_failed, "a check answered no: verify, check-tls, fix-chain, mail-log"},
+    ExitRow{ExitCode::check_failed,
+            "a check answered no: verify, check-tls, fix-chain, mail-log, policy explain --probe"},
     ExitRow{ExitCode::usage, "usage error: bad option, invalid name/SAN/CN, no password source"},
     ExitRow{ExitCode::failed,
             "the operation failed: an input file or password source cannot be read, I/O, crypto, "
