@@ -344,6 +344,34 @@ constexpr std::array k_policy{
     ExitRow{ExitCode::not_found, "no such listener (the message lists those there are)"},
 };
 
+constexpr std::array k_backup{
+    ExitRow{ExitCode::ok, "the backup was written (0600)"},
+    ExitRow{ExitCode::usage,
+            "usage error: an unknown option, two password sources, none and no terminal, the "
+            "two passwords typed differ, an empty password, or --mask with a password option"},
+    ExitRow{ExitCode::failed,
+            "the store or the password source cannot be read, FILE cannot be written, or a lock "
+            "stayed busy for 30 s"},
+    ExitRow{ExitCode::malformed_input,
+            "a store entry or the stored configuration is damaged (named; nothing written)"},
+    ExitRow{ExitCode::already_exists, "FILE exists (use --force)"},
+};
+
+constexpr std::array k_restore{
+    ExitRow{ExitCode::ok, "the entries and the configuration were restored (not yet applied)"},
+    ExitRow{ExitCode::usage,
+            "usage error: an unknown option, two password sources, or none and no terminal"},
+    ExitRow{ExitCode::failed,
+            "FILE or the password source cannot be read, the store cannot be written, or a lock "
+            "stayed busy for 30 s"},
+    ExitRow{ExitCode::malformed_input,
+            "FILE is not a backup, is damaged or was modified (checksum or HMAC), comes from a "
+            "newer certtool, or was made with --mask; nothing written"},
+    ExitRow{ExitCode::bad_password, "wrong password (nothing written)"},
+    ExitRow{ExitCode::already_exists,
+            "the store has entries or a configuration (named); --force replaces them"},
+};
+
 struct CommandCodes {
     std::string_view command;
     std::span<const ExitCodeMeaning> codes;
@@ -378,6 +406,8 @@ constexpr std::array k_commands{
     CommandCodes{"commit", k_commit},
     CommandCodes{"rollback", k_rollback},
     CommandCodes{"policy", k_policy},
+    CommandCodes{"backup", k_backup},
+    CommandCodes{"restore", k_restore},
 };
 
 const CommandCodes* find_codes(std::string_view command) noexcept {

@@ -60,7 +60,7 @@ void add_password_options(CLI::App& sub, PasswordOptions& options) {
     env->excludes(fd);
 }
 
-Secret obtain_password(const PasswordOptions& options, Confirm confirm) {
+Secret obtain_password(const PasswordOptions& options, Confirm confirm, const std::string& what) {
     if (!options.file.empty()) {
         return read_password_file(options.file);
     }
@@ -75,7 +75,7 @@ Secret obtain_password(const PasswordOptions& options, Confirm confirm) {
                     "no password source and stdin is not a terminal: use --password-file FILE, "
                     "--password-env VAR or --password-fd N");
     }
-    Secret first = prompt("PKCS#12 password: ");
+    Secret first = prompt((what + ": ").c_str());
     if (confirm == Confirm::twice) {
         const Secret again = prompt("Repeat the password: ");
         if (!(first == again)) {

@@ -1,5 +1,5 @@
-// Where a PKCS#12 password comes from: --password-file, --password-env, --password-fd, or a
-// prompt when stdin is a terminal. Never from argv.
+// Where a password (PKCS#12, backup) comes from: --password-file, --password-env, --password-fd, or
+// a prompt when stdin is a terminal. Never from argv.
 #pragma once
 
 #include <certtool/secret.hpp>
@@ -23,7 +23,10 @@ void add_password_options(CLI::App& sub, PasswordOptions& options);
 enum class Confirm { once, twice };
 
 // The password from the one source given; with none, a prompt on the terminal (twice when
-// creating a file). With no source and no terminal: Error{invalid_argument} instead of hanging.
-[[nodiscard]] Secret obtain_password(const PasswordOptions& options, Confirm confirm);
+// creating a file), `what` naming it ("PKCS#12 password"). With no source and no terminal:
+// Error{invalid_argument} instead of hanging.
+[[nodiscard]] Secret obtain_password(const PasswordOptions& options,
+                                     Confirm confirm,
+                                     const std::string& what = "PKCS#12 password");
 
 }  // namespace certtool::cli

@@ -6,6 +6,7 @@
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 
 #include <array>
 #include <utility>
@@ -148,6 +149,58 @@ Secret PrivateKey::to_pem() const {
         OPENSSL_cleanse(data, static_cast<std::size_t>(len));
     }
     return out;
+}
+
+std::string PrivateKey::to_encrypted_pem(const Secret& password, int iterations) const {
+    if (password.empty()) {
+        throw Error(Errc::invalid_argument, "cannot encrypt a private key with an empty password");
+    }
+    if (iterations < 1) {
+        throw Error(Errc::invalid_argument, "the PBKDF2 iteration count must be at least 1");
+    }
+    const ossl::Pkcs8InfoPtr info{
+        ossl::check_ptr(EVP_PKEY2PKCS8(m_pkey.get()), "encoding the private key as PKCS#8")};
+    // OpenSSL 3.0 would pick an 8-byte salt; 16 bytes as NIST SP 800-132 recommends.
+    std::array<unsigned char, 16> salt{};
+    ossl::check1(RAND_bytes(salt.data(), static_cast<int>(salt.size())), "RAND_bytes");
+    ossl::X509AlgorPtr pbe{ossl::check_ptr(PKCS5_pbe2_set_iv(EVP_aes_256_cbc(),
+                                                             iterations,
+                                                             salt.data(),
+                                                             static_cast<int>(salt.size()),
+                                                             nullptr,
+                                                             NID_hmacWithSHA256),
+                                           "setting up PBES2 (AES-256-CBC, PBKDF2-HMAC-SHA256)")};
+    // PKCS8_set0_pbe takes the algorithm only when it succeeds.
+    const ossl::X509SigPtr encrypted{ossl::check_ptr(
+        PKCS8_set0_pbe(password.c_str(), static_cast<int>(password.size()), info.get(), pbe.get()),
+        "encrypting the private key")};
+    static_cast<void>(pbe.release());
+    auto bio = ossl::mem_bio();
+    ossl::check1(PEM_write_bio_PKCS8(bio.get(), encrypted.get()),
+                 "writing the encrypted private key");
+    return ossl::bio_to_string(bio.get());
+}
+
+PrivateKey PrivateKey::from_encrypted_pem(std::string_view pem,
+                                          const Secret& password,
+                                          std::string_view source) {
+    auto bio = ossl::mem_bio(pem);
+    const ossl::X509SigPtr encrypted{PEM_read_bio_PKCS8(bio.get(), nullptr, nullptr, nullptr)};
+    if (encrypted == nullptr) {
+        ossl::throw_error(Errc::parse, "no encrypted PKCS#8 private key in " + std::string{source});
+    }
+    const ossl::Pkcs8InfoPtr info{
+        PKCS8_decrypt(encrypted.get(), password.c_str(), static_cast<int>(password.size()))};
+    if (info == nullptr) {
+        ossl::clear_errors();
+        throw Error(Errc::bad_password,
+                    "wrong password for the private key in " + std::string{source});
+    }
+    EVP_PKEY* raw = EVP_PKCS82PKEY(info.get());
+    if (raw == nullptr) {
+        ossl::throw_error(Errc::parse, "cannot read the private key in " + std::string{source});
+    }
+    return PrivateKey{ossl::share(raw)};
 }
 
 std::string PrivateKey::describe() const {

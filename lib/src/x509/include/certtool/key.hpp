@@ -1,4 +1,5 @@
-// Private keys: generation, PEM (unencrypted PKCS#8) load/save, and description.
+// Private keys: generation, PEM (unencrypted PKCS#8) load/save, encrypted PKCS#8 for backups,
+// and description.
 #pragma once
 
 #include <certtool/secret.hpp>
@@ -42,6 +43,18 @@ public:
 
     // Unencrypted PKCS#8 PEM, in wiped memory.
     [[nodiscard]] Secret to_pem() const;
+
+    // Encrypted PKCS#8 PEM ("ENCRYPTED PRIVATE KEY"): PBES2 with AES-256-CBC, the key derived
+    // by PBKDF2-HMAC-SHA256 from `password` with `iterations` and a fresh 16-byte salt, as
+    // `openssl pkey -passin` reads it. Throws Error{invalid_argument} for an empty password or
+    // iterations below 1, Error{crypto}.
+    [[nodiscard]] std::string to_encrypted_pem(const Secret& password, int iterations) const;
+
+    // Reads what to_encrypted_pem() writes (any PKCS#8 encryption OpenSSL knows). Throws
+    // Error{parse} (not an encrypted PKCS#8 PEM block), Error{bad_password}.
+    [[nodiscard]] static PrivateKey from_encrypted_pem(std::string_view pem,
+                                                       const Secret& password,
+                                                       std::string_view source);
 
     // "RSA 2048", "EC P-256", "Ed25519", ...
     [[nodiscard]] std::string describe() const;
