@@ -1,5 +1,6 @@
 // Staged changes and revisions in DIR/config (config_store.hpp), and the demonstration
 // certificate.
+#include "document_json.hpp"
 #include "fs.hpp"
 
 #include <certtool/config_store.hpp>
@@ -123,7 +124,7 @@ Revision read_revision(const fs::path& path) {
     r.user = text_member("user");
     r.comment = text_member("comment");
     r.summary = text_member("summary");
-    r.document = parse_document(j["configuration"].dump(), path.string());
+    r.document = document_from_json(j["configuration"], path.string());
     return r;
 }
 

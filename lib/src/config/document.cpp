@@ -1,5 +1,6 @@
 // The document: levels merged into a machine's effective settings, the typed view of them,
 // differences between two documents, and the JSON the store and backups hold.
+#include "document_json.hpp"
 #include "names.hpp"
 
 #include <certtool/config.hpp>
@@ -389,6 +390,10 @@ Document parse_document(std::string_view json_text, const std::string& source) {
     } catch (const nlohmann::json::exception& e) {
         throw Error(Errc::parse, fmt::format("{}: not a configuration: {}", source, e.what()));
     }
+    return document_from_json(j, source);
+}
+
+Document document_from_json(const nlohmann::json& j, const std::string& source) {
     if (!j.is_object() || !j.contains("format") || !j["format"].is_number_integer()) {
         throw Error(Errc::parse, fmt::format("{}: not a configuration (no format)", source));
     }
