@@ -71,6 +71,7 @@ ExitCode run_commit(const CommitOptions& opt, const Common& common, Output& out)
     recover_target(configs, machine);
     const auto r = configs.commit(
         opt.comment, apply_for(store, machine, out), std::chrono::system_clock::now());
+    recover_target(configs, machine);  // recorded: the target's journal goes
     warn_demo(out, r.document);
     print_revision(out, r, "committed");
     return ExitCode::ok;
@@ -112,6 +113,7 @@ ExitCode run_rollback(const CommitOptions& opt, const Common& common, Output& ou
                                     store,
                                     apply_for(store, machine, out),
                                     std::chrono::system_clock::now());
+    recover_target(configs, machine);
     warn_demo(out, r.document);
     print_revision(out, r, "committed");
     return ExitCode::ok;

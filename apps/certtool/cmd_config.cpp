@@ -116,6 +116,7 @@ ExitCode run_leave(const ShowConfigOptions& opt, const Common& common, Output& o
 void add_config_commands(CLI::App& app, Dispatch& dispatch) {
     auto* group = app.add_subcommand("config", "show the configuration");
     group->require_subcommand(1);
+    add_common(*group, dispatch.common);
     auto show = std::make_shared<ShowConfigOptions>();
     auto* sub =
         group->add_subcommand("show", "every level's settings, or one machine's effective ones");
@@ -132,6 +133,7 @@ void add_config_commands(CLI::App& app, Dispatch& dispatch) {
 
     auto* cluster = app.add_subcommand("cluster", "cluster membership");
     cluster->require_subcommand(1);
+    add_common(*cluster, dispatch.common);
     auto leave = std::make_shared<ShowConfigOptions>();
     sub = cluster->add_subcommand("leave", "this machine leaves the cluster (staged)");
     sub->add_flag(

@@ -25,6 +25,7 @@ std::string where_list(const std::vector<config::Binding>& bindings) {
 
 ExitCode run_delete(const DeleteOptions& opt, const Common& common, Output& out) {
     Store store = open_store(common);
+    (void)store.names();  // a store that cannot be read is that error, first
     config::ConfigStore configs{store};
     // Staged bindings first; the committed ones matter too (abandon would bring them back).
     auto bound = config::bindings_of(configs.pending(), opt.name);

@@ -43,6 +43,7 @@ void add_destination_commands(CLI::App& app, Dispatch& dispatch) {
     auto* group =
         app.add_subcommand("destination", "destination controls: outbound TLS per domain");
     group->require_subcommand(1);
+    add_common(*group, dispatch.common);
 
     auto set = std::make_shared<DestinationOptions>();
     auto* sub = group->add_subcommand("set", "set the TLS mode for mail to a domain");
@@ -114,6 +115,7 @@ struct OutboundOptions {
 void add_outbound_command(CLI::App& app, Dispatch& dispatch) {
     auto* group = app.add_subcommand("outbound", "delivery: the client certificate, alerts");
     group->require_subcommand(1);
+    add_common(*group, dispatch.common);
     auto opt = std::make_shared<OutboundOptions>();
     auto* sub = group->add_subcommand("set", "set the outbound client certificate or alert switch");
     sub->add_option("--certificate", opt->certificate, "the entry presented to receiving servers")
@@ -153,6 +155,7 @@ struct ServiceOptions {
 void add_service_command(CLI::App& app, Dispatch& dispatch) {
     auto* group = app.add_subcommand("service", "the other certificate users: HTTPS, LDAP, ...");
     group->require_subcommand(1);
+    add_common(*group, dispatch.common);
     auto opt = std::make_shared<ServiceOptions>();
     auto* sub = group->add_subcommand("set", "bind a certificate to a service");
     sub->add_option("SERVICE", opt->service, "https, ldap, url-filtering, dlp or amp")->required();
@@ -194,6 +197,7 @@ struct TargetOptions {
 void add_target_command(CLI::App& app, Dispatch& dispatch) {
     auto* group = app.add_subcommand("target", "where commits are applied");
     group->require_subcommand(1);
+    add_common(*group, dispatch.common);
     auto opt = std::make_shared<TargetOptions>();
     auto* sub = group->add_subcommand("postfix", "apply this machine's configuration to Postfix");
     sub->add_option("--config-dir", opt->config_dir, "the instance's configuration directory")

@@ -54,6 +54,7 @@ CLI::App* listener_subcommand(CLI::App& parent,
 void add_listener_commands(CLI::App& app, Dispatch& dispatch) {
     auto* group = app.add_subcommand("listener", "inbound listeners: address, certificate, TLS");
     group->require_subcommand(1);
+    add_common(*group, dispatch.common);
 
     auto add = std::make_shared<ListenerOptions>();
     auto* sub = listener_subcommand(
@@ -140,6 +141,7 @@ void add_sender_group_commands(CLI::App& app, Dispatch& dispatch) {
     auto* group = app.add_subcommand("sender-group",
                                      "a listener's sender groups: first match wins, by order");
     group->require_subcommand(1);
+    add_common(*group, dispatch.common);
 
     auto add = std::make_shared<GroupOptions>();
     auto* sub = group->add_subcommand("add", "add a sender group after the listener's others");

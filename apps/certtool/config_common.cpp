@@ -150,6 +150,9 @@ config::Apply apply_for(const Store& store, const std::string& machine, Output& 
         for (const auto& step : report.steps) {
             out.note(step);
         }
+        for (const auto& caveat : report.caveats) {
+            out.note(caveat);
+        }
     };
 }
 

@@ -207,40 +207,124 @@ constexpr std::array k_fix_chain{
     ExitRow{ExitCode::already_exists, "the output file exists (use --force)"},
 };
 
-// A configuration change (listener, sender-group, destination, outbound, service, target,
-// cluster): staged, never applied until commit.
-constexpr std::array k_config_change{
-    ExitRow{ExitCode::ok, "the change was staged (certtool commit applies it)"},
-    ExitRow{ExitCode::usage,
-            "usage error: an unknown option, or a malformed name, address, CIDR block, domain "
-            "or mode (the message names the rule)"},
-    ExitRow{ExitCode::failed, "the store cannot be read or written, or its lock stayed busy"},
-    ExitRow{ExitCode::malformed_input, "the stored configuration or a bound entry is damaged"},
-    ExitRow{ExitCode::not_found,
-            "no such listener, sender group, destination row or entry (the message lists those "
-            "there are)"},
-    ExitRow{ExitCode::already_exists, "a listener or sender group of that name exists"},
+// The configuration commands: a change is staged, never applied until commit.
+constexpr std::string_view k_config_unreadable =
+    "the store or its configuration cannot be read or written, or the lock stayed busy for 30 s";
+constexpr std::string_view k_config_damaged =
+    "the stored configuration is damaged (restore a backup, or certtool abandon for staged.json)";
+constexpr std::string_view k_config_bad_value =
+    "usage error: an unknown option, or a malformed name, address, CIDR block, domain or mode "
+    "(the message names the rule)";
+
+constexpr std::array k_listener{
+    ExitRow{ExitCode::ok, "the listener change was staged (certtool commit applies it)"},
+    ExitRow{ExitCode::usage, k_config_bad_value},
+    ExitRow{ExitCode::failed, k_config_unreadable},
+    ExitRow{ExitCode::malformed_input, k_config_damaged},
+    ExitRow{ExitCode::not_found, "no such listener (those there are are listed) or entry"},
+    ExitRow{ExitCode::already_exists, "listener add: a listener of that name exists"},
 };
 
-constexpr std::array k_config_read{
-    ExitRow{ExitCode::ok, "printed"},
+constexpr std::array k_sender_group{
+    ExitRow{ExitCode::ok, "the sender group change was staged"},
+    ExitRow{ExitCode::usage, k_config_bad_value},
+    ExitRow{ExitCode::failed, k_config_unreadable},
+    ExitRow{ExitCode::malformed_input, k_config_damaged},
+    ExitRow{ExitCode::not_found, "no such listener, or no such group at that level"},
+    ExitRow{ExitCode::already_exists, "the listener has a group of that name"},
+};
+
+constexpr std::array k_destination{
+    ExitRow{ExitCode::ok, "the destination control change was staged"},
+    ExitRow{ExitCode::usage, k_config_bad_value},
+    ExitRow{ExitCode::failed, k_config_unreadable},
+    ExitRow{ExitCode::malformed_input, k_config_damaged},
+    ExitRow{ExitCode::not_found, "destination delete: no row for that domain at that level"},
+};
+
+constexpr std::array k_outbound{
+    ExitRow{ExitCode::ok, "the outbound change was staged"},
+    ExitRow{ExitCode::usage, "usage error: an unknown option, nothing to set, or a bad on/off"},
+    ExitRow{ExitCode::failed, k_config_unreadable},
+    ExitRow{ExitCode::malformed_input, k_config_damaged},
+    ExitRow{ExitCode::not_found, "no such entry (those there are are listed)"},
+};
+
+constexpr std::array k_service{
+    ExitRow{ExitCode::ok, "the binding was staged"},
+    ExitRow{ExitCode::usage,
+            "usage error: an unknown option or service, or --interface for a "
+            "service other than https"},
+    ExitRow{ExitCode::failed, k_config_unreadable},
+    ExitRow{ExitCode::malformed_input, k_config_damaged},
+    ExitRow{ExitCode::not_found, "no such entry (those there are are listed)"},
+};
+
+constexpr std::array k_target{
+    ExitRow{ExitCode::ok, "the target was staged"},
+    ExitRow{ExitCode::usage, "usage error: an unknown option, or a path with spaces, ',' or '='"},
+    ExitRow{ExitCode::failed,
+            "DIR is not a Postfix configuration directory, the --trust file cannot be read, or "
+            "the store cannot be written"},
+    ExitRow{ExitCode::malformed_input, k_config_damaged},
+};
+
+constexpr std::array k_cluster{
+    ExitRow{ExitCode::ok, "leaving the cluster was staged"},
+    ExitRow{ExitCode::usage,
+            "usage error: an unknown option, no --force (the bindings that would be lost are "
+            "named), or not in a cluster"},
+    ExitRow{ExitCode::failed, k_config_unreadable},
+    ExitRow{ExitCode::malformed_input, k_config_damaged},
+};
+
+constexpr std::array k_changes{
+    ExitRow{ExitCode::ok, "the staged changes (or none) were printed"},
     ExitRow{ExitCode::usage, k_usage},
-    ExitRow{ExitCode::failed, "the store cannot be read"},
-    ExitRow{ExitCode::malformed_input, "the stored configuration is damaged"},
+    ExitRow{ExitCode::failed, "the store's configuration cannot be read"},
+    ExitRow{ExitCode::malformed_input, k_config_damaged},
+};
+
+constexpr std::array k_abandon{
+    ExitRow{ExitCode::ok, "the staged changes were dropped (or there were none)"},
+    ExitRow{ExitCode::usage, k_usage},
+    ExitRow{ExitCode::failed, k_config_unreadable},
+};
+
+constexpr std::array k_history{
+    ExitRow{ExitCode::ok, "the revisions were printed"},
+    ExitRow{ExitCode::usage, k_usage},
+    ExitRow{ExitCode::failed, "the store's configuration cannot be read"},
+    ExitRow{ExitCode::malformed_input, "a revision file is damaged (it is named)"},
+};
+
+constexpr std::array k_config{
+    ExitRow{ExitCode::ok, "the configuration was printed"},
+    ExitRow{ExitCode::usage, "usage error: an unknown option or command, or a bad machine name"},
+    ExitRow{ExitCode::failed, "the store's configuration cannot be read"},
+    ExitRow{ExitCode::malformed_input, k_config_damaged},
 };
 
 constexpr std::array k_commit{
     ExitRow{ExitCode::ok, "a new revision was recorded (and applied to the Postfix target)"},
-    ExitRow{ExitCode::usage,
-            "usage error: an unknown option, nothing staged (commit), changes staged "
-            "(rollback)"},
+    ExitRow{ExitCode::usage, "usage error: an unknown option, or nothing staged"},
     ExitRow{ExitCode::failed,
             "applying failed (the message names the step; the previous configuration is back "
             "in place and no revision was recorded), or the store cannot be written"},
-    ExitRow{ExitCode::malformed_input, "the stored configuration or a bound entry is damaged"},
+    ExitRow{ExitCode::malformed_input, k_config_damaged},
     ExitRow{ExitCode::not_found,
-            "the configuration binds entries the store does not have (named), or no such "
-            "revision"},
+            "the configuration binds entries the store does not have (they are named)"},
+};
+
+constexpr std::array k_rollback{
+    ExitRow{ExitCode::ok, "a new revision equal to REV was recorded and applied"},
+    ExitRow{ExitCode::usage, "usage error: an unknown option, or changes are staged"},
+    ExitRow{ExitCode::failed,
+            "applying failed (the message names the step; nothing changed), or the store "
+            "cannot be written"},
+    ExitRow{ExitCode::malformed_input, k_config_damaged},
+    ExitRow{ExitCode::not_found,
+            "no such revision, or it binds entries the store no longer has (they are named)"},
 };
 
 constexpr std::array k_backup{
@@ -291,19 +375,19 @@ constexpr std::array k_commands{
     CommandCodes{"verify", k_verify},
     CommandCodes{"check-tls", k_check_tls},
     CommandCodes{"fix-chain", k_fix_chain},
-    CommandCodes{"listener", k_config_change},
-    CommandCodes{"sender-group", k_config_change},
-    CommandCodes{"destination", k_config_change},
-    CommandCodes{"outbound", k_config_change},
-    CommandCodes{"service", k_config_change},
-    CommandCodes{"target", k_config_change},
-    CommandCodes{"cluster", k_config_change},
-    CommandCodes{"changes", k_config_read},
-    CommandCodes{"abandon", k_config_read},
-    CommandCodes{"history", k_config_read},
-    CommandCodes{"config", k_config_read},
+    CommandCodes{"listener", k_listener},
+    CommandCodes{"sender-group", k_sender_group},
+    CommandCodes{"destination", k_destination},
+    CommandCodes{"outbound", k_outbound},
+    CommandCodes{"service", k_service},
+    CommandCodes{"target", k_target},
+    CommandCodes{"cluster", k_cluster},
+    CommandCodes{"changes", k_changes},
+    CommandCodes{"abandon", k_abandon},
+    CommandCodes{"history", k_history},
+    CommandCodes{"config", k_config},
     CommandCodes{"commit", k_commit},
-    CommandCodes{"rollback", k_commit},
+    CommandCodes{"rollback", k_rollback},
     CommandCodes{"backup", k_backup},
     CommandCodes{"restore", k_restore},
 };

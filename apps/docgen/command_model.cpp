@@ -166,26 +166,15 @@ ProgramDoc describe_program(CLI::App& app, const std::string& version) {
         command.positional = true;
         command.required = true;
         command.description = "the " + sub->get_name() + " command";
-        std::vector<OptionDoc> merged;
         for (CLI::App* n : nested) {
             command.choices.push_back(n->get_name());
+            group.subcommands.push_back(n->get_name());
             CommandDoc one = describe_command(*n, sub->get_name() + " " + n->get_name());
             one.exit_codes = group.exit_codes;
             one.in_completion = false;
-            for (const OptionDoc* o : one.named_options()) {
-                const bool known =
-                    std::any_of(merged.begin(), merged.end(), [&](const OptionDoc& m) {
-                        return m.names == o->names;
-                    });
-                if (!known) {
-                    merged.push_back(*o);
-                }
-            }
             doc.commands.push_back(std::move(one));
         }
-        std::erase_if(group.options, [](const OptionDoc& o) { return !o.positional; });
         group.options.insert(group.options.begin(), command);
-        group.options.insert(group.options.end(), merged.begin(), merged.end());
         doc.commands.push_back(std::move(group));
     }
     return doc;

@@ -42,7 +42,8 @@ struct CommandDoc {
     // A command group (listener) is completed as one command whose first argument is its own
     // command (add, set, ...); the man page documents each of those ("listener add") instead.
     bool in_man_page{true};
-    bool in_completion{true};
+    bool in_completion{true};              // false: the zsh completion leaves it out (bash has it)
+    std::vector<std::string> subcommands;  // a group's own commands (add, set, ...)
 
     [[nodiscard]] std::vector<const OptionDoc*> positionals() const;
     [[nodiscard]] std::vector<const OptionDoc*> named_options() const;

@@ -17,13 +17,13 @@ std::string words_of(const std::vector<std::string>& items) {
     return out;
 }
 
-std::vector<std::string> command_names(const ProgramDoc& doc) {
+// The top-level commands (a group's own ones are "listener add": not words of their own).
+std::vector<std::string> command_names(const ProgramDoc& doc, bool groups) {
     std::vector<std::string> out;
     for (const auto& c : doc.commands) {
-        if (!c.in_completion) {
-            continue;
+        if (c.name.find(' ') == std::string::npos && (groups || c.subcommands.empty())) {
+            out.push_back(c.name);
         }
-        out.push_back(c.name);
     }
     return out;
 }
@@ -165,23 +165,42 @@ std::string bash_completion(const ProgramDoc& doc) {
         }
     }
     std::vector<std::string> file_arguments;
+    std::string find_groups;  // a group, then the command of its own that follows it
+    std::string group_words;  // a group's commands, offered after it
     for (const auto& c : doc.commands) {
-        if (!c.in_completion) {
-            continue;
-        }
         add_value_arms(arms, c, c.name);
         option_arms +=
-            fmt::format("        {}) words='{}' ;;\n", c.name, words_of(option_names(c)));
+            fmt::format("        \"{}\") words='{}' ;;\n", c.name, words_of(option_names(c)));
+        if (!c.subcommands.empty()) {
+            std::string nested;
+            for (const auto& n : c.subcommands) {
+                nested += (nested.empty() ? "" : "|") + n;
+            }
+            find_groups += fmt::format(
+                "        {})\n"
+                "            cmd=${{COMP_WORDS[i]}}\n"
+                "            if ((i + 1 < COMP_CWORD)); then\n"
+                "                case ${{COMP_WORDS[i + 1]}} in\n"
+                "                    {}) cmd=\"$cmd ${{COMP_WORDS[i + 1]}}\" ;;\n"
+                "                esac\n"
+                "            fi\n"
+                "            break\n"
+                "            ;;\n",
+                c.name,
+                nested);
+            group_words +=
+                fmt::format("        {}) words='{}' ;;\n", c.name, words_of(c.subcommands));
+        }
         const auto positionals = c.positionals();
         if (std::any_of(positionals.begin(), positionals.end(), [](const OptionDoc* p) {
                 return p->takes_file();
             })) {
-            file_arguments.push_back(c.name);
+            file_arguments.push_back("\"" + c.name + "\"");
         }
     }
     const std::string find_command =
-        arm(global_values, "((i++))") +
-        arm(command_names(doc), "cmd=${COMP_WORDS[i]}\n            break");
+        arm(global_values, "((i++))") + find_groups +
+        arm(command_names(doc, false), "cmd=${COMP_WORDS[i]}\n            break");
     const std::string value_cases =
         arms.choices + arm(arms.files, "_certtool_files \"$cur\"\n            return") +
         arm(arms.directories, "_certtool_dirs \"$cur\"\n            return") +
@@ -222,8 +241,8 @@ _certtool() {{
         words='{command_words}'
     elif [[ -z $words ]]; then
         case $cmd in
-{file_arguments}        esac
-        return
+{group_words}{file_arguments}        esac
+        [[ -z $words ]] && return
     fi
     COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }}
@@ -234,7 +253,8 @@ complete -F _certtool certtool
         fmt::arg("find_command", find_command),
         fmt::arg("value_cases", value_cases),
         fmt::arg("option_arms", option_arms),
-        fmt::arg("command_words", words_of(command_names(doc))),
+        fmt::arg("command_words", words_of(command_names(doc, true))),
+        fmt::arg("group_words", group_words),
         fmt::arg("file_arguments", arm(file_arguments, "_certtool_files \"$cur\"")));
 }
 

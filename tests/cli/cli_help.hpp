@@ -31,6 +31,16 @@ inline std::vector<std::string> help_block(const std::string& help, const std::s
     return out;
 }
 
+// "listener add" -> {"listener", "add"}.
+inline std::vector<std::string> words_of(const std::string& command) {
+    std::vector<std::string> out;
+    std::istringstream words{command};
+    for (std::string w; words >> w;) {
+        out.push_back(w);
+    }
+    return out;
+}
+
 inline std::string help_of(const std::vector<std::string>& command) {
     std::vector<std::string> args = command;
     args.emplace_back("--help");
@@ -39,10 +49,10 @@ inline std::string help_of(const std::vector<std::string>& command) {
     return r.out;
 }
 
-// The commands `certtool --help` lists.
-inline std::vector<std::string> commands_in_help() {
+// The commands `certtool --help` lists, or a command group's (`certtool listener --help`).
+inline std::vector<std::string> commands_in_help(const std::string& group = {}) {
     std::vector<std::string> out;
-    for (const auto& line : help_block(help_of({}), "Subcommands:")) {
+    for (const auto& line : help_block(help_of(words_of(group)), "Subcommands:")) {
         std::istringstream words{line};
         std::string name;
         words >> name;
@@ -54,8 +64,7 @@ inline std::vector<std::string> commands_in_help() {
 // "-o", "--output", ... from the Options: block of COMMAND's help ("" for certtool's own).
 inline std::vector<std::string> options_in_help(const std::string& command) {
     std::vector<std::string> out;
-    const std::string help =
-        help_of(command.empty() ? std::vector<std::string>{} : std::vector<std::string>{command});
+    const std::string help = help_of(words_of(command));
     for (const auto& line : help_block(help, "Options:")) {
         if (line.rfind("  -", 0) != 0) {
             continue;  // a description continued on its own line
@@ -74,7 +83,7 @@ inline std::vector<std::string> options_in_help(const std::string& command) {
 // "NAME", "FILE": the Positionals: block of COMMAND's help.
 inline std::vector<std::string> positionals_in_help(const std::string& command) {
     std::vector<std::string> out;
-    for (const auto& line : help_block(help_of({command}), "Positionals:")) {
+    for (const auto& line : help_block(help_of(words_of(command)), "Positionals:")) {
         if (line.rfind("  ", 0) == 0 && line.size() > 2 && line[2] != ' ') {
             std::istringstream words{line};
             std::string name;

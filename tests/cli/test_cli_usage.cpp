@@ -30,7 +30,7 @@ void check_usage_error(const RunResult& r, const std::string& starts, const std:
 TEST_CASE("issue #12.12: an unknown option is reported before anything else, in every command",
           "[cli][usage]") {
     const auto commands = commands_in_help();
-    REQUIRE(commands.size() == 14);
+    REQUIRE(commands.size() >= 27);
     for (const auto& cmd : commands) {
         INFO(cmd);
         // Alone, so that required options and arguments are missing too.
@@ -168,15 +168,30 @@ TEST_CASE("issue #12.16: every command's --help lists its own exit codes", "[cli
         {"renew", {0, 2, 3, 4, 7}},
         {"list", {0, 2, 3}},
         {"show", {0, 2, 3, 4, 7}},
-        {"delete", {0, 2, 3, 7}},
+        {"delete", {0, 2, 3, 7, 9}},
         {"export", {0, 2, 3, 4, 7, 8}},
         {"mail-log", {0, 1, 2, 3, 4}},
         {"verify", {0, 1, 2, 3, 4, 7}},
         {"check-tls", {0, 1, 2, 3, 4, 7}},
         {"fix-chain", {0, 1, 2, 3, 4, 6, 8}},
+        {"listener", {0, 2, 3, 4, 7, 8}},
+        {"sender-group", {0, 2, 3, 4, 7, 8}},
+        {"destination", {0, 2, 3, 4, 7}},
+        {"outbound", {0, 2, 3, 4, 7}},
+        {"service", {0, 2, 3, 4, 7}},
+        {"target", {0, 2, 3, 4}},
+        {"cluster", {0, 2, 3, 4}},
+        {"changes", {0, 2, 3, 4}},
+        {"abandon", {0, 2, 3}},
+        {"history", {0, 2, 3, 4}},
+        {"config", {0, 2, 3, 4}},
+        {"commit", {0, 2, 3, 4, 7}},
+        {"rollback", {0, 2, 3, 4, 7}},
+        {"backup", {0, 2, 3, 4, 8}},
+        {"restore", {0, 2, 3, 4, 5, 8}},
     };
     const auto general = exit_codes_in(help_of({}));
-    CHECK(general.size() == 9);  // certtool --help: the general list, 0 to 8
+    CHECK(general.size() == 10);  // certtool --help: the general list, 0 to 9
     std::set<std::map<int, std::string>> seen;
     for (const auto& cmd : commands_in_help()) {
         INFO(cmd);
@@ -245,6 +260,23 @@ TEST_CASE_METHOD(CliFixture,
     // be is a damaged entry, marked by list and 4 for show).
     const std::string not_a_store = path("not-a-store");
     write_file(dir / "not-a-store", "x");
+    // Stores whose configuration is damaged: staged changes, a revision.
+    const std::string bad_config = path("bad-config");
+    std::filesystem::create_directories(dir / "bad-config" / "config");
+    write_file(dir / "bad-config" / "config" / "staged.json", "{ not json");
+    const std::string bad_revision = path("bad-revision");
+    std::filesystem::create_directories(dir / "bad-revision" / "config" / "revisions");
+    write_file(dir / "bad-revision" / "config" / "revisions" / "000001.json", "x");
+    // A store whose staged configuration binds an entry that is gone.
+    const std::string lost_entry = path("lost-entry");
+    const std::string cluster_store = path("cluster");
+    const std::string targets = path("targets");  // commits there would apply to Postfix
+    std::filesystem::create_directories(dir / "postfix dir");
+    write_file(dir / "postfix dir" / "main.cf", "");
+    write_file(dir / "postfix dir" / "master.cf", "");
+    std::filesystem::create_directories(dir / "postfix");
+    write_file(dir / "postfix" / "main.cf", "");
+    write_file(dir / "postfix" / "master.cf", "");
 
     struct Case {
         std::vector<std::string> args;
@@ -365,8 +397,100 @@ TEST_CASE_METHOD(CliFixture,
            "-o",
            path("exists")}}},
     };
+    const std::vector<std::pair<int, Case>> config_cases{
+        {0, {{"listener", "add", "L1", "--address", "127.0.0.1:2600"}}},
+        {2, {{"listener", "add", "L2", "--address", "127.0.0.1"}}},
+        {3, {{"listener", "add", "L2", "--address", "127.0.0.1:2601"}, blocked}},
+        {4, {{"listener", "add", "L2", "--address", "127.0.0.1:2601"}, bad_config}},
+        {7, {{"listener", "set", "nope", "--tls", "off"}}},
+        {8, {{"listener", "add", "L1", "--address", "127.0.0.1:2602"}}},
+        {0, {{"sender-group", "add", "L1", "G", "--member", "127.0.0.2", "--tls", "required"}}},
+        {2, {{"sender-group", "add", "L1", "H", "--member", "300.0.0.1", "--tls", "off"}}},
+        {3, {{"sender-group", "delete", "L1", "G"}, blocked}},
+        {4, {{"sender-group", "delete", "L1", "G"}, bad_config}},
+        {7, {{"sender-group", "delete", "L1", "NOPE"}}},
+        {8, {{"sender-group", "add", "L1", "G", "--member", "127.0.0.3", "--tls", "off"}}},
+        {0, {{"destination", "set", "example.com", "--tls", "required"}}},
+        {2, {{"destination", "set", "example.com", "--tls", "mandatory"}}},
+        {3, {{"destination", "default", "--tls", "none"}, blocked}},
+        {4, {{"destination", "default", "--tls", "none"}, bad_config}},
+        {7, {{"destination", "delete", "nowhere.example"}}},
+        {0, {{"outbound", "set", "--certificate", "mail"}}},
+        {2, {{"outbound", "set"}}},
+        {3, {{"outbound", "set", "--alert-on-required-failure", "on"}, blocked}},
+        {4, {{"outbound", "set", "--alert-on-required-failure", "on"}, bad_config}},
+        {7, {{"outbound", "set", "--certificate", "nope"}}},
+        {9, {{"delete", "mail"}}},  // bound by outbound
+        {0, {{"service", "set", "ldap", "--certificate", "mail"}}},
+        {2, {{"service", "set", "smtp", "--certificate", "mail"}}},
+        {3, {{"service", "set", "ldap", "--certificate", "mail"}, blocked}},
+        {4, {{"service", "set", "ldap", "--certificate", "mail"}, bad_config}},
+        {7, {{"service", "set", "dlp", "--certificate", "nope"}}},
+        {0, {{"target", "postfix", "--config-dir", path("postfix")}, targets}},
+        {2, {{"target", "postfix", "--config-dir", path("postfix dir")}, targets}},
+        {3,
+         {{"target", "postfix", "--config-dir", path("postfix"), "--trust", path("no-such.pem")},
+          targets}},
+        {4, {{"target", "postfix", "--config-dir", path("postfix")}, bad_config}},
+        {0, {{"changes"}}},
+        {3, {{"changes"}, blocked}},
+        {4, {{"changes"}, bad_config}},
+        {0, {{"config", "show", "--effective"}}},
+        {2, {{"config", "show", "--machine", "bad name"}}},
+        {3, {{"config", "show"}, blocked}},
+        {4, {{"config", "show"}, bad_config}},
+        {0, {{"commit", "--comment", "one"}}},
+        {2, {{"commit"}}},  // nothing staged
+        {3, {{"commit"}, blocked}},
+        {4, {{"commit"}, bad_config}},
+        {0, {{"history"}}},
+        {3, {{"history"}, blocked}},
+        {4, {{"history"}, bad_revision}},
+        {0, {{"destination", "set", "staged.example", "--tls", "required"}}},
+        {2, {{"rollback", "1"}}},  // changes are staged
+        {0, {{"abandon"}}},
+        {0, {{"rollback", "1", "--comment", "again"}}},
+        {3, {{"rollback", "1"}, blocked}},
+        {4, {{"rollback", "1"}, bad_revision}},
+        {7, {{"rollback", "99"}}},
+        {3, {{"abandon"}, blocked}},
+        {0, {{"cluster", "leave", "--force"}, cluster_store}},
+        {2, {{"cluster", "leave"}}},
+        {3, {{"cluster", "leave", "--force"}, blocked}},
+        {4, {{"cluster", "leave", "--force"}, bad_config}},
+    };
     std::map<std::string, std::set<int>> produced;
-    for (const auto& [code, c] : cases) {
+    // commit's 7: the staged configuration binds an entry that is gone.
+    REQUIRE(run_certtool(
+                {"create-selfsigned", "lost", "--cn", "lost.example.com", "--store", lost_entry})
+                .exit_code == 0);
+    REQUIRE(run_certtool({"outbound", "set", "--certificate", "lost", "--store", lost_entry})
+                .exit_code == 0);
+    std::filesystem::remove(std::filesystem::path{lost_entry} / "entries" / "lost.json");
+    {
+        const RunResult r = run_certtool({"commit", "--store", lost_entry});
+        INFO(r.err);
+        CHECK(r.exit_code == 7);
+        CHECK(r.err.find("does not have: lost") != std::string::npos);
+        produced["commit"].insert(r.exit_code);
+    }
+    // backup and restore, last: the store then has entries and a configuration.
+    const std::string backup_file = path("store.backup");
+    const std::vector<std::pair<int, Case>> backup_cases{
+        {0, {{"backup", "-o", backup_file, "--password-file", path("pw")}}},
+        {3, {{"backup", "-o", missing_dir, "--password-file", path("pw")}}},
+        {4, {{"backup", "-o", path("damaged.backup"), "--password-file", path("pw")}, damaged}},
+        {8, {{"backup", "-o", path("exists"), "--password-file", path("pw")}}},
+        {0, {{"restore", backup_file, "--password-file", path("pw")}, path("restored")}},
+        {3, {{"restore", path("no-such.backup"), "--password-file", path("pw")}}},
+        {4, {{"restore", path("garbage.pem"), "--password-file", path("pw")}}},
+        {5, {{"restore", backup_file, "--password-file", path("bad-pw")}, path("restored2")}},
+        {8, {{"restore", backup_file, "--password-file", path("pw")}}},
+    };
+    std::vector<std::pair<int, Case>> all = cases;
+    all.insert(all.end(), config_cases.begin(), config_cases.end());
+    all.insert(all.end(), backup_cases.begin(), backup_cases.end());
+    for (const auto& [code, c] : all) {
         std::vector<std::string> args = c.args;
         args.insert(args.end(), {"--store", c.store.empty() ? store : c.store});
         const RunResult r = run_certtool(args);

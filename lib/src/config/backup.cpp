@@ -687,6 +687,8 @@ RestoreResult restore_backup(Store& store,
         }
     }
     check_target(store, request);  // again: the password prompt may have taken a while
+    ConfigStore configs{store};
+    static_cast<void>(configs.committed());  // a damaged revision stops us before any write
 
     for (const auto& e : entries) {
         store.create(e, true);
@@ -697,7 +699,6 @@ RestoreResult restore_backup(Store& store,
             result.removed.push_back(name);
         }
     }
-    ConfigStore configs{store};
     if (configs.current_revision() == 0) {
         for (const auto& r : config.history) {
             static_cast<void>(configs.replace(r.document, r.comment, r.time));

@@ -26,18 +26,33 @@ struct PostfixApplyOptions {
 struct ListenerServed {
     std::string listener;
     std::string endpoint;     // "127.0.0.1:2525"
-    std::string fingerprint;  // SHA-256 of the leaf the probe saw
+    std::string fingerprint;  // SHA-256 of the leaf the probe saw; "" when not probed or when
+                              // the listener offers no STARTTLS to the machine's own address
+    bool probed{false};       // false when Postfix is not running (nothing was reloaded)
 };
 
 struct ApplyReport {
     std::vector<std::string> steps;         // what was done, one line each
     std::vector<ListenerServed> listeners;  // what each listener serves after the commit
+    // Where Postfix does not do what the appliance does with this configuration (Preferred
+    // falls back to clear after a failed handshake, Preferred-Verify does not enforce, host-name
+    // sender-group members cannot hide STARTTLS): for `policy explain` and the commit's output.
+    std::vector<std::string> caveats;
 };
 
 // Renders `configuration` as revision `revision` (the entries it binds read from `store`),
 // checks it with `postfix check`, swaps the files in, reloads Postfix when it runs, and probes
 // every listener, confirming it serves the bound leaf. When a step fails the previous files
 // are restored (and Postfix reloaded again) and Error{io} names the step and why.
+//
+// Files: DIR/certtool/rev-N/ (0700; every file 0600) holds the key + chain files, tables and the
+// trust file of revision N; main.cf and master.cf get a managed section naming it. The previous
+// revision's directory is kept (for rollback), older ones removed. DIR/certtool/journal records
+// an apply until recover_postfix() learns that the store committed it (or did not), so the
+// files of revision N count as committed only once the revision is recorded. Takes
+// DIR/certtool/.lock. Throws Error{unsupported} when Postfix is not installed, Error{not_found}
+// for an entry the store lacks, Error{invalid_argument} for an unusable directory,
+// Error{locked}, Error{io} (a failed step; nothing changed).
 ApplyReport apply_postfix(const Store& store,
                           const config::Configuration& configuration,
                           int revision,
