@@ -109,7 +109,9 @@ ExitCode run_restore(const RestoreOptions& opt, const Common& common, Output& ou
         r.removed.empty() ? "" : fmt::format(" (removed: {})", joined(r.removed)),
         r.revision,
         r.history_restored == 0 ? ""
-                                : fmt::format(" after {} revisions of history", r.history_restored),
+                                : fmt::format(" after {} revision{} of history",
+                                              r.history_restored,
+                                              r.history_restored == 1 ? "" : "s"),
         r.staged ? "; its staged changes are staged again" : "",
         r.next_step);
     return ExitCode::ok;

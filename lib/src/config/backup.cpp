@@ -706,8 +706,9 @@ RestoreResult restore_backup(Store& store,
         }
     } else if (!config.history.empty()) {
         result.notes.push_back(fmt::format(
-            "the backup's history ({} revisions) was not restored: this store keeps its own",
-            config.history.size()));
+            "the backup's history ({} revision{}) was not restored: this store keeps its own",
+            config.history.size(),
+            config.history.size() == 1 ? "" : "s"));
     }
     const Revision r = configs.replace(config.committed,
                                        fmt::format("restored from backup {} (made {} on {}, "
