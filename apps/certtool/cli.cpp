@@ -202,6 +202,7 @@ void define_commands(CLI::App& app, Dispatch& dispatch, std::ostream& out) {
     add_delivery_commands(app, dispatch);
     add_commit_commands(app, dispatch);
     add_config_commands(app, dispatch);
+    add_policy_commands(app, dispatch);
     add_backup_commands(app, dispatch);
     add_exit_code_help(app);
 }

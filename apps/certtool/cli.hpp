@@ -145,6 +145,8 @@ void add_inbound_commands(CLI::App& app, Dispatch& dispatch);
 void add_delivery_commands(CLI::App& app, Dispatch& dispatch);
 void add_commit_commands(CLI::App& app, Dispatch& dispatch);
 void add_config_commands(CLI::App& app, Dispatch& dispatch);
+// policy explain (cmd_policy.cpp).
+void add_policy_commands(CLI::App& app, Dispatch& dispatch);
 // backup and restore (cmd_backup.cpp).
 void add_backup_commands(CLI::App& app, Dispatch& dispatch);
 void add_export_csr(CLI::App& app, Dispatch& dispatch);

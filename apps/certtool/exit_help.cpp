@@ -23,7 +23,8 @@ constexpr std::string_view k_damaged = "the store entry is damaged (restore it o
 // the answer "no" of a check.
 constexpr std::array k_general{
     ExitRow{ExitCode::ok, "success (and --help, --version)"},
-    ExitRow{ExitCode::check_failed, "a check answered no: verify, check-tls, fix-chain, mail-log"},
+    ExitRow{ExitCode::check_failed,
+            "a check answered no: verify, check-tls, fix-chain, mail-log, policy explain --probe"},
     ExitRow{ExitCode::usage, "usage error: bad option, invalid name/SAN/CN, no password source"},
     ExitRow{ExitCode::failed,
             "the operation failed: an input file or password source cannot be read, I/O, crypto, "
@@ -327,6 +328,22 @@ constexpr std::array k_rollback{
             "no such revision, or it binds entries the store no longer has (they are named)"},
 };
 
+// policy explain: reads the configuration, and with --probe the domain's MX hosts.
+constexpr std::array k_policy{
+    ExitRow{ExitCode::ok,
+            "explained (with --probe: mail for the domain would be delivered as its mode "
+            "demands)"},
+    ExitRow{ExitCode::check_failed,
+            "with --probe: mail for the domain would be deferred (the probe's outcome says why)"},
+    ExitRow{ExitCode::usage,
+            "usage error: an unknown option, neither or both of --listener and --domain, or a "
+            "malformed address, host name or domain (the message names the rule)"},
+    ExitRow{ExitCode::failed,
+            "the store cannot be read, or with --probe DNS failed or the domain has no mail host"},
+    ExitRow{ExitCode::malformed_input, k_config_damaged},
+    ExitRow{ExitCode::not_found, "no such listener (the message lists those there are)"},
+};
+
 constexpr std::array k_backup{
     ExitRow{ExitCode::ok, "the backup was written (0600)"},
     ExitRow{ExitCode::usage,
@@ -388,6 +405,7 @@ constexpr std::array k_commands{
     CommandCodes{"config", k_config},
     CommandCodes{"commit", k_commit},
     CommandCodes{"rollback", k_rollback},
+    CommandCodes{"policy", k_policy},
     CommandCodes{"backup", k_backup},
     CommandCodes{"restore", k_restore},
 };

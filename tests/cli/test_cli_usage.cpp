@@ -187,6 +187,7 @@ TEST_CASE("issue #12.16: every command's --help lists its own exit codes", "[cli
         {"config", {0, 2, 3, 4}},
         {"commit", {0, 2, 3, 4, 7}},
         {"rollback", {0, 2, 3, 4, 7}},
+        {"policy", {0, 1, 2, 3, 4, 7}},
         {"backup", {0, 2, 3, 4, 8}},
         {"restore", {0, 2, 3, 4, 5, 8}},
     };
@@ -207,7 +208,8 @@ TEST_CASE("issue #12.16: every command's --help lists its own exit codes", "[cli
         CHECK(seen.insert(listed).second);  // no two commands share a list
         // 1 is the answer "no" of a check: only commands that check something return it.
         CHECK(codes.contains(1) ==
-              (cmd == "verify" || cmd == "check-tls" || cmd == "fix-chain" || cmd == "mail-log"));
+              (cmd == "verify" || cmd == "check-tls" || cmd == "fix-chain" || cmd == "mail-log" ||
+               cmd == "policy"));  // policy explain --probe
     }
 }
 
@@ -458,6 +460,11 @@ TEST_CASE_METHOD(CliFixture,
         {2, {{"cluster", "leave"}}},
         {3, {{"cluster", "leave", "--force"}, blocked}},
         {4, {{"cluster", "leave", "--force"}, bad_config}},
+        {0, {{"policy", "explain", "--domain", "example.com"}}},
+        {2, {{"policy", "explain", "--domain", ".example.com"}}},
+        {3, {{"policy", "explain", "--domain", "example.com"}, blocked}},
+        {4, {{"policy", "explain", "--domain", "example.com"}, bad_config}},
+        {7, {{"policy", "explain", "--listener", "nope", "--client", "192.0.2.1"}}},
     };
     std::map<std::string, std::set<int>> produced;
     // commit's 7: the staged configuration binds an entry that is gone.
@@ -503,6 +510,9 @@ TEST_CASE_METHOD(CliFixture,
         produced[cmd].insert(2);  // the test case above: --bogus in every command
         if (cmd == "check-tls") {
             produced[cmd].insert(0);  // against Postfix: tests/checktls
+        }
+        if (cmd == "policy") {
+            produced[cmd].insert(1);  // --probe against Postfix: tests/checktls/test_policy_probe
         }
         std::set<int> listed;
         for (const auto& [code, meaning] : exit_codes_in(help_of({cmd}))) {
