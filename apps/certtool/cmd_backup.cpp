@@ -1,6 +1,7 @@
 // backup and restore: the whole store (entries, keys encrypted, and the configuration) in one
 // integrity-protected file (docs/backup.md).
 #include "cli.hpp"
+#include "config_common.hpp"
 #include "password.hpp"
 
 #include <certtool/backup.hpp>
@@ -82,6 +83,8 @@ ExitCode run_restore(const RestoreOptions& opt, const Common& common, Output& ou
     Store store = open_store(common);
     static_cast<void>(config::check_restore(store, opt.request));  // before the password
     const Secret password = obtain_password(opt.password, Confirm::once, "Backup password");
+    // A commit killed half way is completed or undone before the revisions change under it.
+    recover_target(config::ConfigStore{store}, config::local_machine_name());
     const auto r =
         config::restore_backup(store, opt.request, password, std::chrono::system_clock::now());
     for (const auto& n : r.notes) {
@@ -106,7 +109,9 @@ ExitCode run_restore(const RestoreOptions& opt, const Common& common, Output& ou
         r.removed.empty() ? "" : fmt::format(" (removed: {})", joined(r.removed)),
         r.revision,
         r.history_restored == 0 ? ""
-                                : fmt::format(" after {} revisions of history", r.history_restored),
+                                : fmt::format(" after {} revision{} of history",
+                                              r.history_restored,
+                                              r.history_restored == 1 ? "" : "s"),
         r.staged ? "; its staged changes are staged again" : "",
         r.next_step);
     return ExitCode::ok;

@@ -494,8 +494,22 @@ TEST_CASE_METHOD(CliFixture,
         CHECK(r.err.find("does not have: lost") != std::string::npos);
         produced["commit"].insert(r.exit_code);
     }
+    // backup and restore, last: the store then has entries and a configuration.
+    const std::string backup_file = path("store.backup");
+    const std::vector<std::pair<int, Case>> backup_cases{
+        {0, {{"backup", "-o", backup_file, "--password-file", path("pw")}}},
+        {3, {{"backup", "-o", missing_dir, "--password-file", path("pw")}}},
+        {4, {{"backup", "-o", path("damaged.backup"), "--password-file", path("pw")}, damaged}},
+        {8, {{"backup", "-o", path("exists"), "--password-file", path("pw")}}},
+        {0, {{"restore", backup_file, "--password-file", path("pw")}, path("restored")}},
+        {3, {{"restore", path("no-such.backup"), "--password-file", path("pw")}}},
+        {4, {{"restore", path("garbage.pem"), "--password-file", path("pw")}}},
+        {5, {{"restore", backup_file, "--password-file", path("bad-pw")}, path("restored2")}},
+        {8, {{"restore", backup_file, "--password-file", path("pw")}}},
+    };
     std::vector<std::pair<int, Case>> all = cases;
     all.insert(all.end(), config_cases.begin(), config_cases.end());
+    all.insert(all.end(), backup_cases.begin(), backup_cases.end());
     for (const auto& [code, c] : all) {
         std::vector<std::string> args = c.args;
         args.insert(args.end(), {"--store", c.store.empty() ? store : c.store});

@@ -687,6 +687,8 @@ RestoreResult restore_backup(Store& store,
         }
     }
     check_target(store, request);  // again: the password prompt may have taken a while
+    ConfigStore configs{store};
+    static_cast<void>(configs.committed());  // a damaged revision stops us before any write
 
     for (const auto& e : entries) {
         store.create(e, true);
@@ -697,7 +699,6 @@ RestoreResult restore_backup(Store& store,
             result.removed.push_back(name);
         }
     }
-    ConfigStore configs{store};
     if (configs.current_revision() == 0) {
         for (const auto& r : config.history) {
             static_cast<void>(configs.replace(r.document, r.comment, r.time));
@@ -705,8 +706,9 @@ RestoreResult restore_backup(Store& store,
         }
     } else if (!config.history.empty()) {
         result.notes.push_back(fmt::format(
-            "the backup's history ({} revisions) was not restored: this store keeps its own",
-            config.history.size()));
+            "the backup's history ({} revision{}) was not restored: this store keeps its own",
+            config.history.size(),
+            config.history.size() == 1 ? "" : "s"));
     }
     const Revision r = configs.replace(config.committed,
                                        fmt::format("restored from backup {} (made {} on {}, "
