@@ -20,5 +20,7 @@ case " $* " in
     ;;
 esac
 cmake -S . -B "$dir" -G Ninja "${keyfile[@]}" "$@" >/dev/null
+build_start=$SECONDS
 cmake --build "$dir" -j "$(nproc)"
+echo "scripts/test.sh: built $dir in $((SECONDS - build_start)) s"
 ctest --test-dir "$dir" -j "$(nproc)" --output-on-failure
