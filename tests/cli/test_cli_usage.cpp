@@ -148,7 +148,8 @@ TEST_CASE_METHOD(CliFixture,
         const RunResult other = ct({"create-selfsigned", "x", "--password", secret});
         CHECK_THAT(other.err,
                    Catch::Contains("create-selfsigned takes no password") &&
-                       Catch::Contains("import-pkcs12, export-pkcs12 read a password from"));
+                       Catch::Contains(
+                           "import-pkcs12, export-pkcs12, backup, restore read a password from"));
     }
     SECTION("the password sources themselves still work") {
         ok({"import-pkcs12", "mail", p12, "--password-file", path("pw")});
