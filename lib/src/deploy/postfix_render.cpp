@@ -428,21 +428,6 @@ fs::path revision_dir(const fs::path& config_dir, int revision) {
     return config_dir / "certtool" / fmt::format("rev-{}", revision);
 }
 
-std::string policy_value(TlsMode mode) {
-    switch (mode) {
-        case TlsMode::none:
-            return "none";
-        case TlsMode::preferred:
-        case TlsMode::preferred_verify:
-            return "may";
-        case TlsMode::required:
-            return "encrypt";
-        case TlsMode::required_verify:
-            return "secure match=hostname:nexthop:dot-nexthop";
-    }
-    return "none";
-}
-
 std::string_view policy_level(TlsMode mode) {
     switch (mode) {
         case TlsMode::none:
@@ -456,6 +441,12 @@ std::string_view policy_level(TlsMode mode) {
             return "secure";
     }
     return "none";
+}
+
+std::string policy_value(TlsMode mode) {
+    // The appliance verifies the MX host's name; Postfix's default match would refuse that.
+    return mode == TlsMode::required_verify ? "secure match=hostname:nexthop:dot-nexthop"
+                                            : std::string{policy_level(mode)};
 }
 
 Rendering render_postfix(const RenderInput& input) {
