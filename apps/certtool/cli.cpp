@@ -126,8 +126,11 @@ std::string footer(const std::vector<std::string>& examples) {
     return out;
 }
 
-CLI::Option* add_trust_option(CLI::App& sub, std::string& target, const std::string& help) {
-    return sub.add_option("--trust", target, help)->type_name("FILE|DIR");
+CLI::Option* add_trust_option(CLI::App& sub,
+                              std::vector<std::string>& target,
+                              const std::string& help) {
+    return sub.add_option("--trust", target, help + " (repeatable: the anchors are merged)")
+        ->type_name("FILE|DIR");
 }
 
 void add_verification_options(CLI::App& sub,
@@ -157,8 +160,9 @@ void apply_verification_options(const VerificationCliOptions& given, VerifyOptio
     }
 }
 
-TrustStore trust_from_option(const std::string& option) {
-    return option.empty() ? TrustStore::system() : TrustStore::from_path(option);
+TrustStore trust_from_option(const std::vector<std::string>& option) {
+    return option.empty() ? TrustStore::system()
+                          : TrustStore::from_paths({option.begin(), option.end()});
 }
 
 Store open_store(const Common& common) {

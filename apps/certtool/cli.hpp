@@ -100,14 +100,17 @@ void add_common(CLI::App& sub, Common& common);
 // Standard help footer: the examples. define_commands() appends each command's own exit codes.
 [[nodiscard]] std::string footer(const std::vector<std::string>& examples);
 
-// --trust FILE|DIR (an existing path); `help` says what the anchors are for.
-CLI::Option* add_trust_option(CLI::App& sub, std::string& target, const std::string& help);
+// --trust FILE|DIR, repeatable (the anchors of every path, merged); `help` says what the
+// anchors are for.
+CLI::Option* add_trust_option(CLI::App& sub,
+                              std::vector<std::string>& target,
+                              const std::string& help);
 
 // The verification options `verify` and `check-tls` share, registered once
 // (add_verification_options):
 // --trust, --hostname (repeatable), --at, --profile.
 struct VerificationCliOptions {
-    std::string trust;
+    std::vector<std::string> trust;
     std::vector<std::string> hostnames;
     std::string at;
     std::string profile{"rfc5280"};
@@ -122,7 +125,7 @@ void add_verification_options(CLI::App& sub,
 void apply_verification_options(const VerificationCliOptions& given, VerifyOptions& options);
 
 // The anchors --trust named, or the system trust store when it was not given.
-[[nodiscard]] TrustStore trust_from_option(const std::string& option);
+[[nodiscard]] TrustStore trust_from_option(const std::vector<std::string>& option);
 
 // The store named by --store, $CERTTOOL_HOME or the XDG default, warning through common.warn.
 [[nodiscard]] Store open_store(const Common& common);

@@ -25,7 +25,7 @@ struct FixChainOptions {
     std::vector<std::string> bundles;
     std::string key;
     std::string output;
-    std::string trust;
+    std::vector<std::string> trust;
     bool aia{false};
     int aia_timeout{5};
     bool force{false};

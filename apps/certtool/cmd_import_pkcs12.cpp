@@ -17,17 +17,15 @@ namespace {
 struct ImportPkcs12Options {
     std::string name;
     std::string file;
-    std::string trust;
+    std::vector<std::string> trust;
     bool force{false};
     PasswordOptions password;
 };
 
 ExitCode run_import_pkcs12(const ImportPkcs12Options& opt, const Common& common, Output& out) {
     ImportPkcs12Request request{
-        opt.name, opt.file, opt.force, std::nullopt, import_pkcs12_remedies(opt.name)};
-    if (!opt.trust.empty()) {
-        request.trust = opt.trust;
-    }
+        opt.name, opt.file, opt.force, {}, import_pkcs12_remedies(opt.name)};
+    request.trust.assign(opt.trust.begin(), opt.trust.end());
     Store store = open_store(common);
     if (!opt.force && store.contains(opt.name)) {  // before asking for a password
         throw Error(Errc::already_exists,

@@ -17,16 +17,14 @@ struct ImportSignedOptions {
     std::string name;
     std::vector<std::string> certs;
     std::vector<std::string> intermediates;
-    std::string trust;
+    std::vector<std::string> trust;
 };
 
 ExitCode run_import_signed(const ImportSignedOptions& opt, const Common& common, Output& out) {
-    ImportSignedRequest request{opt.name, {}, {}, std::nullopt, import_signed_remedies(opt.name)};
+    ImportSignedRequest request{opt.name, {}, {}, {}, import_signed_remedies(opt.name)};
     request.cert_files.assign(opt.certs.begin(), opt.certs.end());
     request.intermediate_files.assign(opt.intermediates.begin(), opt.intermediates.end());
-    if (!opt.trust.empty()) {
-        request.trust = opt.trust;
-    }
+    request.trust.assign(opt.trust.begin(), opt.trust.end());
     Store store = open_store(common);
     const ImportResult result = import_signed(store, request, std::chrono::system_clock::now());
     if (out.json()) {

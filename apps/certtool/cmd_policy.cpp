@@ -24,7 +24,7 @@ struct PolicyExplainOptions {
     bool probe{false};
     std::string machine;
     // --probe only
-    std::string trust;
+    std::vector<std::string> trust;
     std::string dns_server;
     unsigned port{25};
     double timeout{10};

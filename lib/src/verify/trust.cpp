@@ -19,9 +19,11 @@ TrustStore TrustStore::system() {
     return {std::move(store), "the system trust store"};
 }
 
-TrustStore TrustStore::from_path(const std::filesystem::path& path) {
-    std::shared_ptr<X509_STORE> store =
-        ossl::share(ossl::check_ptr(X509_STORE_new(), "X509_STORE_new"));
+namespace {
+
+// Adds the anchors in `path` (a file, or a directory of files) to `store`. Throws Error{parse}
+// when it holds none.
+void add_path(X509_STORE* store, const std::filesystem::path& path) {
     std::vector<std::filesystem::path> files;
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) {
@@ -47,7 +49,7 @@ TrustStore TrustStore::from_path(const std::filesystem::path& path) {
             continue;  // a directory may hold other files (hash links, READMEs)
         }
         for (const auto& c : certs) {
-            ossl::check1(X509_STORE_add_cert(store.get(), c.native()), "adding trust anchor");
+            ossl::check1(X509_STORE_add_cert(store, c.native()), "adding trust anchor");
             ++count;
         }
     }
@@ -55,7 +57,26 @@ TrustStore TrustStore::from_path(const std::filesystem::path& path) {
         throw Error(Errc::parse,
                     fmt::format("no certificate found in trust path '{}'", path.string()));
     }
-    return {std::move(store), fmt::format("'{}'", path.string())};
+}
+
+}  // namespace
+
+TrustStore TrustStore::from_path(const std::filesystem::path& path) {
+    return from_paths({path});
+}
+
+TrustStore TrustStore::from_paths(const std::vector<std::filesystem::path>& paths) {
+    std::shared_ptr<X509_STORE> store =
+        ossl::share(ossl::check_ptr(X509_STORE_new(), "X509_STORE_new"));
+    std::string description;
+    for (const auto& path : paths) {
+        add_path(store.get(), path);
+        description += fmt::format("{}'{}'", description.empty() ? "" : ", ", path.string());
+    }
+    if (paths.empty()) {
+        throw Error(Errc::invalid_argument, "no trust path given");
+    }
+    return {std::move(store), std::move(description)};
 }
 
 TrustStore TrustStore::from_certificates(const std::vector<Certificate>& anchors,

@@ -87,7 +87,7 @@ struct Lifecycle {
     // The entry imported as CA-signed: leaf from signed_by_ca, chain [inter].
     ImportResult import_ca_signed() {
         ImportSignedRequest r{"mail", {signed_by_ca("signed.pem", mail.key)}, {dir / "inter.pem"}};
-        r.trust = dir / "root.pem";
+        r.trust = {dir / "root.pem"};
         return import_signed(store, r, now);
     }
 
@@ -171,7 +171,7 @@ TEST_CASE_METHOD(Lifecycle,
             dir / "bundle.pem",
             root.cert.to_pem() + test::read_file(dir / "signed.pem") + inter.cert.to_pem());
         ImportSignedRequest again{"mail", {dir / "bundle.pem"}, {}};
-        again.trust = dir / "root.pem";
+        again.trust = {dir / "root.pem"};
         const ImportResult b = import_signed(store, again, now);
         REQUIRE(b.entry.chain.size() == 1);
         CHECK(b.entry.chain[0].same_as(inter.cert));
@@ -179,7 +179,7 @@ TEST_CASE_METHOD(Lifecycle,
     }
     SECTION("a certificate alone reuses the stored intermediate that issued it") {
         ImportSignedRequest alone{"mail", {dir / "signed.pem"}, {}};
-        alone.trust = dir / "root.pem";
+        alone.trust = {dir / "root.pem"};
         const ImportResult a = import_signed(store, alone, now);
         REQUIRE(a.entry.chain.size() == 1);
         CHECK(a.entry.chain[0].same_as(inter.cert));
@@ -190,7 +190,7 @@ TEST_CASE_METHOD(Lifecycle,
         ImportSignedRequest old{"mail",
                                 {signed_by_ca("old.pem", mail.key, "2026-05-15T00:00:00Z")},
                                 {dir / "inter.pem"}};
-        old.trust = dir / "root.pem";
+        old.trust = {dir / "root.pem"};
         CHECK(has(import_signed(store, old, now).findings, "expired"));
     }
 }
@@ -201,14 +201,14 @@ TEST_CASE_METHOD(Lifecycle,
     const auto before = test::snapshot(store.dir());
     const auto stranger = PrivateKey::generate(KeyType::ec_p256);
     ImportSignedRequest r{"mail", {signed_by_ca("other.pem", stranger)}, {dir / "inter.pem"}};
-    r.trust = dir / "root.pem";
+    r.trust = {dir / "root.pem"};
     CHECK(code_of([&] { static_cast<void>(import_signed(store, r, now)); }) == Errc::key_mismatch);
     CHECK(test::snapshot(store.dir()) == before);
     ImportSignedRequest none{"mail", {}, {}};
     CHECK(code_of([&] { static_cast<void>(import_signed(store, none, now)); }) ==
           Errc::invalid_argument);
     ImportSignedRequest missing{"nope", {dir / "other.pem"}, {}};
-    missing.trust = dir / "root.pem";
+    missing.trust = {dir / "root.pem"};
     CHECK(code_of([&] { static_cast<void>(import_signed(store, missing, now)); }) ==
           Errc::not_found);
     CHECK(test::snapshot(store.dir()) == before);

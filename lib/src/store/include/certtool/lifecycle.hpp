@@ -44,7 +44,7 @@ struct ImportSignedRequest {
     // complete its chain from intermediate_files.
     std::vector<std::filesystem::path> cert_files;
     std::vector<std::filesystem::path> intermediate_files;  // more certificates
-    std::optional<std::filesystem::path> trust;             // default: the system store
+    std::vector<std::filesystem::path> trust;               // empty: the system store
     Remedies remedies;  // how findings tell the user to fix the chain
 };
 
@@ -63,8 +63,8 @@ struct ImportPkcs12Request {
     std::string name;
     std::filesystem::path file;
     bool force{false};
-    std::optional<std::filesystem::path> trust;  // default: the system store
-    Remedies remedies;                           // how findings tell the user to fix the chain
+    std::vector<std::filesystem::path> trust;  // empty: the system store
+    Remedies remedies;                         // how findings tell the user to fix the chain
 };
 
 // Bring-your-own: key, the leaf matching it, and the chain, as a new entry; the same findings

@@ -24,6 +24,8 @@ public:
     // CA certificates from a PEM/DER/PKCS#7 file, or a directory of such files.
     // Throws Error{io} or Error{parse}.
     [[nodiscard]] static TrustStore from_path(const std::filesystem::path& path);
+    // Every anchor of every path (files and directories, merged). Throws as from_path().
+    [[nodiscard]] static TrustStore from_paths(const std::vector<std::filesystem::path>& paths);
 
     // Exactly these certificates.
     [[nodiscard]] static TrustStore from_certificates(const std::vector<Certificate>& anchors,
