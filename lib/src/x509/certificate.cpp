@@ -328,6 +328,47 @@ std::string Certificate::to_pem() const {
     return ossl::bio_to_string(bio.get());
 }
 
+std::string Certificate::to_trusted_pem() const {
+    if (X509_trusted(m_x509.get()) == 0 && X509_alias_get0(m_x509.get(), nullptr) == nullptr) {
+        return to_pem();
+    }
+    auto bio = ossl::mem_bio();
+    ossl::check1(PEM_write_bio_X509_AUX(bio.get(), m_x509.get()), "writing trusted certificate");
+    return ossl::bio_to_string(bio.get());
+}
+
+namespace {
+
+std::vector<std::string> purpose_names(const STACK_OF(ASN1_OBJECT) * objects) {
+    std::vector<std::string> out;
+    for (int i = 0; objects != nullptr && i < sk_ASN1_OBJECT_num(objects); ++i) {
+        const ASN1_OBJECT* obj = sk_ASN1_OBJECT_value(objects, i);
+        const int nid = OBJ_obj2nid(obj);
+        if (const char* sn = nid == NID_undef ? nullptr : OBJ_nid2sn(nid); sn != nullptr) {
+            out.emplace_back(sn);
+            continue;
+        }
+        std::array<char, 128> buf{};
+        const int n = OBJ_obj2txt(buf.data(), static_cast<int>(buf.size()), obj, 1);
+        out.emplace_back(n > 0 ? std::string(buf.data()) : std::string("?"));
+    }
+    return out;
+}
+
+}  // namespace
+
+TrustSettings Certificate::trust_settings() const {
+    TrustSettings out;
+    out.trusted = purpose_names(X509_get0_trust_objects(m_x509.get()));
+    out.rejected = purpose_names(X509_get0_reject_objects(m_x509.get()));
+    int len = 0;
+    if (const unsigned char* alias = X509_alias_get0(m_x509.get(), &len);
+        alias != nullptr && len > 0) {
+        out.alias.assign(reinterpret_cast<const char*>(alias), static_cast<std::size_t>(len));
+    }
+    return out;
+}
+
 std::string Certificate::to_der() const {
     unsigned char* der = nullptr;
     const int len = i2d_X509(m_x509.get(), &der);

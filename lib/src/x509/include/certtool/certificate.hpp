@@ -55,6 +55,19 @@ struct SubjectRequest {
                                              std::vector<SubjectAltName> sans);
 };
 
+// OpenSSL's trust settings: the auxiliary data of a TRUSTED CERTIFICATE, as `openssl x509
+// -addtrust/-addreject` and p11-kit's openssl-bundle write them. Purposes by OpenSSL short name
+// ("serverAuth", "clientAuth", "anyExtendedKeyUsage"), or dotted OID when it has none. As an
+// anchor, a certificate never anchors a rejected purpose, and one with a trusted list anchors
+// only the purposes listed (OpenSSL's X509_check_trust).
+struct TrustSettings {
+    std::vector<std::string> trusted;
+    std::vector<std::string> rejected;
+    std::string alias;
+
+    [[nodiscard]] bool empty() const noexcept { return trusted.empty() && rejected.empty(); }
+};
+
 class Certificate {
 public:
     // Every certificate in `data`: PEM (any number of CERTIFICATE / PKCS7 blocks, text between
@@ -73,6 +86,10 @@ public:
     [[nodiscard]] static Certificate adopt(X509* x509);
 
     [[nodiscard]] std::string to_pem() const;
+    // As TRUSTED CERTIFICATE when it has trust settings or an alias (so they survive a copy),
+    // else as to_pem().
+    [[nodiscard]] std::string to_trusted_pem() const;
+    [[nodiscard]] TrustSettings trust_settings() const;
     [[nodiscard]] std::string to_der() const;
 
     [[nodiscard]] std::string subject() const;  // "CN=mail.example.com, O=Example"
