@@ -141,7 +141,11 @@ void add_verification_options(CLI::App& sub,
     sub.add_option("--hostname", target.hostnames, hostname_help)->type_name("NAME");
     sub.add_option("--at", target.at, "validation time, RFC 3339 (default: now)")
         ->type_name("TIME");
-    sub.add_option("--profile", target.profile, "openssl, rfc5280 (default) or webpki")
+    sub.add_option("--profile",
+                   target.profile,
+                   "which rules make a chain invalid: openssl (default: what OpenSSL-based "
+                   "peers such as Postfix decide; the stricter profiles' rules are warnings), "
+                   "rfc5280 or webpki")
         ->check(CLI::Validator(
             [](const std::string& value) {
                 return parse_profile(value)
@@ -149,6 +153,11 @@ void add_verification_options(CLI::App& sub,
                            : "unknown profile '" + value + "': use openssl, rfc5280 or webpki";
             },
             "{openssl,rfc5280,webpki}"));
+    sub.add_option("--security-level",
+                   target.security_level,
+                   "OpenSSL security level for the openssl profile, 0-5 (default 1, OpenSSL's; "
+                   "Debian's TLS default is 2)")
+        ->check(CLI::Range(0, 5));
 }
 
 void apply_verification_options(const VerificationCliOptions& given, VerifyOptions& options) {
@@ -158,6 +167,7 @@ void apply_verification_options(const VerificationCliOptions& given, VerifyOptio
     if (const auto profile = parse_profile(given.profile)) {
         options.profile = *profile;
     }
+    options.security_level = given.security_level;
 }
 
 TrustStore trust_from_option(const std::vector<std::string>& option) {

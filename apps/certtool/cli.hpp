@@ -108,12 +108,13 @@ CLI::Option* add_trust_option(CLI::App& sub,
 
 // The verification options `verify` and `check-tls` share, registered once
 // (add_verification_options):
-// --trust, --hostname (repeatable), --at, --profile.
+// --trust, --hostname (repeatable), --at, --profile, --security-level.
 struct VerificationCliOptions {
     std::vector<std::string> trust;
     std::vector<std::string> hostnames;
     std::string at;
-    std::string profile{"rfc5280"};
+    std::string profile{"openssl"};
+    int security_level{1};
 };
 
 void add_verification_options(CLI::App& sub,

@@ -333,10 +333,28 @@ TEST_CASE_METHOD(VerifyFixture,
         CHECK(rc == 1);
         CHECK(codes(report, "error") == std::set<std::string>{"name-constraints-violation"});
     }
-    SECTION("an RSA 1024 key") {
+    SECTION("an RSA 1024 key: a warning at OpenSSL's default security level, else an error") {
         ossl::EvpPkeyPtr small{EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{1024})};
         REQUIRE(small);
         const PrivateKey key = PrivateKey::adopt(small.get());
+        const Issued leaf = leaf_under(p.inter, "SHA256", key);
+        const auto [report, rc] = verify({leaf.cert}, {p.inter.cert}, p.root.cert);
+        CHECK(rc == 0);
+        CHECK(codes(report, "error").empty());
+        CHECK(codes(report, "warning").count("weak-key") == 1);
+        for (const std::vector<std::string>& stricter :
+             {std::vector<std::string>{"--security-level", "2"},
+              std::vector<std::string>{"--profile", "rfc5280"}}) {
+            const auto [strict_report, strict_rc] =
+                verify({leaf.cert}, {p.inter.cert}, p.root.cert, stricter);
+            CHECK(strict_rc == 1);
+            CHECK(codes(strict_report, "error") == std::set<std::string>{"weak-key"});
+        }
+    }
+    SECTION("an RSA 768 key: an error at every level above 0") {
+        ossl::EvpPkeyPtr tiny{EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{768})};
+        REQUIRE(tiny);
+        const PrivateKey key = PrivateKey::adopt(tiny.get());
         const auto [report, rc] =
             verify({leaf_under(p.inter, "SHA256", key).cert}, {p.inter.cert}, p.root.cert);
         CHECK(rc == 1);

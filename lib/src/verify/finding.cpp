@@ -87,11 +87,13 @@ constexpr auto k_codes = std::to_array<FindingCodeInfo>({
     {FindingCode::weak_key,
      "weak-key",
      Severity::error,
-     "a key below 112 bits of security (RSA < 2048, curves < P-224) or not allowed by the profile"},
+     "a key weaker than the profile allows (openssl: the security level's, RSA < 1024 at 1; "
+     "rfc5280: 112 bits, RSA < 2048, curves < P-224)"},
     {FindingCode::weak_signature,
      "weak-signature",
      Severity::error,
-     "a SHA-1 signature (unless allowed), or MD5/MD2 (always)"},
+     "an MD5 or SHA-1 signature below the anchor (openssl, security level >= 1), SHA-1 "
+     "(rfc5280, unless allowed), MD5/MD2 (always)"},
     {FindingCode::revoked, "revoked", Severity::error, "with --crl: the certificate is revoked"},
     {FindingCode::revocation_unknown,
      "revocation-unknown",
@@ -190,6 +192,16 @@ constexpr auto k_codes = std::to_array<FindingCodeInfo>({
      "demo-certificate",
      Severity::warning,
      "the entry is the demonstration certificate: it cannot offer a verifiable connection"},
+    {FindingCode::distrusted_anchor,
+     "distrusted-anchor",
+     Severity::error,
+     "the path ends at a trust anchor whose OpenSSL trust settings reject this purpose (or trust "
+     "it only for others)"},
+    {FindingCode::partial_chain,
+     "partial-chain",
+     Severity::error,
+     "the path ends at a trusted certificate that is not a root: OpenSSL-based peers need its "
+     "root, or explicit trust settings on it (profile openssl)"},
 });
 
 constexpr bool table_in_enum_order() {
@@ -202,8 +214,8 @@ constexpr bool table_in_enum_order() {
 }
 
 static_assert(table_in_enum_order(), "k_codes: one row per FindingCode, in declaration order");
-static_assert(static_cast<std::size_t>(FindingCode::demo_certificate) + 1 == k_codes.size(),
-              "k_codes: a row for every FindingCode (certificate_current is the last enumerator)");
+static_assert(static_cast<std::size_t>(FindingCode::partial_chain) + 1 == k_codes.size(),
+              "k_codes: a row for every FindingCode (partial_chain is the last enumerator)");
 
 }  // namespace
 

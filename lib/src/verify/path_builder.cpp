@@ -1,6 +1,7 @@
 // PathBuilder's issuer search: which certificates may issue the current one, and in what order.
 #include "path_builder.hpp"
 
+#include "anchor_trust.hpp"
 #include "ossl.hpp"
 
 namespace certtool::detail {
@@ -34,6 +35,11 @@ bool PathBuilder::signature_ok(const Certificate& child, const Certificate& issu
     return it->second;
 }
 
+bool PathBuilder::ends_here(const Certificate& c) const {
+    const std::optional<Certificate> anchor = m_anchors.find(c);
+    return anchor && ends_path(*anchor, m_options);
+}
+
 bool PathBuilder::valid_at(const Certificate& c) const {
     return !m_options.check_time || (c.not_before() <= m_at && m_at <= c.not_after());
 }
@@ -47,7 +53,7 @@ void PathBuilder::add_anchor_candidates(const Certificate& cur,
     for (auto& a : m_anchors.issuers_of(cur)) {
         const bool ids_decide = has_akid && X509_get0_subject_key_id(a.native()) != nullptr;
         if (!on_path(a, path) && key_ids_agree(cur, a) && (ids_decide || signature_ok(cur, a))) {
-            out.push_back({a, true, 0});
+            out.push_back({a, ends_path(a, m_options), 0});
         }
     }
 }

@@ -11,10 +11,11 @@
 
 namespace certtool::detail {
 
-// Depth-first search over issuers: trust anchors first, then certificates whose key verifies
-// the signature, then the rest (so a bad signature is still reported when nothing better
-// exists); among those, ones valid at the validation time and newer first. Borrows `pool`,
-// `anchors` and `options`, which must outlive it.
+// Depth-first search over issuers: trust anchors first (under the openssl profile an anchor
+// that is not a root and has no trust settings is a trusted intermediate, not an end), then
+// certificates whose key verifies the signature, then the rest (so a bad signature is still
+// reported when nothing better exists); among those, ones valid at the validation time and newer
+// first. Borrows `pool`, `anchors` and `options`, which must outlive it.
 class PathBuilder {
 public:
     PathBuilder(const std::vector<Certificate>& pool,
@@ -43,7 +44,7 @@ private:
             return true;
         }
         const Certificate cur = path.back();
-        if (m_anchors.contains(cur)) {
+        if (ends_here(cur)) {
             ++m_visits;
             return visit(path, true);
         }
@@ -65,6 +66,8 @@ private:
         return false;
     }
 
+    // Is `c` an anchor the path ends at (anchor_trust.hpp's ends_path)?
+    [[nodiscard]] bool ends_here(const Certificate& c) const;
     // The possible issuers of `cur` not already on `path`, best first.
     std::vector<Candidate> candidates(const Certificate& cur, const std::vector<Certificate>& path);
     void add_anchor_candidates(const Certificate& cur,

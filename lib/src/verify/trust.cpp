@@ -104,6 +104,10 @@ std::vector<Certificate> TrustStore::issuers_of(const Certificate& cert) const {
 }
 
 bool TrustStore::contains(const Certificate& cert) const {
+    return find(cert).has_value();
+}
+
+std::optional<Certificate> TrustStore::find(const Certificate& cert) const {
     ossl::X509StoreCtxPtr ctx{ossl::check_ptr(X509_STORE_CTX_new(), "X509_STORE_CTX_new")};
     ossl::check1(X509_STORE_CTX_init(ctx.get(), m_store.get(), nullptr, nullptr),
                  "X509_STORE_CTX_init");
@@ -112,10 +116,10 @@ bool TrustStore::contains(const Certificate& cert) const {
     ossl::clear_errors();
     for (int i = 0; found && i < sk_X509_num(found.get()); ++i) {
         if (X509_cmp(sk_X509_value(found.get(), i), cert.native()) == 0) {
-            return true;
+            return Certificate::adopt(sk_X509_value(found.get(), i));
         }
     }
-    return false;
+    return std::nullopt;
 }
 
 std::vector<Crl> Crl::parse_all(std::string_view data, std::string_view source) {

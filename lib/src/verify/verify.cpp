@@ -2,7 +2,10 @@
 // X509_verify_cert as the validator of each candidate path with every error collected
 // (verify_openssl.*) and explained (verify_errors.*), the profile checks OpenSSL does not make
 // (verify_lint.*), and the report around the best path (verify_report.*).
+#include "anchor_trust.hpp"
+#include "ossl.hpp"
 #include "path_builder.hpp"
+#include "purpose.hpp"
 #include "verify_errors.hpp"
 #include "verify_lint.hpp"
 #include "verify_openssl.hpp"
@@ -84,6 +87,9 @@ ErrorUse classify(const RawError& e,
     if (!anchored && detail::reach_error(e.error)) {
         return ErrorUse::ignore;  // how far the path reaches is reported by add_reach_finding
     }
+    if (e.error == X509_V_ERR_CERT_REJECTED || e.error == X509_V_ERR_CERT_UNTRUSTED) {
+        return ErrorUse::ignore;  // the anchor's trust settings: trust_settings_finding
+    }
     if (at_anchor && !options.anchor_validity &&
         (e.error == X509_V_ERR_CERT_HAS_EXPIRED || e.error == X509_V_ERR_CERT_NOT_YET_VALID)) {
         return ErrorUse::ignore;
@@ -94,7 +100,7 @@ ErrorUse classify(const RawError& e,
     if (e.error == X509_V_ERR_CERT_HAS_EXPIRED && depth < p.size() && at_not_after(p[depth], at)) {
         return ErrorUse::ignore;
     }
-    if (options.profile != Profile::openssl && detail::strict_lint_only(e.error)) {
+    if (detail::strict_lint_only(e.error)) {
         return ErrorUse::nonconforming;
     }
     if (e.error == X509_V_ERR_INVALID_PURPOSE && options.profile == Profile::rfc5280 &&
@@ -130,17 +136,129 @@ std::optional<ChainFinding> max_depth_finding(const std::vector<Certificate>& p,
                         std::nullopt};
 }
 
+// The anchor's trust settings reject the purpose: the finding, else nothing.
+std::optional<ChainFinding> trust_settings_finding(const std::vector<Certificate>& p,
+                                                   bool anchored,
+                                                   const TrustStore& anchors,
+                                                   const VerifyOptions& options) {
+    const std::optional<Certificate> anchor = anchored ? anchors.find(p.back()) : std::nullopt;
+    if (!anchor ||
+        detail::anchor_trust(*anchor, options.purpose) != detail::AnchorTrust::rejected) {
+        return std::nullopt;
+    }
+    const TrustSettings settings = anchor->trust_settings();
+    const auto list = [](const std::vector<std::string>& purposes) {
+        std::string out;
+        for (const auto& s : purposes) {
+            out += (out.empty() ? "" : ", ") + s;
+        }
+        return out;
+    };
+    const std::string_view purpose = detail::purpose_info(options.purpose).label;
+    const std::string why = settings.rejected.empty()
+                                ? fmt::format("is trusted only for {}", list(settings.trusted))
+                                : fmt::format("is distrusted for {}", list(settings.rejected));
+    return detail::error_finding(
+        FindingCode::distrusted_anchor,
+        fmt::format("the trust anchor {} {} by its trust settings (TRUSTED CERTIFICATE), so it "
+                    "does not anchor {} certificates: OpenSSL-based peers refuse this chain; use "
+                    "a CA trusted for this purpose, or change the anchor's trust settings "
+                    "(openssl x509 -addtrust)",
+                    detail::quoted(p.back()),
+                    why,
+                    purpose.empty() ? std::string_view{"these"} : purpose),
+        p,
+        p.size() - 1);
+}
+
+// OpenSSL's purpose error at a distrusted anchor whose own extensions allow the purpose: the
+// trust settings said no (trust_settings_finding), not the certificate.
+bool purpose_error_from_settings(const RawError& e,
+                                 const std::vector<Certificate>& p,
+                                 const std::optional<ChainFinding>& distrusted,
+                                 const VerifyOptions& options) {
+    const int id = detail::purpose_info(options.purpose).x509_purpose;
+    if (!distrusted || e.error != X509_V_ERR_INVALID_PURPOSE ||
+        static_cast<std::size_t>(e.depth) + 1 != p.size() || id == 0) {
+        return false;
+    }
+    const bool allowed = X509_check_purpose(p.back().native(), id, p.size() > 1 ? 1 : 0) == 1;
+    ossl::clear_errors();
+    return allowed;
+}
+
+// The observations of the stricter profiles, as warnings (profile openssl): X509_STRICT's
+// errors that the verdict run did not raise, then the rfc5280 and webpki rules.
+void add_observations(const std::vector<Certificate>& p,
+                      bool anchored,
+                      const std::vector<Certificate>& pool,
+                      const std::vector<RawError>& verdict,
+                      const VerifyOptions& options,
+                      TimePoint at,
+                      std::vector<ChainFinding>& out) {
+    for (const auto& e : detail::run_openssl(p, pool, options, at, true)) {
+        const bool known = std::any_of(verdict.begin(), verdict.end(), [&](const RawError& v) {
+            return v.error == e.error && v.depth == e.depth;
+        });
+        if (known || e.error == X509_V_ERR_CERT_REJECTED || e.error == X509_V_ERR_CERT_UNTRUSTED ||
+            (!anchored && detail::reach_error(e.error))) {
+            continue;
+        }
+        ChainFinding f = detail::describe(e, p, anchored, at, options.remedies);
+        f.code = FindingCode::nonconforming_certificate;
+        f.severity = Severity::warning;
+        f.message += " (an error under --profile rfc5280)";
+        out.push_back(std::move(f));
+    }
+    std::vector<ChainFinding> seen;
+    for (const Profile stricter : {Profile::rfc5280, Profile::webpki}) {
+        VerifyOptions o = options;
+        o.profile = stricter;
+        std::vector<ChainFinding> found;
+        detail::lint_path(p, anchored, o, found);
+        for (auto& f : found) {
+            const std::string suffix = fmt::format(" ({} profile)", profile_name(stricter));
+            if (f.message.size() >= suffix.size() &&
+                f.message.compare(f.message.size() - suffix.size(), suffix.size(), suffix) == 0) {
+                f.message.resize(f.message.size() - suffix.size());
+            }
+            const bool again = std::any_of(seen.begin(), seen.end(), [&](const ChainFinding& s) {
+                return s.code == f.code && s.position == f.position && s.message == f.message;
+            });
+            if (again) {
+                continue;
+            }
+            seen.push_back(f);
+            if (f.severity == Severity::error) {
+                f.severity = Severity::warning;
+                f.message += fmt::format(" (an error under --profile {})", profile_name(stricter));
+            }
+            out.push_back(std::move(f));
+        }
+    }
+}
+
 // OpenSSL's errors about one path as findings, then the profile's own rules and the depth.
 Attempt validate(std::vector<Certificate> path,
                  bool anchored,
                  const std::vector<Certificate>& pool,
+                 const TrustStore& anchors,
                  const VerifyOptions& options,
                  TimePoint at) {
     Attempt out{std::move(path), anchored, {}};
     const auto& p = out.path;
+    const std::optional<ChainFinding> distrusted =
+        trust_settings_finding(p, anchored, anchors, options);
+    if (distrusted) {
+        out.findings.push_back(*distrusted);
+    }
     std::vector<std::pair<int, int>> seen;
-    for (const auto& e : detail::run_openssl(p, pool, options, at)) {
-        const ErrorUse use = classify(e, p, anchored, options, at);
+    const bool peer = options.profile == Profile::openssl;
+    const std::vector<RawError> errors = detail::run_openssl(p, pool, options, at, !peer);
+    for (const auto& e : errors) {
+        const ErrorUse use = purpose_error_from_settings(e, p, distrusted, options)
+                                 ? ErrorUse::ignore
+                                 : classify(e, p, anchored, options, at);
         if (use == ErrorUse::nonconforming) {
             out.findings.push_back(detail::describe(e, p, anchored, at, options.remedies));
             out.findings.back().code = FindingCode::nonconforming_certificate;
@@ -153,7 +271,11 @@ Attempt validate(std::vector<Certificate> path,
         seen.emplace_back(e.error, e.depth);
         out.findings.push_back(detail::describe(e, p, anchored, at, options.remedies));
     }
-    detail::lint_path(p, anchored, options, out.findings);
+    if (peer) {
+        add_observations(p, anchored, pool, errors, options, at, out.findings);
+    } else {
+        detail::lint_path(p, anchored, options, out.findings);
+    }
     if (auto f = max_depth_finding(p, anchored, options)) {
         out.findings.push_back(std::move(*f));
     }
@@ -169,7 +291,21 @@ void add_reach_finding(Attempt& a, const TrustStore& anchors, const Remedies& re
     const auto& p = a.path;
     const Certificate& top = p.back();
     const std::size_t pos = p.size() - 1;
-    if (p.size() == 1 && top.is_self_signed()) {
+    if (anchors.contains(top)) {
+        a.findings.push_back(error_finding(
+            FindingCode::partial_chain,
+            fmt::format("the chain ends at {}, which is among the trust anchors ({}) but is not a "
+                        "root: OpenSSL-based peers (Postfix) do not accept a chain that stops "
+                        "there; add its issuer '{}' to the trust anchors, or give {} explicit "
+                        "trust settings (openssl x509 -addtrust), or use --profile rfc5280 to "
+                        "accept any trusted certificate as an anchor",
+                        quoted(top),
+                        anchors.description(),
+                        top.issuer(),
+                        quoted(top)),
+            p,
+            pos));
+    } else if (p.size() == 1 && top.is_self_signed()) {
         a.findings.push_back(error_finding(
             FindingCode::self_signed_leaf,
             fmt::format("{} is self-signed: it works for TLS encryption, but no client can verify "
@@ -239,7 +375,7 @@ Attempt best_attempt(const Certificate& leaf,
     detail::PathBuilder builder(pool, anchors, options, at);
     builder.run(leaf, [&](const std::vector<Certificate>& path, bool anchored) {
         ++tried;
-        Attempt a = validate(path, anchored, pool, options, at);
+        Attempt a = validate(path, anchored, pool, anchors, options, at);
         add_reach_finding(a, anchors, options.remedies);
         const bool done = a.anchored && a.errors() == 0;
         if (!best || better(a, *best)) {
@@ -248,7 +384,7 @@ Attempt best_attempt(const Certificate& leaf,
         return done;
     });
     if (!best) {
-        best = validate({leaf}, false, pool, options, at);
+        best = validate({leaf}, false, pool, anchors, options, at);
         add_reach_finding(*best, anchors, options.remedies);
     }
     return std::move(*best);
@@ -260,7 +396,7 @@ std::string_view profile_name(Profile p) noexcept {
     const auto* it = std::find_if(k_profile_names.begin(),
                                   k_profile_names.end(),
                                   [&](const ProfileName& row) { return row.profile == p; });
-    return it == k_profile_names.end() ? "rfc5280" : it->name;
+    return it == k_profile_names.end() ? "openssl" : it->name;
 }
 
 std::optional<Profile> parse_profile(std::string_view name) noexcept {

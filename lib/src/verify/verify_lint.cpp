@@ -396,9 +396,10 @@ void lint_webpki_root(LintContext& ctx, std::size_t i) {
     ossl::clear_errors();
 }
 
-// The top of the path, when it is the anchor or a self-issued CA the path ends at.
+// A self-issued CA at the top of the path (the anchor, or where an unanchored path ends).
 bool is_root(const LintContext& ctx, std::size_t i) {
-    return ctx.is_anchor(i) || (i > 0 && i + 1 == ctx.path.size() && ctx.path[i].is_self_issued());
+    return (ctx.is_anchor(i) && ctx.path[i].is_self_issued()) ||
+           (i > 0 && i + 1 == ctx.path.size() && ctx.path[i].is_self_issued());
 }
 
 // ---- Per path

@@ -240,14 +240,17 @@ unsigned long policy_flags(X509_VERIFY_PARAM* param, const PolicyOptions& policy
 }
 
 // Flags, time, depth and purpose per `options`.
-void set_parameters(X509_STORE_CTX* ctx, const VerifyOptions& options, TimePoint at) {
+void set_parameters(X509_STORE_CTX* ctx, const VerifyOptions& options, TimePoint at, bool strict) {
     X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx);
+    // The path builder decides where a path may end (anchor_trust.hpp): its top is trusted.
     unsigned long flags = X509_V_FLAG_PARTIAL_CHAIN;
-    if (options.profile != Profile::openssl) {
+    if (strict) {
         flags |= X509_V_FLAG_X509_STRICT;
     }
-    // OpenSSL's security levels are off: verify_lint applies allow_sha1 and min_security_bits.
-    X509_VERIFY_PARAM_set_auth_level(param, 0);
+    // Under rfc5280 and webpki OpenSSL's security levels are off: verify_lint applies
+    // allow_sha1 and min_security_bits.
+    X509_VERIFY_PARAM_set_auth_level(
+        param, options.profile == Profile::openssl ? options.security_level : 0);
     if (!options.check_time) {
         flags |= X509_V_FLAG_NO_CHECK_TIME;
     } else {
@@ -284,7 +287,8 @@ std::vector<RawError> collect_errors(X509_STORE_CTX* ctx, const std::vector<Inhe
 std::vector<RawError> run_openssl(const std::vector<Certificate>& path,
                                   const std::vector<Certificate>& pool,
                                   const VerifyOptions& options,
-                                  TimePoint at) {
+                                  TimePoint at,
+                                  bool strict) {
     ossl::X509StorePtr store{ossl::check_ptr(X509_STORE_new(), "X509_STORE_new")};
     ossl::check1(X509_STORE_add_cert(store.get(), path.back().native()), "X509_STORE_add_cert");
     const std::vector<Inherited> inherited = inherit_dsa_parameters(path);
@@ -297,7 +301,7 @@ std::vector<RawError> run_openssl(const std::vector<Certificate>& path,
                  "X509_STORE_CTX_init");
     const ossl::X509CrlStackPtr crls = crl_stack(options.crls);
     X509_STORE_CTX_set0_crls(ctx.get(), crls.get());
-    set_parameters(ctx.get(), options, at);
+    set_parameters(ctx.get(), options, at, strict);
     return collect_errors(ctx.get(), inherited);
 }
 

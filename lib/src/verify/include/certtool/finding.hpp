@@ -65,6 +65,8 @@ enum class FindingCode : std::uint8_t {
     stale_certificate,
     certificate_current,
     demo_certificate,
+    distrusted_anchor,
+    partial_chain,
 };
 
 struct FindingCodeInfo {

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,9 @@ public:
     [[nodiscard]] std::vector<Certificate> issuers_of(const Certificate& cert) const;
     // Is this exact certificate an anchor?
     [[nodiscard]] bool contains(const Certificate& cert) const;
+    // The anchor that is this exact certificate, as the store holds it: with the trust
+    // settings it was loaded with (a TRUSTED CERTIFICATE's), which `cert` may lack.
+    [[nodiscard]] std::optional<Certificate> find(const Certificate& cert) const;
 
     [[nodiscard]] X509_STORE* native() const noexcept { return m_store.get(); }
 

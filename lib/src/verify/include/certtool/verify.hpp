@@ -20,15 +20,22 @@ namespace certtool {
 
 enum class Purpose { server, client, any };
 
-// How strict verification is. Each profile includes the one before it.
+// How strict verification is: which rules make a chain invalid. Each profile includes the one
+// before it; under `openssl` the rules of the other two are still checked and reported as
+// warnings.
 enum class Profile {
-    openssl,  // OpenSSL's own checks (X509_verify_cert), CN fallback for host names
+    openssl,  // the default: what an OpenSSL-based peer (Postfix, Dovecot, Exim with OpenSSL)
+              //   decides: X509_verify_cert without X509_STRICT at `security_level`, trust
+              //   settings honoured, a path ends at a self-signed root or at a certificate
+              //   whose trust settings decide (no partial chains), CN fallback for host names
     rfc5280,  // + RFC 5280 rules OpenSSL leaves out (serial numbers, empty EKU, constraint
-              //   criticality, name syntax, wildcards vs. excluded subtrees); the default
+              //   criticality, name syntax, wildcards vs. excluded subtrees, X509_STRICT's
+              //   checks), keys of min_security_bits; every trusted certificate is an anchor
     webpki,   // + CA/Browser Forum rules: SAN required (no CN fallback), CN among the SANs,
               //   EKU required on the leaf and not anyEKU, RSA >= 2048 and a multiple of 8,
               //   no DSA, v3 only, no EKU on roots, well-formed AKI/AIA
 };
+inline constexpr Profile k_default_profile = Profile::openssl;
 [[nodiscard]] std::string_view profile_name(Profile p) noexcept;
 [[nodiscard]] std::optional<Profile> parse_profile(std::string_view name) noexcept;
 
@@ -49,8 +56,13 @@ struct VerifyOptions {
     Purpose purpose{Purpose::server};
     int max_depth{8};       // intermediates between leaf and anchor (self-issued ones not counted)
     std::vector<Crl> crls;  // given: every certificate must have a current CRL from its issuer
-    Profile profile{Profile::rfc5280};
-    // Cryptographic strength (rfc5280 and webpki profiles): SHA-1 signatures are rejected
+    Profile profile{k_default_profile};
+    // OpenSSL's security level for the openssl profile (0-5; SSL_CTX_set_security_level): 1,
+    // OpenSSL's default, rejects keys under 80 bits of security (RSA < 1024) and MD5 and SHA-1
+    // signatures below the anchor; 2 (Debian's system default for TLS) keys under 112 bits.
+    int security_level{1};
+    // Cryptographic strength (rfc5280 and webpki profiles; warnings under openssl): SHA-1
+    // signatures are rejected
     // unless allowed; so are keys below this many bits of security (112: RSA 2048, P-224).
     // MD5 and MD2 signatures are always rejected.
     bool allow_sha1{false};
@@ -87,7 +99,7 @@ struct ChainReport {
     std::vector<NameMatch> names;
     TimePoint validated_at;
     bool time_checked{true};
-    Profile profile{Profile::rfc5280};
+    Profile profile{k_default_profile};
     std::size_t paths_tried{0};
 };
 
