@@ -155,12 +155,13 @@ void check_writable(const Store& store) {
 CaLists change_lists(const Store& store, const std::function<void(CaLists&)>& change) {
     static_cast<void>(store.exists());  // an unreadable store is an error, as for entries
     check_writable(store);
-    detail::create_private_directories(custom_dir(store));
+    detail::create_private_directories(store.dir());
     detail::FileLock lock{store.dir() / ".lock", Store::k_lock_timeout_ms};
+    CaLists lists = read_ca_lists(store);
+    change(lists);  // may throw: then nothing under DIR/ca was touched
+    detail::create_private_directories(custom_dir(store));
     detail::remove_all_temporaries(ca_dir(store));
     detail::remove_all_temporaries(custom_dir(store));
-    CaLists lists = read_ca_lists(store);
-    change(lists);
     std::error_code ec;
     for (const auto& c : lists.custom) {
         const fs::path file = certificate_file(store, c.sha256);
