@@ -244,7 +244,6 @@ void add_ca_commands(CLI::App& app, Dispatch& dispatch) {
 
     auto one = std::make_shared<CaOptions>();
     sub = ca_subcommand(*group, dispatch, "show", "print one custom CA's details");
-    sub->alias("print");
     sub->add_option("NAME", one->name, "name or SHA-256 fingerprint")->required();
     sub->footer(footer({"certtool ca show corp-root"}));
     dispatch.runners[sub] = [one, &common](Output& out) { return run_ca_show(*one, common, out); };

@@ -203,7 +203,7 @@ TEST_CASE_METHOD(CaFixture, "ca lists: list, show, delete, enable, disable", "[c
     const std::string text = ca_ok({"ca", "list"});
     CHECK_THAT(text, Catch::Contains("CLI-Test-Root (enabled)") && Catch::Contains(sha256));
     CHECK_THAT(ca_ok({"ca", "show", "CLI-Test-Root"}), Catch::Contains("CN=CLI Test Root"));
-    CHECK(ca_json({"ca", "print", sha256})["name"] == "CLI-Test-Root");
+    CHECK(ca_json({"ca", "show", sha256})["name"] == "CLI-Test-Root");
 
     ca_ok({"ca", "disable", "CLI-Test-Root"});
     CHECK(ca_json({"ca", "list"})["custom"][0]["enabled"] == false);
