@@ -37,20 +37,20 @@ nlohmann::json ca_json(const CustomCa& ca, TimePoint at) {
     const Certificate& c = ca.certificate;
     const TrustSettings t = c.trust_settings();
     const auto alert = ca_expiry_alert(c.not_after(), at);
-    return {{"name", ca.name},
-            {"subject", c.subject()},
-            {"issuer", c.issuer()},
-            {"sha256", c.sha256_fingerprint()},
-            {"not_before", format_time(c.not_before())},
-            {"not_after", format_time(c.not_after())},
-            {"days_left", certtool::days_left(c.not_after(), at)},
-            {"expiry_alert", alert ? nlohmann::json(*alert) : nlohmann::json()},
-            {"enabled", ca.enabled},
-            {"added", format_time(ca.added)},
-            {"self_signed", c.is_self_signed()},
-            {"trust_settings",
-             {{"trusted", t.trusted}, {"rejected", t.rejected}, {"alias", t.alias}}},
-            {"trust", trust_settings_text(t)}};
+    return {
+        {"name", ca.name},
+        {"subject", c.subject()},
+        {"issuer", c.issuer()},
+        {"sha256", c.sha256_fingerprint()},
+        {"not_before", format_time(c.not_before())},
+        {"not_after", format_time(c.not_after())},
+        {"days_left", certtool::days_left(c.not_after(), at)},
+        {"expiry_alert", alert ? nlohmann::json(*alert) : nlohmann::json()},
+        {"enabled", ca.enabled},
+        {"added", format_time(ca.added)},
+        {"self_signed", c.is_self_signed()},
+        {"trust_settings", {{"trusted", t.trusted}, {"rejected", t.rejected}, {"alias", t.alias}}},
+        {"trust", trust_settings_text(t)}};
 }
 
 void print_ca(std::ostream& os, const CustomCa& ca, TimePoint at) {
@@ -72,11 +72,12 @@ void print_ca(std::ostream& os, const CustomCa& ca, TimePoint at) {
 void warn_expiry(Output& out, const CustomCa& ca, TimePoint at) {
     const TimePoint end = ca.certificate.not_after();
     if (const auto alert = ca_expiry_alert(end, at); alert && *alert == 0) {
-        out.warn(fmt::format("CA '{}' expired on {}: it anchors nothing; delete it (certtool ca "
-                             "delete {}) and import its successor",
-                             ca.name,
-                             format_time(end),
-                             ca.name));
+        out.warn(
+            fmt::format("CA '{}' expired on {}: it anchors nothing; delete it (certtool ca "
+                        "delete {}) and import its successor",
+                        ca.name,
+                        format_time(end),
+                        ca.name));
     } else if (alert) {
         out.warn(fmt::format("CA '{}' expires in {} days ({}): import its successor before then",
                              ca.name,
@@ -230,13 +231,14 @@ void add_ca_commands(CLI::App& app, Dispatch& dispatch) {
 
     auto opt = std::make_shared<CaOptions>();
     auto* sub = ca_subcommand(*group, dispatch, "import", "add the CA certificates of a file");
-    sub->add_option("FILE", opt->file, "PEM (also TRUSTED CERTIFICATE), DER or PKCS#7")
-        ->required();
+    sub->add_option("FILE", opt->file, "PEM (also TRUSTED CERTIFICATE), DER or PKCS#7")->required();
     sub->add_option("--name", opt->name, "its name (default: from the CN, made unique)");
     sub->footer(footer({"certtool ca import corp-root.pem",
                         "certtool ca import corp-chain.pem   # intermediate and root, any order",
                         "certtool ca import partner.pem --name partner-root"}));
-    dispatch.runners[sub] = [opt, &common](Output& out) { return run_ca_import(*opt, common, out); };
+    dispatch.runners[sub] = [opt, &common](Output& out) {
+        return run_ca_import(*opt, common, out);
+    };
 
     sub = ca_subcommand(*group, dispatch, "list", "list the custom CAs and the system list state");
     sub->footer(footer({"certtool ca list", "certtool ca list --json"}));
@@ -254,10 +256,9 @@ void add_ca_commands(CLI::App& app, Dispatch& dispatch) {
         sub = ca_subcommand(*group,
                             dispatch,
                             action,
-                            change->action == "delete" ? "remove a custom CA"
-                            : change->action == "enable"
-                                ? "trust a custom CA again"
-                                : "keep a custom CA but stop trusting it");
+                            change->action == "delete"   ? "remove a custom CA"
+                            : change->action == "enable" ? "trust a custom CA again"
+                                                         : "keep a custom CA but stop trusting it");
         sub->add_option("NAME", change->name, "name or SHA-256 fingerprint")->required();
         sub->footer(footer({fmt::format("certtool ca {} corp-root", action)}));
         dispatch.runners[sub] = [change, &common](Output& out) {
@@ -270,12 +271,15 @@ void add_ca_commands(CLI::App& app, Dispatch& dispatch) {
     sub->add_option("-o,--output", exp->output, "PEM bundle to write")->required();
     sub->add_option("NAME", exp->name, "only this CA (name or SHA-256)");
     sub->add_flag("--force", exp->force, "overwrite FILE");
-    sub->footer(footer({"certtool ca export -o custom-cas.pem",
-                        "certtool ca export -o corp-root.pem corp-root"}));
-    dispatch.runners[sub] = [exp, &common](Output& out) { return run_ca_export(*exp, common, out); };
+    sub->footer(footer(
+        {"certtool ca export -o custom-cas.pem", "certtool ca export -o corp-root.pem corp-root"}));
+    dispatch.runners[sub] = [exp, &common](Output& out) {
+        return run_ca_export(*exp, common, out);
+    };
 
     auto sys = std::make_shared<CaOptions>();
-    sub = ca_subcommand(*group, dispatch, "system", "the system CA list: enable|disable|list|export");
+    sub =
+        ca_subcommand(*group, dispatch, "system", "the system CA list: enable|disable|list|export");
     sub->add_option("ACTION", sys->action, "enable, disable, list or export")
         ->required()
         ->check(CLI::IsMember({"enable", "disable", "list", "export"}));
@@ -284,7 +288,9 @@ void add_ca_commands(CLI::App& app, Dispatch& dispatch) {
     sub->footer(footer({"certtool ca system disable",
                         "certtool ca system list --json",
                         "certtool ca system export -o system-cas.pem"}));
-    dispatch.runners[sub] = [sys, &common](Output& out) { return run_ca_system(*sys, common, out); };
+    dispatch.runners[sub] = [sys, &common](Output& out) {
+        return run_ca_system(*sys, common, out);
+    };
 }
 
 }  // namespace certtool::cli

@@ -78,7 +78,8 @@ void add_fix_chain(CLI::App& app, Dispatch& dispatch) {
     sub->add_flag("--force", opt->force, "overwrite the output file");
     add_trust_option(*sub,
                      opt->trust,
-                     "trust anchors to check the result against (default: the store's CA lists, certtool ca list)");
+                     "trust anchors to check the result against (default: the store's CA lists, "
+                     "certtool ca list)");
     sub->add_flag(
         "--aia", opt->aia, "fetch missing issuers from the certificates' caIssuers URLs (HTTP)");
     sub->add_option("--aia-timeout", opt->aia_timeout, "seconds per fetch (default 5)")

@@ -231,7 +231,9 @@ void add_policy_commands(CLI::App& app, Dispatch& dispatch) {
     auto* probe = sub->add_flag(
         "--probe", opt->probe, "probe the domain's MX hosts: what happens to its mail now");
     auto* trust = add_trust_option(
-        *sub, opt->trust, "trust anchors for --probe (default: the store's CA lists, certtool ca list)");
+        *sub,
+        opt->trust,
+        "trust anchors for --probe (default: the store's CA lists, certtool ca list)");
     auto* dns = sub->add_option("--dns-server",
                                 opt->dns_server,
                                 "resolve MX and host names with this server (--probe)")

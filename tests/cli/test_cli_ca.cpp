@@ -96,10 +96,24 @@ public:
                  path("old.csr"),
                  "-subj",
                  "/CN=Old Root"});
-        openssl({"ca",   "-batch",    "-config",         path("ca.cnf"),  "-selfsign",
-                 "-keyfile", path("old.key"), "-in", path("old.csr"), "-startdate",
-                 "20200101000000Z", "-enddate", "20210101000000Z", "-extensions", "v3",
-                 "-notext", "-out", path(out)});
+        openssl({"ca",
+                 "-batch",
+                 "-config",
+                 path("ca.cnf"),
+                 "-selfsign",
+                 "-keyfile",
+                 path("old.key"),
+                 "-in",
+                 path("old.csr"),
+                 "-startdate",
+                 "20200101000000Z",
+                 "-enddate",
+                 "20210101000000Z",
+                 "-extensions",
+                 "v3",
+                 "-notext",
+                 "-out",
+                 path(out)});
     }
 
     // The verdict of `verify --cert FILE` without --trust: 0 valid, 1 invalid.
@@ -125,9 +139,7 @@ void check_refused(const RunResult& r, int code, const std::string& finding) {
 
 }  // namespace
 
-TEST_CASE_METHOD(CaFixture,
-                 "ca lists: import checks, all or nothing, in any order",
-                 "[cli][ca]") {
+TEST_CASE_METHOD(CaFixture, "ca lists: import checks, all or nothing, in any order", "[cli][ca]") {
     const auto ca_dir = std::filesystem::path{store} / "ca";
     SECTION("an intermediate without its root is refused and changes nothing") {
         check_refused(ca({"ca", "import", path("inter.pem")}), 2, "ca-without-root");
@@ -238,8 +250,7 @@ TEST_CASE_METHOD(CaFixture, "ca lists: export keeps trust settings and re-import
              "Corp",
              "-out",
              path("rejected.pem")});
-    REQUIRE_THAT(read_file(dir / "rejected.pem"),
-                 Catch::Contains("BEGIN TRUSTED CERTIFICATE"));
+    REQUIRE_THAT(read_file(dir / "rejected.pem"), Catch::Contains("BEGIN TRUSTED CERTIFICATE"));
     ca_ok({"ca", "import", path("rejected.pem"), "--name", "corp"});
     ca_ok({"ca", "import", path("public.pem"), "--name", "public"});
     const json l = ca_json({"ca", "list"});
@@ -271,13 +282,18 @@ TEST_CASE_METHOD(CaFixture, "ca lists: the effective list is what verify trusts"
         CHECK(verify("leaf.pem", {"inter.pem"}) == 1);
         ca_ok({"ca", "import", path("root.pem")});
         CHECK(verify("leaf.pem", {"inter.pem"}) == 0);
-        const std::string out = ca_ok({"verify", "--cert", path("leaf.pem"), "--chain",
-                                       path("inter.pem")});
+        const std::string out =
+            ca_ok({"verify", "--cert", path("leaf.pem"), "--chain", path("inter.pem")});
         CHECK_THAT(out, Catch::Contains("trust: the store's CA lists (custom: 1, system: 1)"));
         ca_ok({"ca", "disable", "CLI-Test-Root"});
         CHECK(verify("leaf.pem", {"inter.pem"}) == 1);
         // --trust replaces the lists.
-        CHECK(ca({"verify", "--cert", path("leaf.pem"), "--chain", path("inter.pem"), "--trust",
+        CHECK(ca({"verify",
+                  "--cert",
+                  path("leaf.pem"),
+                  "--chain",
+                  path("inter.pem"),
+                  "--trust",
                   path("root.pem")})
                   .exit_code == 0);
     }

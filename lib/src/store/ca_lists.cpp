@@ -77,8 +77,7 @@ CaLists parse_lists(const Store& store, const std::string& text) {
         lists.system_enabled = j.at("system").at("enabled").get<bool>();
         for (const auto& c : j.at("custom")) {
             const auto sha256 = c.at("sha256").get<std::string>();
-            if (sha256.size() != 64 ||
-                !std::all_of(sha256.begin(), sha256.end(), [](char ch) {
+            if (sha256.size() != 64 || !std::all_of(sha256.begin(), sha256.end(), [](char ch) {
                     return std::isxdigit(static_cast<unsigned char>(ch)) != 0 &&
                            std::tolower(static_cast<unsigned char>(ch)) == ch;
                 })) {
@@ -105,9 +104,11 @@ CaLists parse_lists(const Store& store, const std::string& text) {
             } catch (const Error&) {
                 throw damaged(store, "a custom CA's 'added' is not an RFC 3339 time");
             }
-            lists.custom.push_back(CustomCa{
-                c.at("name").get<std::string>(), certs.front(), c.at("enabled").get<bool>(), added,
-                sha256});
+            lists.custom.push_back(CustomCa{c.at("name").get<std::string>(),
+                                            certs.front(),
+                                            c.at("enabled").get<bool>(),
+                                            added,
+                                            sha256});
         }
     } catch (const json::exception&) {
         throw damaged(store, "lists.json lacks a member or has one of the wrong type");
@@ -175,9 +176,9 @@ CaLists change_lists(const Store& store, const std::function<void(CaLists&)>& ch
     for (fs::directory_iterator it{custom_dir(store), ec}; !ec && it != fs::directory_iterator{};
          it.increment(ec)) {
         const std::string file = it->path().filename().string();
-        const bool named = std::any_of(lists.custom.begin(), lists.custom.end(), [&](const auto& c) {
-            return file == c.sha256 + ".pem";
-        });
+        const bool named = std::any_of(lists.custom.begin(),
+                                       lists.custom.end(),
+                                       [&](const auto& c) { return file == c.sha256 + ".pem"; });
         std::error_code rm;
         if (!named && file.size() == 68 && file.ends_with(".pem")) {
             fs::remove(it->path(), rm);  // a deleted CA's file, or an import killed half way
@@ -195,8 +196,8 @@ std::string derived_name(const Certificate& cert) {
     }
     std::string out;
     for (const char c : source) {
-        const bool allowed = std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' ||
-                             c == '_' || c == '-';
+        const bool allowed =
+            std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' || c == '-';
         if (allowed) {
             out += c;
         } else if (!out.empty() && out.back() != '-') {
@@ -306,6 +307,7 @@ CaLists read_ca_lists(const Store& store) {
     if (!store.exists()) {
         return {};
     }
+
     struct stat st {};
 
     if (::stat(lists_file(store).c_str(), &st) != 0 && errno == ENOENT) {
@@ -392,10 +394,9 @@ CaImportResult import_ca(const Store& store, const CaImportRequest& request) {
             for (const auto& r : refusals) {
                 message += (message.empty() ? "" : "; ") + r;
             }
-            throw Error(*code,
-                        fmt::format("{} (nothing imported from '{}')",
-                                    message,
-                                    request.file.string()));
+            throw Error(
+                *code,
+                fmt::format("{} (nothing imported from '{}')", message, request.file.string()));
         }
         std::vector<std::string> taken;
         for (const auto& c : lists.custom) {

@@ -26,11 +26,11 @@
 namespace certtool {
 
 struct CustomCa {
-    std::string name;          // 1-64 of [A-Za-z0-9._-] (Store::validate_name)
-    Certificate certificate;   // with its trust settings, if it had any
+    std::string name;         // 1-64 of [A-Za-z0-9._-] (Store::validate_name)
+    Certificate certificate;  // with its trust settings, if it had any
     bool enabled{true};
     TimePoint added;
-    std::string sha256;        // lower-case hex, no colons: the file name under ca/custom/
+    std::string sha256;  // lower-case hex, no colons: the file name under ca/custom/
 };
 
 struct CaLists {
