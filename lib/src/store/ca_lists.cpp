@@ -334,24 +334,40 @@ std::vector<Certificate> system_ca_certificates() {
     return Certificate::load_all(file);
 }
 
-TrustStore effective_trust(const Store& store) {
+namespace {
+
+// The enabled custom CAs, then the system list when enabled; `description` says which.
+std::vector<Certificate> effective_certificates(const Store& store, std::string& description) {
     const CaLists lists = read_ca_lists(store);
     std::vector<Certificate> anchors;
-    std::size_t custom = 0;
     for (const auto& c : lists.custom) {
         if (c.enabled) {
             anchors.push_back(c.certificate);
-            ++custom;
         }
     }
+    const std::size_t custom = anchors.size();
     std::string system = "disabled";
     if (lists.system_enabled) {
         const auto certs = system_ca_certificates();
         anchors.insert(anchors.end(), certs.begin(), certs.end());
         system = std::to_string(certs.size());
     }
-    return TrustStore::from_certificates(
-        anchors, fmt::format("the store's CA lists (custom: {}, system: {})", custom, system));
+    description = fmt::format("the store's CA lists (custom: {}, system: {})", custom, system);
+    return anchors;
+}
+
+}  // namespace
+
+TrustStore effective_trust(const Store& store) {
+    std::string description;
+    auto anchors = effective_certificates(store, description);
+    return TrustStore::from_certificates(anchors, std::move(description));
+}
+
+std::string effective_trust_pem(const Store& store) {
+    std::string description;
+    const auto anchors = effective_certificates(store, description);
+    return fmt::format("# certtool: {}\n{}", description, ca_bundle(anchors));
 }
 
 CaImportResult import_ca(const Store& store, const CaImportRequest& request) {

@@ -55,6 +55,10 @@ struct CaLists {
 // A store that does not exist yet gives the system list. Throws as read_ca_lists().
 [[nodiscard]] TrustStore effective_trust(const Store& store);
 
+// The same anchors as one PEM bundle for a server's CA file: a comment line with the description,
+// then each certificate (with its trust settings). Throws as read_ca_lists().
+[[nodiscard]] std::string effective_trust_pem(const Store& store);
+
 // What a check found about one certificate. `code` is stable (kebab-case): ca-expired,
 // ca-not-yet-valid, ca-duplicate, not-a-ca, ca-without-root, ca-in-system-list.
 struct CaFinding {
