@@ -170,8 +170,8 @@ void apply_verification_options(const VerificationCliOptions& given, VerifyOptio
     options.security_level = given.security_level;
 }
 
-TrustStore trust_from_option(const std::vector<std::string>& option) {
-    return option.empty() ? TrustStore::system()
+TrustStore trust_from_option(const std::vector<std::string>& option, const Common& common) {
+    return option.empty() ? effective_trust(open_store(common))
                           : TrustStore::from_paths({option.begin(), option.end()});
 }
 
@@ -218,6 +218,7 @@ void define_commands(CLI::App& app, Dispatch& dispatch, std::ostream& out) {
     add_config_commands(app, dispatch);
     add_policy_commands(app, dispatch);
     add_backup_commands(app, dispatch);
+    add_ca_commands(app, dispatch);
     add_exit_code_help(app);
 }
 

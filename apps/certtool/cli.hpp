@@ -4,6 +4,7 @@
 
 #include <certtool/aia.hpp>
 #include <certtool/batch.hpp>
+#include <certtool/ca_lists.hpp>
 #include <certtool/chain.hpp>
 #include <certtool/error.hpp>
 #include <certtool/store.hpp>
@@ -125,8 +126,11 @@ void add_verification_options(CLI::App& sub,
 // Error{invalid_argument}.
 void apply_verification_options(const VerificationCliOptions& given, VerifyOptions& options);
 
-// The anchors --trust named, or the system trust store when it was not given.
-[[nodiscard]] TrustStore trust_from_option(const std::vector<std::string>& option);
+// The anchors --trust named, or when it was not given the store's effective CA list (the
+// enabled custom CAs and the system list when enabled; ca_lists.hpp). The store is read only
+// then: an unreadable store is an error only without --trust.
+[[nodiscard]] TrustStore trust_from_option(const std::vector<std::string>& option,
+                                           const Common& common);
 
 // The store named by --store, $CERTTOOL_HOME or the XDG default, warning through common.warn.
 [[nodiscard]] Store open_store(const Common& common);
@@ -166,5 +170,7 @@ void add_mail_log(CLI::App& app, Dispatch& dispatch);
 void add_verify(CLI::App& app, Dispatch& dispatch);
 void add_fix_chain(CLI::App& app, Dispatch& dispatch);
 void add_check_tls(CLI::App& app, Dispatch& dispatch);
+// ca import|list|delete|export|enable|disable and ca system ... (cmd_ca.cpp).
+void add_ca_commands(CLI::App& app, Dispatch& dispatch);
 
 }  // namespace certtool::cli

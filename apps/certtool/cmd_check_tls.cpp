@@ -66,7 +66,7 @@ ExitCode run_check_tls(const CheckTlsCliOptions& opt, const Common& common, Outp
     if (!opt.expect.empty()) {
         expected = ExpectedCertificate{open_store(common).get(opt.expect).certificate, opt.expect};
     }
-    const TrustStore trust = trust_from_option(opt.verification.trust);
+    const TrustStore trust = trust_from_option(opt.verification.trust, common);
     const TlsCheckReport report = check_tls(plan, trust, expected);
     if (out.json()) {
         out.result() =
@@ -104,7 +104,7 @@ void add_check_tls(CLI::App& app, Dispatch& dispatch) {
     tls->excludes(plain);
     add_verification_options(*sub,
                              opt->verification,
-                             "trust anchors (default: the system trust store)",
+                             "trust anchors (default: the store's CA lists, certtool ca list)",
                              "another name the certificate must match (repeatable; the host or MX "
                              "name always counts unless HOST is an IP address)");
     sub->add_option("--timeout", opt->timeout, "seconds allowed per phase (default 10)")

@@ -31,7 +31,7 @@ struct FixChainOptions {
     bool force{false};
 };
 
-ExitCode run_fix_chain(const FixChainOptions& opt, Output& out) {
+ExitCode run_fix_chain(const FixChainOptions& opt, const Common& common, Output& out) {
     std::vector<std::string> inputs = opt.certs;
     inputs.insert(inputs.end(), opt.bundles.begin(), opt.bundles.end());
     FixChainRequest request{
@@ -43,7 +43,7 @@ ExitCode run_fix_chain(const FixChainOptions& opt, Output& out) {
         request.aia = AiaOptions{};
         request.aia->timeout = std::chrono::seconds(opt.aia_timeout);
     }
-    const FixedChain fixed = fix_chain(request, trust_from_option(opt.trust));
+    const FixedChain fixed = fix_chain(request, trust_from_option(opt.trust, common));
     if (!opt.output.empty()) {
         write_output_file(opt.output, fixed.pem, FileMode::shared, opt.force);
     }
@@ -78,7 +78,8 @@ void add_fix_chain(CLI::App& app, Dispatch& dispatch) {
     sub->add_flag("--force", opt->force, "overwrite the output file");
     add_trust_option(*sub,
                      opt->trust,
-                     "trust anchors to check the result against (default: the system trust store)");
+                     "trust anchors to check the result against (default: the store's CA lists, "
+                     "certtool ca list)");
     sub->add_flag(
         "--aia", opt->aia, "fetch missing issuers from the certificates' caIssuers URLs (HTTP)");
     sub->add_option("--aia-timeout", opt->aia_timeout, "seconds per fetch (default 5)")
@@ -87,7 +88,9 @@ void add_fix_chain(CLI::App& app, Dispatch& dispatch) {
     sub->footer(footer({"certtool fix-chain --cert from-ca.zip.d/ -o chain.pem",
                         "certtool fix-chain --cert leaf.pem --aia --trust root.pem",
                         "certtool fix-chain --cert bundle.pem --key server.key -o fixed.pem"}));
-    dispatch.runners[sub] = [opt](Output& out) { return run_fix_chain(*opt, out); };
+    dispatch.runners[sub] = [opt, &common = dispatch.common](Output& out) {
+        return run_fix_chain(*opt, common, out);
+    };
 }
 
 }  // namespace certtool::cli

@@ -141,6 +141,7 @@ void print_outbound(std::ostream& o, const config::OutboundExplanation& e) {
 
 // The probe of the domain's MX hosts (net), read through the row's mode.
 nlohmann::json probe_domain(const PolicyExplainOptions& opt,
+                            const Common& common,
                             const config::OutboundExplanation& e,
                             config::ProbeAnswer& answer) {
     ProbeOptions po;
@@ -148,7 +149,7 @@ nlohmann::json probe_domain(const PolicyExplainOptions& opt,
     if (!opt.dns_server.empty()) {
         po.dns_server = DnsServer::parse(opt.dns_server);
     }
-    const TrustStore trust = trust_from_option(opt.trust);
+    const TrustStore trust = trust_from_option(opt.trust, common);
     const MxReport report = probe_mx(e.domain, static_cast<std::uint16_t>(opt.port), trust, po);
     answer = config::probe_answer(e, report);
     nlohmann::json hosts = nlohmann::json::array();
@@ -168,6 +169,7 @@ nlohmann::json probe_domain(const PolicyExplainOptions& opt,
 }
 
 ExitCode explain_outbound(const PolicyExplainOptions& opt,
+                          const Common& common,
                           const PendingConfiguration& pending,
                           Output& out) {
     const auto e = config::explain_domain(pending.configuration, opt.domain);
@@ -176,7 +178,7 @@ ExitCode explain_outbound(const PolicyExplainOptions& opt,
     j["staged"] = pending.staged;
     config::ProbeAnswer answer;
     if (opt.probe) {
-        j["probe"] = probe_domain(opt, e, answer);
+        j["probe"] = probe_domain(opt, common, e, answer);
     }
     if (out.json()) {
         out.result() = j;
@@ -202,7 +204,7 @@ ExitCode run_policy_explain(const PolicyExplainOptions& opt, const Common& commo
         out.note("explaining the pending configuration: it includes staged changes");
     }
     return opt.domain.empty() ? explain_inbound(opt, pending, out)
-                              : explain_outbound(opt, pending, out);
+                              : explain_outbound(opt, common, pending, out);
 }
 
 }  // namespace
@@ -229,7 +231,9 @@ void add_policy_commands(CLI::App& app, Dispatch& dispatch) {
     auto* probe = sub->add_flag(
         "--probe", opt->probe, "probe the domain's MX hosts: what happens to its mail now");
     auto* trust = add_trust_option(
-        *sub, opt->trust, "trust anchors for --probe (default: the system trust store)");
+        *sub,
+        opt->trust,
+        "trust anchors for --probe (default: the store's CA lists, certtool ca list)");
     auto* dns = sub->add_option("--dns-server",
                                 opt->dns_server,
                                 "resolve MX and host names with this server (--probe)")

@@ -88,7 +88,7 @@ ExitCode run_batch(const VerifyCliOptions& opt, const TrustStore& trust, Output&
 }
 
 ExitCode run_verify(const VerifyCliOptions& opt, const Common& common, Output& out) {
-    const TrustStore trust = trust_from_option(opt.verification.trust);
+    const TrustStore trust = trust_from_option(opt.verification.trust, common);
     if (!opt.batch.empty()) {
         return run_batch(opt, trust, out);
     }
@@ -139,7 +139,7 @@ void add_verify(CLI::App& app, Dispatch& dispatch) {
         ->type_name("FILE");
     add_verification_options(*sub,
                              opt->verification,
-                             "trust anchors (default: the system trust store)",
+                             "trust anchors (default: the store's CA lists, certtool ca list)",
                              "name the certificate must be for: DNS name, IP or email "
                              "(repeatable; every one must match)");
     sub->add_option("--purpose", opt->purpose, "server (default), client or any")

@@ -377,6 +377,24 @@ struct CommandCodes {
     std::span<const ExitCodeMeaning> codes;
 };
 
+constexpr std::array k_ca{
+    ExitRow{ExitCode::ok, "done (ca import: every certificate of the file was added)"},
+    ExitRow{ExitCode::usage,
+            "usage error, or ca import refused the file (nothing imported): ca-expired, not-a-ca, "
+            "ca-without-root (import its root first), a bad --name or --name with several "
+            "certificates"},
+    ExitRow{ExitCode::failed,
+            "FILE or the system CA file cannot be read, the store cannot be read or written (or "
+            "others can write it), or its lock stayed busy for 30 s"},
+    ExitRow{ExitCode::malformed_input,
+            "FILE holds no certificate (not PEM, DER or PKCS#7), or the store's CA lists are "
+            "damaged"},
+    ExitRow{ExitCode::not_found, "no custom CA of that name or SHA-256 (certtool ca list)"},
+    ExitRow{ExitCode::already_exists,
+            "ca import: ca-duplicate (already in the custom list) or the --name is taken; ca "
+            "export: FILE exists (use --force)"},
+};
+
 constexpr std::array k_commands{
     CommandCodes{"create-selfsigned", k_create_selfsigned},
     CommandCodes{"export-csr", k_export_csr},
@@ -408,6 +426,7 @@ constexpr std::array k_commands{
     CommandCodes{"policy", k_policy},
     CommandCodes{"backup", k_backup},
     CommandCodes{"restore", k_restore},
+    CommandCodes{"ca", k_ca},
 };
 
 const CommandCodes* find_codes(std::string_view command) noexcept {

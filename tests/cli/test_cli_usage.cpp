@@ -30,7 +30,7 @@ void check_usage_error(const RunResult& r, const std::string& starts, const std:
 TEST_CASE("issue #12.12: an unknown option is reported before anything else, in every command",
           "[cli][usage]") {
     const auto commands = commands_in_help();
-    REQUIRE(commands.size() >= 27);
+    REQUIRE(commands.size() >= 31);
     for (const auto& cmd : commands) {
         INFO(cmd);
         // Alone, so that required options and arguments are missing too.
@@ -191,6 +191,7 @@ TEST_CASE("issue #12.16: every command's --help lists its own exit codes", "[cli
         {"policy", {0, 1, 2, 3, 4, 7}},
         {"backup", {0, 2, 3, 4, 8}},
         {"restore", {0, 2, 3, 4, 5, 8}},
+        {"ca", {0, 2, 3, 4, 7, 8}},
     };
     const auto general = exit_codes_in(help_of({}));
     CHECK(general.size() == 10);  // certtool --help: the general list, 0 to 9
@@ -495,7 +496,22 @@ TEST_CASE_METHOD(CliFixture,
         {5, {{"restore", backup_file, "--password-file", path("bad-pw")}, path("restored2")}},
         {8, {{"restore", backup_file, "--password-file", path("pw")}}},
     };
+    // ca: the trust lists (issue #15). The CA lists of `damaged_ca` do not parse.
+    const std::string damaged_ca = path("damaged-ca");
+    std::filesystem::create_directories(dir / "damaged-ca" / "ca");
+    write_file(dir / "damaged-ca" / "ca" / "lists.json", "{ not json");
+    const std::vector<std::pair<int, Case>> ca_cases{
+        {0, {{"ca", "import", path("root.pem")}}},
+        {2, {{"ca", "import", path("signed.pem")}}},  // not-a-ca
+        {3, {{"ca", "import", path("no-such.pem")}}},
+        {4, {{"ca", "import", path("garbage.pem")}}},
+        {4, {{"ca", "list"}, damaged_ca}},
+        {7, {{"ca", "delete", "nope"}}},
+        {8, {{"ca", "import", path("root.pem")}}},  // ca-duplicate
+        {8, {{"ca", "export", "-o", path("exists")}}},
+    };
     std::vector<std::pair<int, Case>> all = cases;
+    all.insert(all.end(), ca_cases.begin(), ca_cases.end());
     all.insert(all.end(), config_cases.begin(), config_cases.end());
     all.insert(all.end(), backup_cases.begin(), backup_cases.end());
     for (const auto& [code, c] : all) {

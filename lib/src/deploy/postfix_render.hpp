@@ -48,7 +48,8 @@ struct RenderInput {
     // The entry a binding names (Store::get). Throws as Store::get does.
     std::function<Entry(const std::string&)> entry;
     // The CA certificates (PEM) the -verify modes trust: configuration.postfix_trust's content,
-    // or empty for the system's bundle at `system_trust`.
+    // else the store's effective CA list (apply_postfix fills it); empty: the system's bundle
+    // at `system_trust`.
     std::string trust_pem;
     std::filesystem::path system_trust{"/etc/ssl/certs/ca-certificates.crt"};
     MainCfParameters user;  // main.cf outside the managed section

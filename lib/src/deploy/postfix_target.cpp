@@ -5,6 +5,7 @@
 #include "postfix_render.hpp"
 #include "process.hpp"
 
+#include <certtool/ca_lists.hpp>
 #include <certtool/error.hpp>
 #include <certtool/listen_check.hpp>
 #include <certtool/postfix_target.hpp>
@@ -425,6 +426,10 @@ private:
         if (m_cfg.postfix_trust) {
             input.trust_pem =
                 ::certtool::detail::read_file(*m_cfg.postfix_trust, "the Postfix trust file");
+        } else {
+            // No trust file configured: the store's effective CA list (certtool ca ...), so
+            // that disabling the system list or importing a CA reaches Postfix at this commit.
+            input.trust_pem = effective_trust_pem(m_store);
         }
         input.user = detail::user_parameters(m_current.main);
         m_rendering = detail::render_postfix(input);

@@ -1,6 +1,7 @@
 #include "fs.hpp"
 #include "text.hpp"
 
+#include <certtool/ca_lists.hpp>
 #include <certtool/error.hpp>
 #include <certtool/files.hpp>
 #include <certtool/hostname.hpp>
@@ -147,7 +148,7 @@ ImportResult import_signed(Store& store, const ImportSignedRequest& request, Tim
     pool.insert(pool.end(), more.begin(), more.end());
     // Load the trust store before taking the lock: it is the slow part.
     const TrustStore trust =
-        request.trust.empty() ? TrustStore::system() : TrustStore::from_paths(request.trust);
+        request.trust.empty() ? effective_trust(store) : TrustStore::from_paths(request.trust);
 
     std::vector<ChainFinding> findings;
     Entry entry = store.update(request.name, [&](Entry current) {
@@ -234,7 +235,7 @@ ImportResult import_pkcs12(Store& store,
                                 request.file.string()));
     }
     const TrustStore trust =
-        request.trust.empty() ? TrustStore::system() : TrustStore::from_paths(request.trust);
+        request.trust.empty() ? effective_trust(store) : TrustStore::from_paths(request.trust);
     std::vector<ChainFinding> findings =
         import_findings(*chain, trust, request.remedies, std::nullopt, now);
     const Origin origin = chain->leaf.is_self_signed() ? Origin::self_signed : Origin::pkcs12;

@@ -306,6 +306,12 @@ std::vector<ListedEntry> Store::list() const {
     return out;
 }
 
+bool Store::exists() const {
+    static_cast<void>(inspect(Access::read));
+    std::error_code ec;
+    return fs::is_directory(m_dir, ec);
+}
+
 bool Store::contains(std::string_view name) const {
     const fs::path path = entry_path(name);
     if (!inspect(Access::probe)) {

@@ -44,7 +44,7 @@ struct ImportSignedRequest {
     // complete its chain from intermediate_files.
     std::vector<std::filesystem::path> cert_files;
     std::vector<std::filesystem::path> intermediate_files;  // more certificates
-    std::vector<std::filesystem::path> trust;               // empty: the system store
+    std::vector<std::filesystem::path> trust;               // empty: effective_trust()
     Remedies remedies;  // how findings tell the user to fix the chain
 };
 
@@ -63,7 +63,7 @@ struct ImportPkcs12Request {
     std::string name;
     std::filesystem::path file;
     bool force{false};
-    std::vector<std::filesystem::path> trust;  // empty: the system store
+    std::vector<std::filesystem::path> trust;  // empty: effective_trust(), the CA lists
     Remedies remedies;                         // how findings tell the user to fix the chain
 };
 

@@ -76,6 +76,10 @@ public:
     // Throws Error{io} if the store or an entry file cannot be read (permissions).
     [[nodiscard]] std::vector<ListedEntry> list() const;
 
+    // Whether DIR exists, for the files kept beside entries/ (ca/): throws Error{io} as names()
+    // does when the store cannot be read, and warns as it does when others can write it.
+    [[nodiscard]] bool exists() const;
+
     // Whether entry `name` exists. Throws Error{io} if the store cannot be read.
     [[nodiscard]] bool contains(std::string_view name) const;
 
