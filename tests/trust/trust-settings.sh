@@ -68,5 +68,25 @@ if [ "$got" != 1 ] || ! grep -q distrusted-anchor out.txt; then
     cat out.txt
     fail=1
 fi
+# The false alarms OpenSSL-based peers do not raise: a CA with non-critical name constraints and
+# a leaf without an authority key identifier are valid by default, with warnings, and invalid
+# under --profile rfc5280.
+printf 'basicConstraints=critical,CA:true\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\nnameConstraints=permitted;DNS:example.com\n' >nc.ext
+ossl x509 -req -in int.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out intnc.pem -days 60 -extfile nc.ext
+printf 'subjectAltName=DNS:mail.example.com\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\nauthorityKeyIdentifier=none\nsubjectKeyIdentifier=none\n' >noaki.ext
+ossl x509 -req -in leaf.csr -CA intnc.pem -CAkey int.key -CAcreateserial -out leafnc.pem -days 30 -extfile noaki.ext
+cases=$((cases + 1))
+if ! "$CERTTOOL" verify --cert leafnc.pem --chain intnc.pem --trust ca.pem >out.txt 2>&1 ||
+    ! grep -q 'warning \[name-constraints-violation\]' out.txt ||
+    ! grep -q 'Missing Authority Key Identifier (an error under --profile rfc5280)' out.txt; then
+    echo "default profile: a false alarm, or the warnings are missing"
+    cat out.txt
+    fail=1
+fi
+cases=$((cases + 1))
+if "$CERTTOOL" verify --cert leafnc.pem --chain intnc.pem --trust ca.pem --profile rfc5280 >out.txt 2>&1; then
+    echo "--profile rfc5280 accepted a non-critical nameConstraints extension"
+    fail=1
+fi
 echo "trust settings: $cases cases, $([ $fail = 0 ] && echo 'all agree with openssl verify' || echo 'MISMATCHES')"
 exit $fail
