@@ -7,7 +7,8 @@ namespace certtool::cli {
 namespace {
 
 constexpr const char* k_trust_anchor =
-    "verify against it with --trust ROOT.pem (and put it in the peers' trust stores)";
+    "add it to the store's CA list with certtool ca import ROOT.pem, or verify against it with "
+    "--trust ROOT.pem (and put it in the peers' trust stores)";
 
 std::string new_from_ca(const std::string& name) {
     return fmt::format(
@@ -19,17 +20,21 @@ std::string new_from_ca(const std::string& name) {
 }  // namespace
 
 Remedies import_signed_remedies(const std::string& name) {
-    return {"add it with --intermediate FILE",
-            "check against it with --trust ROOT.pem (and put it in the peers' trust stores)",
-            new_from_ca(name),
-            new_from_ca(name)};
+    return {
+        "add it with --intermediate FILE",
+        "add it with certtool ca import ROOT.pem, or check against it with --trust ROOT.pem (and "
+        "put it in the peers' trust stores)",
+        new_from_ca(name),
+        new_from_ca(name)};
 }
 
 Remedies import_pkcs12_remedies(const std::string& name) {
-    return {fmt::format("add it with certtool import-signed {} --intermediate FILE", name),
-            "check against it with --trust ROOT.pem (and put it in the peers' trust stores)",
-            new_from_ca(name),
-            new_from_ca(name)};
+    return {
+        fmt::format("add it with certtool import-signed {} --intermediate FILE", name),
+        "add it with certtool ca import ROOT.pem, or check against it with --trust ROOT.pem (and "
+        "put it in the peers' trust stores)",
+        new_from_ca(name),
+        new_from_ca(name)};
 }
 
 Remedies verify_entry_remedies(const Entry& entry) {
@@ -49,10 +54,12 @@ Remedies verify_files_remedies() {
 }
 
 Remedies fix_chain_remedies() {
-    return {"add it with --bundle FILE (--aia fetches it from the caIssuers URL, if any)",
-            "check against it with --trust ROOT.pem (and put it in the peers' trust stores)",
-            "get a new certificate from the CA",
-            "get a CA-signed certificate"};
+    return {
+        "add it with --bundle FILE (--aia fetches it from the caIssuers URL, if any)",
+        "add it with certtool ca import ROOT.pem, or check against it with --trust ROOT.pem (and "
+        "put it in the peers' trust stores)",
+        "get a new certificate from the CA",
+        "get a CA-signed certificate"};
 }
 
 Remedies check_tls_remedies() {

@@ -106,8 +106,8 @@ TEST_CASE_METHOD(Advice,
     const auto f =
         findings_of(ok({"import-signed", "mail", "--cert", path("signed.pem"), "--json"}));
     CHECK_THAT(message_of(f, "missing-intermediate"),
-               Catch::Contains("if it is your private root, check against it with --trust "
-                               "ROOT.pem"));
+               Catch::Contains("if it is your private root, add it with certtool ca import "
+                               "ROOT.pem, or check against it with --trust ROOT.pem"));
     const auto fixed = findings_of(ok({"import-signed",
                                        "mail",
                                        "--cert",
