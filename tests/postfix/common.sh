@@ -50,11 +50,29 @@ pf() {
 
 # Stops the instance in DIR; a master that does not stop is killed (it may linger as a zombie:
 # callers wait for its port to close rather than trusting kill -0).
+# The master's whole process group goes: an smtpd left behind by a master killed alone keeps the
+# inherited listening socket (and the port) until its idle timer runs out.
 postfix_stop_instance() {
   local dir=$1 pid
-  pf -c "$dir" stop >/dev/null || true
   pid=$(head -1 "$dir/queue/pid/master.pid" 2>/dev/null | tr -d ' ' || true)
-  if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; fi
+  pf -c "$dir" stop >/dev/null || true
+  if [ -n "$pid" ]; then
+    kill -9 -- "-$pid" 2>/dev/null || kill -9 "$pid" 2>/dev/null || true
+    for _ in $(seq 100); do
+      pgrep -g "$pid" >/dev/null 2>&1 || break
+      sleep 0.1
+    done
+  fi
+}
+
+# The last lines of each instance's log, for a failing test's output.
+postfix_log_tails() {
+  local d
+  for d in "$@"; do
+    [ -f "$d/maillog" ] || continue
+    echo "--- last lines of $d/maillog" >&2
+    tail -n 15 "$d/maillog" >&2
+  done
 }
 
 # Can the instance's daemons, which run as its mail owner, enter DIR (its config directory, with

@@ -14,7 +14,7 @@ cleanup_instances() {
 }
 trap cleanup_instances EXIT
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
+fail() { echo "FAIL: $*" >&2; postfix_log_tails "${instances[@]}"; exit 1; }
 ok() { echo "ok: $*"; }
 ct() { "$CERTTOOL" "$@"; }
 

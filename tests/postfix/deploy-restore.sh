@@ -39,6 +39,8 @@ ct config show --json > "$WORK/config-before.json"
 # The first instance goes away; a fresh store and a fresh Postfix directory take its place.
 postfix_stop_instance "$first"
 for _ in $(seq 100); do ss -Hltn "src 127.0.0.1:$port" | grep -q . || break; sleep 0.1; done
+ss -Hltn "src 127.0.0.1:$port" | grep -q . &&
+  fail "port $port is still listened on after the first instance stopped: $(ss -Hltnp "src 127.0.0.1:$port")"
 export CERTTOOL_HOME=$WORK/store2
 code=0; ct restore "$WORK/masked.json" --password-file "$WORK/pw" >/dev/null 2>"$WORK/err" || code=$?
 [ "$code" != 0 ] && grep -q -- "--mask" "$WORK/err" || fail "a masked backup was restored (exit $code)"
