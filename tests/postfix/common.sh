@@ -36,6 +36,21 @@ smtpd_banner = \$myhostname ESMTP
 CF
 }
 
+# main.cf lines on stdin with each parameter set once, to its last value, where it first
+# appeared. Every Postfix process warns about a parameter set twice as it starts; with
+# maillog_file those warnings go to postlogd's socket, whose queue holds only
+# net.unix.max_dgram_qlen (10) datagrams, and a postlogd restarted by a reload that has to log
+# the same warnings itself blocks on its own full socket: every process that logs then hangs
+# (seen as `master -t` and `postfix stop` never returning).
+postfix_last_wins() {
+  awk '
+    /^[A-Za-z0-9_]+[ \t]*=/ { key = $0; sub(/[ \t]*=.*/, "", key)
+      if (!(key in seen)) { seen[key] = n; order[n++] = key }
+      value[key] = $0; next }
+    { order[n++] = "\001" $0 }
+    END { for (i = 0; i < n; i++) print (substr(order[i], 1, 1) == "\001") ? substr(order[i], 2) : value[order[i]] }'
+}
+
 # postfix(1), bounded: a command that hangs (a `master -t` stuck writing to a full postlog socket
 # was seen once when two suites ran Postfix at the same time) fails after 60 s with a message
 # instead of holding the test until ctest's timeout.

@@ -46,7 +46,7 @@ new_instance() {
     echo "myhostname = $name.test.example"
     echo "smtpd_tls_loglevel = 1"
     for line in "$@"; do echo "$line"; done
-  } > "$dir/main.cf"
+  } | postfix_last_wins > "$dir/main.cf"
   postfix_check_reachable "$dir" || exit 3
   pf -c "$dir" set-permissions >/dev/null 2>&1 || true
   instances+=("$dir")

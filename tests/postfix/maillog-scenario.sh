@@ -58,6 +58,7 @@ CF
   for line in "$@"; do
     echo "$line" >> "$dir/main.cf"
   done
+  postfix_last_wins < "$dir/main.cf" > "$dir/main.cf.new" && mv "$dir/main.cf.new" "$dir/main.cf"
   postfix_check_reachable "$dir" || exit 3
   pf -c "$dir" set-permissions >/dev/null 2>&1 || true
   pf -c "$dir" start >/dev/null || { echo "postfix $name did not start:" >&2; cat "$dir/maillog" >&2 2>/dev/null; exit 3; }

@@ -115,7 +115,7 @@ smtpd_client_connection_count_limit = 0
 smtpd_client_connection_rate_limit = 0
 default_process_limit = 200
 CF
-} > "$pf/main.cf"
+} | postfix_last_wins > "$pf/main.cf"
 postfix_check_reachable "$pf" || { stop; exit 3; }
 pf -c "$pf" set-permissions >/dev/null 2>&1 || true
 pf -c "$pf" check >/dev/null 2>&1 || true

@@ -143,13 +143,33 @@ void write_revision(const fs::path& dir,
     ::certtool::detail::sync_directory(owned_dir(dir));
 }
 
+// main.cf without its config_directory lines: in the candidate copy, `postfix -c` names the
+// directory, and a second definition costs an "overriding earlier entry" warning in the live
+// instance's log at every commit.
+std::string without_config_directory(std::string_view main_cf) {
+    std::string out;
+    out.reserve(main_cf.size());
+    while (!main_cf.empty()) {
+        const auto nl = main_cf.find('\n');
+        const auto line = main_cf.substr(0, nl == std::string_view::npos ? main_cf.size() : nl + 1);
+        main_cf.remove_prefix(line.size());
+        const bool ours = line.starts_with("config_directory") &&
+                          line.substr(16).find_first_not_of(" \t") != std::string_view::npos &&
+                          line[line.substr(16).find_first_not_of(" \t") + 16] == '=';
+        if (!ours) {
+            out += line;
+        }
+    }
+    return out;
+}
+
 // A copy of the configuration directory's two files as they would be: postconf parses master.cf
 // (postfix check does not) and postfix check main.cf and the instance's directories.
 void check_candidate(const fs::path& dir, const Files& next) {
     const fs::path candidate = owned_dir(dir) / "candidate";
     fs::remove_all(candidate);
     ::certtool::detail::create_private_directories(candidate);
-    write_private(candidate / "main.cf", next.main);
+    write_private(candidate / "main.cf", without_config_directory(next.main));
     write_private(candidate / "master.cf", next.master);
     const auto master =
         detail::run_process({"postconf", "-c", candidate.string(), "-M"}, k_command_timeout);
