@@ -39,8 +39,11 @@ ExitCode run_changes(const Common& common, Output& out) {
     const Store store = open_store(common);
     const config::ConfigStore configs{store};
     const auto staged = configs.staged();
-    const auto changes =
+    auto changes =
         staged ? config::diff(configs.committed(), *staged) : std::vector<config::Change>{};
+    for (auto& c : configs.pending_input_changes(inputs_for(store, config::local_machine_name()))) {
+        changes.push_back(std::move(c));
+    }
     if (out.json()) {
         out.result() = {{"revision", configs.current_revision()},
                         {"changes", changes_json(changes)}};
@@ -66,14 +69,8 @@ ExitCode run_abandon(const Common& common, Output& out) {
 
 ExitCode run_commit(const CommitOptions& opt, const Common& common, Output& out) {
     const Store store = open_store(common);
-    config::ConfigStore configs{store};
-    const std::string machine = machine_of(opt.level);
-    recover_target(configs, machine);
-    const auto r = configs.commit(
-        opt.comment, apply_for(store, machine, out), std::chrono::system_clock::now());
-    recover_target(configs, machine);  // recorded: the target's journal goes
-    warn_demo(out, r.document);
-    print_revision(out, r, "committed");
+    print_revision(
+        out, commit_pending(store, machine_of(opt.level), opt.comment, out), "committed");
     return ExitCode::ok;
 }
 
@@ -112,7 +109,8 @@ ExitCode run_rollback(const CommitOptions& opt, const Common& common, Output& ou
                                     opt.comment,
                                     store,
                                     apply_for(store, machine, out),
-                                    std::chrono::system_clock::now());
+                                    std::chrono::system_clock::now(),
+                                    inputs_for(store, machine));
     recover_target(configs, machine);
     warn_demo(out, r.document);
     print_revision(out, r, "committed");

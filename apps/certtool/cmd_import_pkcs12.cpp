@@ -1,4 +1,5 @@
 #include "cli.hpp"
+#include "config_common.hpp"
 #include "password.hpp"
 #include "remedies.hpp"
 #include "render.hpp"
@@ -19,6 +20,7 @@ struct ImportPkcs12Options {
     std::string file;
     std::vector<std::string> trust;
     bool force{false};
+    bool commit{false};
     PasswordOptions password;
 };
 
@@ -48,6 +50,7 @@ ExitCode run_import_pkcs12(const ImportPkcs12Options& opt, const Common& common,
             result.entry.chain.size());
     }
     report_findings(out, result.findings);
+    redeploy_replaced(store, result.entry.name, opt.commit, out);
     return ExitCode::ok;
 }
 
@@ -61,6 +64,7 @@ void add_import_pkcs12(CLI::App& app, Dispatch& dispatch) {
     sub->add_option("FILE", opt->file, "PKCS#12 file")->required();
     add_trust_option(*sub, opt->trust, "also check the chain against these trust anchors");
     sub->add_flag("--force", opt->force, "replace an existing entry of that name");
+    add_commit_flag(*sub, opt->commit);
     add_password_options(*sub, opt->password);
     add_common(*sub, dispatch.common);
     sub->footer(footer({"certtool import-pkcs12 mail mail.pfx --password-file pass.txt",

@@ -1,4 +1,5 @@
 #include "cli.hpp"
+#include "config_common.hpp"
 #include "remedies.hpp"
 #include "render.hpp"
 
@@ -18,6 +19,7 @@ struct ImportSignedOptions {
     std::vector<std::string> certs;
     std::vector<std::string> intermediates;
     std::vector<std::string> trust;
+    bool commit{false};
 };
 
 ExitCode run_import_signed(const ImportSignedOptions& opt, const Common& common, Output& out) {
@@ -40,6 +42,7 @@ ExitCode run_import_signed(const ImportSignedOptions& opt, const Common& common,
             result.entry.chain.size());
     }
     report_findings(out, result.findings);
+    redeploy_replaced(store, result.entry.name, opt.commit, out);
     return ExitCode::ok;
 }
 
@@ -61,6 +64,7 @@ void add_import_signed(CLI::App& app, Dispatch& dispatch) {
         ->type_name("FILE");
     add_trust_option(
         *sub, opt->trust, "trust anchors to check the chain against (default: system store)");
+    add_commit_flag(*sub, opt->commit);
     add_common(*sub, dispatch.common);
     sub->footer(
         footer({"certtool import-signed mail --cert signed.pem --intermediate issuing-ca.pem",

@@ -1,4 +1,5 @@
 #include "cli.hpp"
+#include "config_common.hpp"
 #include "render.hpp"
 
 #include <certtool/lifecycle.hpp>
@@ -15,6 +16,7 @@ namespace {
 struct RenewOptions {
     std::string name;
     int days{0};
+    bool commit{false};
 };
 
 ExitCode run_renew(const RenewOptions& opt, const Common& common, Output& out) {
@@ -32,6 +34,7 @@ ExitCode run_renew(const RenewOptions& opt, const Common& common, Output& out) {
                                   entry.certificate.serial_hex(),
                                   format_time(entry.certificate.not_after()));
     }
+    redeploy_replaced(store, entry.name, opt.commit, out);
     return ExitCode::ok;
 }
 
@@ -44,8 +47,9 @@ void add_renew(CLI::App& app, Dispatch& dispatch) {
     sub->add_option("NAME", opt->name, "entry name")->required();
     sub->add_option("--days", opt->days, "validity in days (default: as before)")
         ->check(CLI::Range(1, 36500));
+    add_commit_flag(*sub, opt->commit);
     add_common(*sub, dispatch.common);
-    sub->footer(footer({"certtool renew mail", "certtool renew mail --days 730"}));
+    sub->footer(footer({"certtool renew mail", "certtool renew mail --days 730 --commit"}));
     dispatch.runners[sub] = [opt, &common = dispatch.common](Output& out) {
         return run_renew(*opt, common, out);
     };

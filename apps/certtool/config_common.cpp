@@ -156,4 +156,73 @@ config::Apply apply_for(const Store& store, const std::string& machine, Output& 
     };
 }
 
+config::InputsOf inputs_for(const Store& store, const std::string& machine) {
+    return [&store, machine](const config::Document& document) {
+        return config::deployed_inputs(document, machine, store);
+    };
+}
+
+config::Revision commit_pending(const Store& store,
+                                const std::string& machine,
+                                const std::string& comment,
+                                Output& out) {
+    config::ConfigStore configs{store};
+    recover_target(configs, machine);
+    auto r = configs.commit(comment,
+                            apply_for(store, machine, out),
+                            std::chrono::system_clock::now(),
+                            inputs_for(store, machine));
+    recover_target(configs, machine);  // recorded: the target's journal goes
+    warn_demo(out, r.document);
+    return r;
+}
+
+void redeploy_replaced(const Store& store, const std::string& name, bool commit, Output& out) {
+    const config::ConfigStore configs{store};
+    const auto bound = config::bindings_of(configs.committed(), name);
+    if (bound.empty()) {
+        if (commit) {
+            out.note(
+                fmt::format("'{}' is not bound in the committed configuration: nothing to "
+                            "deploy",
+                            name));
+        }
+        return;
+    }
+    std::string where;
+    for (const auto& b : bound) {
+        where += (where.empty() ? "" : ", ") + b.where();
+    }
+    if (!commit) {
+        out.note(
+            fmt::format("'{}' is bound to {}: certtool commit deploys the new certificate "
+                        "there (certtool changes shows it)",
+                        name,
+                        where));
+        return;
+    }
+    config::Revision r;
+    try {
+        r = commit_pending(
+            store, config::local_machine_name(), fmt::format("new certificate for {}", name), out);
+    } catch (const Error& e) {
+        throw Error(
+            e.code(),
+            fmt::format(
+                "'{}' has its new certificate, but the commit did not happen: {}", name, e.what()));
+    }
+    if (out.json()) {
+        out.result()["committed_revision"] = r.number;
+    } else {
+        out.text() << fmt::format("committed revision {}: {}\n", r.number, r.summary);
+    }
+}
+
+void add_commit_flag(CLI::App& sub, bool& target) {
+    sub.add_flag("--commit",
+                 target,
+                 "when the configuration binds the entry, commit at once: every service using "
+                 "it gets the new certificate (else certtool commit does it)");
+}
+
 }  // namespace certtool::cli

@@ -46,6 +46,24 @@ ExitCode stage_change(const Common& common,
 // The report's steps go to `out` as notes.
 [[nodiscard]] config::Apply apply_for(const Store& store, const std::string& machine, Output& out);
 
+// The inputs a commit on `machine` deploys (config::deployed_inputs over `store`).
+[[nodiscard]] config::InputsOf inputs_for(const Store& store, const std::string& machine);
+
+// certtool commit: recovers the target, commits what is staged or waiting (a renewed bound
+// certificate, a changed CA list) and applies it on `machine`.
+config::Revision commit_pending(const Store& store,
+                                const std::string& machine,
+                                const std::string& comment,
+                                Output& out);
+
+// After renew / import-signed / import-pkcs12 --force replaced entry `name`: when the committed
+// configuration binds it, says where and that a commit deploys it, or with `commit` commits
+// now (the revision goes into the JSON result as "committed_revision").
+void redeploy_replaced(const Store& store, const std::string& name, bool commit, Output& out);
+
+// --commit on the commands that replace an entry's certificate.
+void add_commit_flag(CLI::App& sub, bool& target);
+
 // Before a command reads or changes the configuration: the Postfix target of this machine is
 // brought to the committed revision (a commit killed half way is completed or undone).
 void recover_target(const config::ConfigStore& configs, const std::string& machine);

@@ -63,7 +63,8 @@ constexpr std::array k_import_signed{
             "alone for a self-signed entry"},
     ExitRow{ExitCode::failed,
             "a certificate or trust file cannot be read (missing, permission denied, not a regular "
-            "file), or the store cannot be written"},
+            "file), the store cannot be written, or --commit failed (the certificate is stored; "
+            "the services keep the previous configuration)"},
     ExitRow{ExitCode::malformed_input,
             "a certificate or trust file is not PEM, DER or PKCS#7, is truncated or has trailing "
             "bytes, or the entry is damaged"},
@@ -76,10 +77,10 @@ constexpr std::array k_import_pkcs12{
     ExitRow{ExitCode::ok, "the key, certificate and chain were stored"},
     ExitRow{ExitCode::usage,
             "usage error: an unknown option, two password sources, or none and no terminal"},
-    ExitRow{
-        ExitCode::failed,
-        "FILE or the password source cannot be read, FILE uses an unsupported algorithm, or the "
-        "store cannot be written"},
+    ExitRow{ExitCode::failed,
+            "FILE or the password source cannot be read, FILE uses an unsupported algorithm, the "
+            "store cannot be written, or --commit failed (the entry is stored; the services keep "
+            "the previous configuration)"},
     ExitRow{ExitCode::malformed_input,
             "FILE is not PKCS#12 (truncated, trailing bytes), or the trust file is malformed"},
     ExitRow{ExitCode::bad_password, "wrong password"},
@@ -103,8 +104,9 @@ constexpr std::array k_renew{
     ExitRow{ExitCode::ok, "the certificate was re-signed"},
     ExitRow{ExitCode::usage, k_usage},
     ExitRow{ExitCode::failed,
-            "the entry is CA-signed (a CA renews it: export-csr, then import-signed), or the store "
-            "cannot be written"},
+            "the entry is CA-signed (a CA renews it: export-csr, then import-signed), the store "
+            "cannot be written, or --commit failed (the entry is renewed; the services keep the "
+            "previous configuration)"},
     ExitRow{ExitCode::malformed_input, k_damaged},
     ExitRow{ExitCode::not_found, "no such entry"},
 };
@@ -308,7 +310,9 @@ constexpr std::array k_config{
 
 constexpr std::array k_commit{
     ExitRow{ExitCode::ok, "a new revision was recorded (and applied to the Postfix target)"},
-    ExitRow{ExitCode::usage, "usage error: an unknown option, or nothing staged"},
+    ExitRow{ExitCode::usage,
+            "usage error: an unknown option, or nothing to commit (no staged change, no bound "
+            "certificate or CA list changed since the last commit)"},
     ExitRow{ExitCode::failed,
             "applying failed (the message names the step; the previous configuration is back "
             "in place and no revision was recorded), or the store cannot be written"},

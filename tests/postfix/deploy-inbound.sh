@@ -81,6 +81,31 @@ done
 SWAKS_PORT=$port
 ok "4: sender groups: Required group refused in plaintext, Off group not offered STARTTLS, no relaying"
 
+# Issue 16.5: a new certificate for a bound entry waits for a commit (nothing else staged), and
+# import-signed --commit deploys it at once; the listener serves each new leaf.
+renew_mail() {  # OUT: a new leaf for mail's key, from its CSR
+  rm -f "$WORK/mail-renew.csr"
+  ct export-csr mail -o "$WORK/mail-renew.csr" >/dev/null
+  sign_csr "$WORK/mail-renew.csr" "$1" mx.test.example
+}
+renew_mail "$WORK/mail2.pem"
+ct import-signed mail --cert "$WORK/mail2.pem" --intermediate "$WORK/pki/inter.pem" \
+  --trust "$WORK/pki/root.pem" >/dev/null 2>"$WORK/err" || { cat "$WORK/err" >&2; fail "import-signed 2"; }
+grep -q "certtool commit deploys" "$WORK/err" || fail "no note that mail is bound: $(cat "$WORK/err")"
+[ "$(served_fingerprint 127.0.0.1 "$port")" = "$(cert_fingerprint "$WORK/mail.pem")" ] || fail "served before the commit"
+ct changes >"$WORK/changes" 2>&1
+grep -q "entry mail certificate" "$WORK/changes" || fail "the new certificate is not a pending change: $(cat "$WORK/changes")"
+ct commit --comment "renewed" >/dev/null 2>"$WORK/err" || { cat "$WORK/err" >&2; fail "commit of the renewal"; }
+[ "$(served_fingerprint 127.0.0.1 "$port")" = "$(cert_fingerprint "$WORK/mail2.pem")" ] || fail "the renewed leaf is not served"
+[ "$(served_fingerprint 127.0.0.1 "$port2")" = "$(cert_fingerprint "$WORK/mail2.pem")" ] || fail "Groups does not serve the renewed leaf"
+renew_mail "$WORK/mail3.pem"
+ct import-signed mail --cert "$WORK/mail3.pem" --intermediate "$WORK/pki/inter.pem" \
+  --trust "$WORK/pki/root.pem" --commit >"$WORK/out" 2>"$WORK/err" || { cat "$WORK/err" >&2; fail "import-signed --commit"; }
+grep -q "committed revision" "$WORK/out" || fail "--commit made no revision: $(cat "$WORK/out")"
+[ "$(served_fingerprint 127.0.0.1 "$port")" = "$(cert_fingerprint "$WORK/mail3.pem")" ] || fail "--commit: not served"
+cp "$WORK/mail3.pem" "$WORK/mail.pem"
+ok "16.5: a renewed bound certificate is a pending change; commit and --commit serve it on every listener"
+
 # 7. A commit Postfix cannot take (an address no interface has): everything stays.
 revs=$(ct history --json | grep -c '"revision"')
 cp "$gw/main.cf" "$WORK/main.before"; cp "$gw/master.cf" "$WORK/master.before"

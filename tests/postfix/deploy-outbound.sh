@@ -81,4 +81,45 @@ grep -q "Trusted TLS connection established from .*client-signature" "$WORK/rxtl
 grep -q "subject_CN=gw.test.example.*fingerprint=$want" "$WORK/rxtls/maillog" ||
   fail "the receiver did not log the bound certificate ($want): $(grep -i 'subject_CN' "$WORK/rxtls/maillog" | tail -2)"
 ok "6: the receiver asked for, verified and logged the bound outbound certificate (sha256 $want)"
+
+# Issue 15: without `target postfix --trust`, Required-Verify uses the store's CA list. The test
+# root is in no list (the system list is a generated bundle without it): delivery is deferred;
+# `ca import` of the root is a change a commit deploys (nothing else staged), then it is Verified.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj /CN=other-root \
+  -keyout "$WORK/other.key" -out "$WORK/system.pem" 2>/dev/null
+export SSL_CERT_FILE=$WORK/system.pem
+ct target postfix --config-dir "$gw" >/dev/null 2>&1
+ct commit --comment "store CA list" >/dev/null 2>"$WORK/err" || { cat "$WORK/err" >&2; fail "commit without --trust"; }
+rev=$(ct history --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["revisions"][-1]["revision"])')
+trust=$gw/certtool/rev-$rev/trust.pem
+[ -f "$trust" ] || fail "no $trust"
+grep -q "smtp_tls_CAfile = $trust" "$gw/main.cf" || fail "smtp_tls_CAfile is not the revision's trust.pem"
+[ "$(openssl x509 -in "$trust" -noout -subject)" = "subject=CN = other-root" ] ||
+  fail "trust.pem is not the effective list: $(openssl x509 -in "$trust" -noout -subject)"
+delivered() {  # RCPT STATUS: waits until the gateway's log has RCPT with STATUS
+  for _ in $(seq 300); do
+    grep -q "to=<$1>.*status=$2" "$gw/maillog" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+swaks --server 127.0.0.1 --port "$gw_port" --from s@gw.example --to u2@tls.example --silent 2 >/dev/null ||
+  fail "the gateway refused mail to u2@tls.example"
+delivered u2@tls.example deferred || fail "Required-Verify delivered to an untrusted peer: $(grep u2@ "$gw/maillog" | tail -2)"
+ct changes >"$WORK/changes" 2>&1
+grep -q "no changes" "$WORK/changes" || fail "changes before the CA import: $(cat "$WORK/changes")"
+ct ca import "$WORK/pki/root.pem" >/dev/null 2>"$WORK/err" || { cat "$WORK/err" >&2; fail "ca import"; }
+ct changes >"$WORK/changes" 2>&1
+grep -q "CA list" "$WORK/changes" || fail "the CA import is not a pending change: $(cat "$WORK/changes")"
+ct commit --comment "CA imported" >/dev/null 2>"$WORK/err" || { cat "$WORK/err" >&2; fail "commit after ca import"; }
+rev2=$(ct history --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["revisions"][-1]["revision"])')
+[ "$rev2" = $((rev + 1)) ] || fail "the CA import did not make a revision"
+grep -q "certtool-test-root" <(openssl crl2pkcs7 -nocrl -certfile "$gw/certtool/rev-$rev2/trust.pem" | openssl pkcs7 -print_certs -noout) ||
+  fail "the committed trust.pem lacks the imported root"
+ct commit >/dev/null 2>"$WORK/err" && fail "a second commit with nothing changed succeeded"
+postqueue -c "$gw" -f
+delivered u2@tls.example sent || fail "not delivered after the CA import: $(grep u2@ "$gw/maillog" | tail -2)"
+grep -q "Verified TLS connection established to tls.example" "$gw/maillog" || fail "not Verified after the CA import"
+unset SSL_CERT_FILE
+ok "15: Required-Verify without --trust uses the store's CA list; a CA import alone is committed and deployed"
 echo "deploy-outbound: all passed"

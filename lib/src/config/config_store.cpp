@@ -88,6 +88,9 @@ std::string revision_text(const Revision& r) {
                         {"comment", r.comment},
                         {"summary", r.summary},
                         {"configuration", nlohmann::json::parse(document_json(r.document))}};
+    if (r.inputs) {
+        j["inputs"] = *r.inputs;
+    }
     return j.dump(2) + "\n";
 }
 
@@ -125,6 +128,20 @@ Revision read_revision(const fs::path& path) {
     r.comment = text_member("comment");
     r.summary = text_member("summary");
     r.document = document_from_json(j["configuration"], path.string());
+    if (j.contains("inputs")) {
+        const auto& inputs = j["inputs"];
+        if (!inputs.is_object()) {
+            return fail("inputs not an object");
+        }
+        Inputs parsed;
+        for (const auto& [key, value] : inputs.items()) {
+            if (!value.is_string()) {
+                return fail("an input is not a string");
+            }
+            parsed[key] = value.get<std::string>();
+        }
+        r.inputs = std::move(parsed);
+    }
     return r;
 }
 
@@ -231,8 +248,9 @@ Revision record(const fs::path& dir,
                 Document document,
                 const std::string& summary,
                 const std::string& comment,
-                TimePoint now) {
-    Revision r{number, now, login_name(), comment, summary, std::move(document)};
+                TimePoint now,
+                std::optional<Inputs> inputs = std::nullopt) {
+    Revision r{number, now, login_name(), comment, summary, std::move(document), std::move(inputs)};
     detail::write_file_atomic(
         revision_path(dir, number), revision_text(r), 0600, detail::Overwrite::refuse);
     detail::crash_point("config-revision-written");
@@ -247,26 +265,65 @@ void drop_staged(const fs::path& dir) {
 
 }  // namespace
 
-Revision ConfigStore::commit(const std::string& comment, const Apply& apply, TimePoint now) {
+namespace {
+
+// The newest revision's recorded inputs, if any.
+std::optional<Inputs> newest_inputs(const fs::path& dir) {
+    const auto numbers = revision_numbers(dir);
+    if (numbers.empty()) {
+        return std::nullopt;
+    }
+    return read_revision(revision_path(dir, numbers.back())).inputs;
+}
+
+}  // namespace
+
+std::vector<Change> ConfigStore::pending_input_changes(const InputsOf& inputs_of) const {
+    const auto recorded = newest_inputs(m_dir);
+    if (!inputs_of || !recorded) {
+        return {};
+    }
+    return input_changes(*recorded, inputs_of(pending()));
+}
+
+Revision ConfigStore::commit(const std::string& comment,
+                             const Apply& apply,
+                             TimePoint now,
+                             const InputsOf& inputs_of) {
     const Locked lock{m_dir};
     auto staged_document = staged();
-    if (!staged_document) {
+    const Document before = committed();
+    Document next = staged_document ? std::move(*staged_document) : before;
+    std::optional<Inputs> inputs;
+    if (inputs_of) {
+        inputs = inputs_of(next);
+    }
+    std::vector<Change> changes = diff(before, next);
+    if (const auto recorded = newest_inputs(m_dir); recorded && inputs) {
+        for (auto& c : input_changes(*recorded, *inputs)) {
+            changes.push_back(std::move(c));
+        }
+    }
+    if (!staged_document && changes.empty()) {
         throw Error(Errc::invalid_argument,
                     "no changes to commit: stage some first (certtool changes shows them)");
     }
-    const Document before = committed();
     const int number = current_revision() + 1;
     if (apply) {
-        apply(*staged_document, number);
+        apply(next, number);
     }
-    const auto changes = diff(before, *staged_document);
-    Revision r = record(m_dir, number, std::move(*staged_document), summary(changes), comment, now);
+    Revision r =
+        record(m_dir, number, std::move(next), summary(changes), comment, now, std::move(inputs));
     drop_staged(m_dir);
     return r;
 }
 
-Revision ConfigStore::rollback(
-    int number, const std::string& comment, const Store& store, const Apply& apply, TimePoint now) {
+Revision ConfigStore::rollback(int number,
+                               const std::string& comment,
+                               const Store& store,
+                               const Apply& apply,
+                               TimePoint now,
+                               const InputsOf& inputs_of) {
     const Locked lock{m_dir};
     Revision target = revision(number);
     if (staged()) {
@@ -294,12 +351,17 @@ Revision ConfigStore::rollback(
     const auto changes = diff(before, target.document);
     const std::string text =
         comment.empty() ? fmt::format("rollback to revision {}", number) : comment;
+    std::optional<Inputs> inputs;
+    if (inputs_of) {
+        inputs = inputs_of(target.document);
+    }
     return record(m_dir,
                   next,
                   std::move(target.document),
                   fmt::format("rollback to {}: {}", number, summary(changes)),
                   text,
-                  now);
+                  now,
+                  std::move(inputs));
 }
 
 Revision ConfigStore::replace(const Document& document, const std::string& comment, TimePoint now) {

@@ -1,7 +1,10 @@
 #include "ossl.hpp"
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/provider.h>
+
+#include <array>
 
 namespace certtool::ossl {
 
@@ -155,6 +158,21 @@ std::string name_to_oneline(const X509_NAME* name) {
     auto bio = mem_bio();
     X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB);
     return bio_to_string(bio.get());
+}
+
+std::string sha256_hex(std::string_view data) {
+    std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+    unsigned int length = 0;
+    check1(EVP_Digest(data.data(), data.size(), md.data(), &length, EVP_sha256(), nullptr),
+           "SHA-256");
+    static constexpr std::string_view k_hex = "0123456789abcdef";
+    std::string out;
+    out.reserve(std::size_t{length} * 2);
+    for (unsigned int i = 0; i < length; ++i) {
+        out += k_hex[md[i] >> 4U];
+        out += k_hex[md[i] & 0x0fU];
+    }
+    return out;
 }
 
 }  // namespace certtool::ossl

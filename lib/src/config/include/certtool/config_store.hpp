@@ -18,11 +18,19 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace certtool::config {
+
+// What a commit deployed besides its document, by key: "entry/NAME" (the SHA-256 of the bound
+// entry's certificate and chain) and "trust" (of the CA list a Postfix target's -verify modes
+// use). When they differ from the newest revision's, a renewed certificate or a changed CA list
+// waits for a commit although nothing is staged.
+using Inputs = std::map<std::string, std::string, std::less<>>;
+using InputsOf = std::function<Inputs(const Document& document)>;
 
 struct Revision {
     int number{0};
@@ -31,7 +39,20 @@ struct Revision {
     std::string comment;
     std::string summary;  // config::summary() of the changes it made
     Document document;
+    std::optional<Inputs> inputs;  // absent: recorded without applying (restore), or by 0.1
 };
+
+// The inputs a commit of `document` on `machine` deploys: every entry the machine's effective
+// configuration binds, and with a Postfix target the CA list for its -verify modes (the
+// configured trust file, else the store's effective CA list). Unreadable ones are left out
+// (the commit itself reports them).
+[[nodiscard]] Inputs deployed_inputs(const Document& document,
+                                     const std::string& machine,
+                                     const Store& store);
+
+// What changed between two sets of inputs: Change{changed, "store", "entry/mail", short
+// fingerprints} ("+"/"-" for entries newly bound or unbound are the document's changes, left out).
+[[nodiscard]] std::vector<Change> input_changes(const Inputs& before, const Inputs& after);
 
 // Applies a document about to become revision `number` (renders it into Postfix, ...). It
 // throws to refuse the commit; then no revision is recorded.
@@ -65,9 +86,18 @@ public:
     // Throws Error{not_found} naming the revisions there are.
     [[nodiscard]] Revision revision(int number) const;
 
-    // Under the lock: the staged document becomes revision current+1 once `apply` returns.
-    // Throws Error{invalid_argument} when nothing is staged.
-    Revision commit(const std::string& comment, const Apply& apply, TimePoint now);
+    // The input changes a commit would deploy now: `inputs_of` of the pending document against
+    // the newest revision's recorded inputs (none when it recorded none).
+    [[nodiscard]] std::vector<Change> pending_input_changes(const InputsOf& inputs_of) const;
+
+    // Under the lock: the staged document becomes revision current+1 once `apply` returns; with
+    // nothing staged, the committed document again when pending_input_changes() has some. The
+    // revision records `inputs_of` (when given). Throws Error{invalid_argument} when there is
+    // nothing to commit.
+    Revision commit(const std::string& comment,
+                    const Apply& apply,
+                    TimePoint now,
+                    const InputsOf& inputs_of = {});
 
     // A new revision equal to revision `number`'s document. Refused (Error{invalid_argument})
     // while changes are staged, and (Error{not_found}) naming them when it binds entries the
@@ -76,7 +106,8 @@ public:
                       const std::string& comment,
                       const Store& store,
                       const Apply& apply,
-                      TimePoint now);
+                      TimePoint now,
+                      const InputsOf& inputs_of = {});
 
     // Replaces the configuration with `document` as a new revision without applying it
     // (restore --force; restore into an empty store). Staged changes are dropped.
