@@ -43,7 +43,10 @@ nlohmann::json summary_json(const config::BackupSummary& s) {
             {"revision", s.revision},
             {"history", s.history},
             {"staged", s.staged},
-            {"iterations", s.iterations}};
+            {"iterations", s.iterations},
+            {"ca_lists", s.ca_lists},
+            {"custom_cas", s.custom_cas},
+            {"system_list_enabled", s.system_list_enabled}};
 }
 
 ExitCode run_backup(const BackupOptions& opt, const Common& common, Output& out) {
@@ -60,7 +63,7 @@ ExitCode run_backup(const BackupOptions& opt, const Common& common, Output& out)
     }
     out.text() << fmt::format(
         "wrote {}backup {} (0600): {} entr{} ({}){}, configuration revision {} with {} "
-        "revision{} of history{}\n",
+        "revision{} of history{}, {} custom CA{} (system list {})\n",
         s.masked ? "masked " : "",
         s.file.string(),
         s.entries.size(),
@@ -72,7 +75,10 @@ ExitCode run_backup(const BackupOptions& opt, const Common& common, Output& out)
         s.revision,
         s.history,
         s.history == 1 ? "" : "s",
-        s.staged ? " and staged changes" : "");
+        s.staged ? " and staged changes" : "",
+        s.custom_cas.size(),
+        s.custom_cas.size() == 1 ? "" : "s",
+        s.system_list_enabled ? "enabled" : "disabled");
     if (s.masked) {
         out.note("a masked backup cannot be restored, and only a checksum protects it");
     }
@@ -100,13 +106,19 @@ ExitCode run_restore(const RestoreOptions& opt, const Common& common, Output& ou
         return ExitCode::ok;
     }
     out.text() << fmt::format(
-        "restored {} (made {} on {}): entries {}{}; configuration recorded as revision {}{}{}\n"
+        "restored {} (made {} on {}): entries {}{}{}; configuration recorded as revision "
+        "{}{}{}\n"
         "next: {}\n",
         r.backup.file.string(),
         format_time(r.backup.created),
         r.backup.machine,
         joined(r.backup.entries),
         r.removed.empty() ? "" : fmt::format(" (removed: {})", joined(r.removed)),
+        r.backup.ca_lists
+            ? fmt::format("; CA lists: custom {}, system list {}",
+                          r.backup.custom_cas.empty() ? "none" : joined(r.backup.custom_cas),
+                          r.backup.system_list_enabled ? "enabled" : "disabled")
+            : "",
         r.revision,
         r.history_restored == 0 ? ""
                                 : fmt::format(" after {} revision{} of history",

@@ -435,3 +435,56 @@ TEST_CASE_METHOD(BackupFixture,
 }
 
 }  // namespace certtool::test
+
+namespace certtool::test {
+
+TEST_CASE_METHOD(BackupFixture,
+                 "backup: the CA lists (custom CAs with their trust settings, enabled flags, the "
+                 "system list switch) are restored; a store holding only custom CAs is not empty",
+                 "[cli][backup][ca]") {
+    make_ca();
+    openssl({"x509",
+             "-in",
+             path("root.pem"),
+             "-addreject",
+             "serverAuth",
+             "-out",
+             path("rejected.pem")});
+    ok({"ca", "import", path("rejected.pem"), "--name", "corp"});
+    ok({"ca", "import", path("inter.pem"), "--name", "issuing"});
+    ok({"ca", "disable", "issuing"});
+    ok({"ca", "system", "disable"});
+    ok({"create-selfsigned", "mail", "--cn", "mail.example.com", "--key-type", "ec-p256"});
+    const RunResult b = backup({"--password-file", path("pw")});
+    INFO(b.err);
+    REQUIRE(b.exit_code == 0);
+    CHECK_THAT(b.out, Catch::Contains("2 custom CAs (system list disabled)"));
+
+    // Only a custom CA in the target store: restore without --force refuses it.
+    ok_at(other, {"ca", "import", path("root.pem"), "--name", "local"});
+    const RunResult refused = restore(other, path("store.backup"), path("pw"));
+    CHECK(refused.exit_code == 8);
+    CHECK_THAT(refused.err, Catch::Contains("1 custom CA"));
+
+    const RunResult r = restore(other, path("store.backup"), path("pw"), {"--force"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.out, Catch::Contains("CA lists: custom corp, issuing, system list disabled"));
+    const auto strip = [](json j) {
+        for (auto& c : j["custom"]) {
+            c.erase("days_left");
+            c.erase("expiry_alert");
+        }
+        return j;
+    };
+    const json before = strip(json::parse(ok({"ca", "list", "--json"})));
+    const json after = strip(json::parse(ok_at(other, {"ca", "list", "--json"})));
+    CHECK(after == before);
+    CHECK(after["system"]["enabled"] == false);
+    REQUIRE(after["custom"].size() == 2);
+    CHECK(after["custom"][0]["name"] == "corp");
+    CHECK(after["custom"][0]["trust_settings"]["rejected"] == json::array({"serverAuth"}));
+    CHECK(after["custom"][1]["enabled"] == false);
+}
+
+}  // namespace certtool::test

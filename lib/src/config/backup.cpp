@@ -11,6 +11,7 @@
 #include "ossl.hpp"
 
 #include <certtool/backup.hpp>
+#include <certtool/ca_lists.hpp>
 #include <certtool/config.hpp>
 #include <certtool/config_store.hpp>
 #include <certtool/error.hpp>
@@ -281,7 +282,64 @@ BackupSummary summary_of(const json& j, const fs::path& path) {
         s.iterations = static_cast<int>(
             number_member(member(j, "protection", file, {}), "iterations", file, "protection."));
     }
+    if (j.contains("ca")) {
+        const json& ca = j["ca"];
+        s.ca_lists = true;
+        s.system_list_enabled = flag_member(ca, "system-enabled", file, "ca.");
+        for (const auto& c : array_member(ca, "custom", file, "ca.")) {
+            s.custom_cas.push_back(text_member(c, "name", file, "ca.custom: "));
+        }
+        std::sort(s.custom_cas.begin(), s.custom_cas.end());
+    }
     return s;
+}
+
+// ---- CA lists ---------------------------------------------------------------------------------
+
+json ca_lists_json(const CaLists& lists) {
+    json custom = json::array();
+    for (const auto& c : lists.custom) {
+        custom.push_back({{"name", c.name},
+                          {"enabled", c.enabled},
+                          {"added", format_time(c.added)},
+                          {"certificate", c.certificate.to_trusted_pem()}});
+    }
+    return {{"system-enabled", lists.system_enabled}, {"custom", custom}};
+}
+
+CaLists read_ca_lists_json(const json& ca, const std::string& file) {
+    CaLists lists;
+    lists.system_enabled = flag_member(ca, "system-enabled", file, "ca.");
+    for (const auto& c : array_member(ca, "custom", file, "ca.")) {
+        const std::string name = text_member(c, "name", file, "ca.custom: ");
+        const std::string in = fmt::format("custom CA '{}': ", name);
+        std::vector<Certificate> certs;
+        try {
+            certs = Certificate::parse_all(text_member(c, "certificate", file, in), file);
+        } catch (const Error& e) {
+            damaged(file, in + e.what());
+        }
+        if (certs.size() != 1) {
+            damaged(file, in + "not one certificate");
+        }
+        CustomCa custom{name,
+                        certs.front(),
+                        flag_member(c, "enabled", file, in),
+                        time_member(c, "added", file, in),
+                        {}};
+        try {
+            Store::validate_name(custom.name);
+        } catch (const Error& e) {
+            damaged(file, in + e.what());
+        }
+        for (const auto& other : lists.custom) {
+            if (other.name == custom.name) {
+                damaged(file, in + "named twice");
+            }
+        }
+        lists.custom.push_back(std::move(custom));
+    }
+    return lists;
 }
 
 // ---- Entries ----------------------------------------------------------------------------------
@@ -459,6 +517,7 @@ struct Snapshot {
     std::vector<Entry> entries;
     std::vector<Revision> history;
     std::optional<Document> staged;
+    CaLists ca;
 };
 
 // Everything read under the configuration lock, then the store's (the locks' order), so no
@@ -479,6 +538,7 @@ Snapshot take_snapshot(const Store& store) {
     }
     s.history = configs.history();
     s.staged = configs.staged();
+    s.ca = read_ca_lists(store);
     return s;
 }
 
@@ -503,6 +563,10 @@ std::string store_contents(const Store& store) {
     }
     if (configs.staged()) {
         parts.push_back("staged configuration changes");
+    }
+    if (const auto ca = read_ca_lists(store); !ca.custom.empty()) {
+        parts.push_back(
+            fmt::format("{} custom CA{}", ca.custom.size(), ca.custom.size() == 1 ? "" : "s"));
     }
     std::string out;
     for (const auto& p : parts) {
@@ -629,7 +693,8 @@ BackupSummary write_backup(const Store& store,
             {{"revision", snapshot.history.empty() ? 0 : snapshot.history.back().number},
              {"committed", document_value(committed)},
              {"staged", snapshot.staged ? document_value(*snapshot.staged) : json{}},
-             {"history", history}}}};
+             {"history", history}}},
+           {"ca", ca_lists_json(snapshot.ca)}};
     if (!request.mask) {
         std::array<unsigned char, k_salt_bytes> salt{};
         ossl::check1(RAND_bytes(salt.data(), static_cast<int>(salt.size())), "RAND_bytes");
@@ -680,6 +745,13 @@ RestoreResult restore_backup(Store& store,
         }
     }
     const ConfigBackup config = read_configuration(j, file);
+    std::optional<CaLists> ca;
+    if (j.contains("ca")) {
+        ca = read_ca_lists_json(j["ca"], file);
+    } else {
+        result.notes.push_back(
+            "the backup holds no CA lists (made by certtool 0.1): the store's are kept");
+    }
     for (const auto& b : bindings(config.committed)) {
         if (!names.contains(b.entry)) {
             result.notes.push_back(fmt::format(
@@ -698,6 +770,9 @@ RestoreResult restore_backup(Store& store,
             store.remove(name);
             result.removed.push_back(name);
         }
+    }
+    if (ca) {
+        replace_ca_lists(store, std::move(*ca));
     }
     if (configs.current_revision() == 0) {
         for (const auto& r : config.history) {

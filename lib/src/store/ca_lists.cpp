@@ -165,10 +165,12 @@ CaLists change_lists(const Store& store, const std::function<void(CaLists&)>& ch
     detail::remove_all_temporaries(custom_dir(store));
     std::error_code ec;
     for (const auto& c : lists.custom) {
+        // Written when missing or different: the same certificate may come back with other
+        // trust settings (a restore over a store that had it), which the fingerprint ignores.
         const fs::path file = certificate_file(store, c.sha256);
-        if (!fs::exists(file, ec)) {
-            detail::write_file_atomic(
-                file, c.certificate.to_trusted_pem(), 0644, detail::Overwrite::replace);
+        const std::string pem = c.certificate.to_trusted_pem();
+        if (!fs::exists(file, ec) || detail::read_file(file, "CA certificate file") != pem) {
+            detail::write_file_atomic(file, pem, 0644, detail::Overwrite::replace);
         }
     }
     detail::write_file_atomic(
@@ -479,6 +481,23 @@ CustomCa set_ca_enabled(const Store& store, std::string_view name_or_sha256, boo
 
 void set_system_list_enabled(const Store& store, bool enabled) {
     change_lists(store, [&](CaLists& lists) { lists.system_enabled = enabled; });
+}
+
+void replace_ca_lists(const Store& store, CaLists lists) {
+    std::vector<std::string> names;
+    for (auto& c : lists.custom) {
+        Store::validate_name(c.name);
+        if (std::find(names.begin(), names.end(), c.name) != names.end()) {
+            throw Error(Errc::invalid_argument,
+                        fmt::format("two custom CAs are named '{}'", c.name));
+        }
+        names.push_back(c.name);
+        c.sha256 = hex_of(c.certificate.sha256_fingerprint());
+    }
+    std::sort(lists.custom.begin(), lists.custom.end(), [](const auto& a, const auto& b) {
+        return a.name < b.name;
+    });
+    change_lists(store, [&](CaLists& current) { current = std::move(lists); });
 }
 
 std::string ca_bundle(const std::vector<Certificate>& certificates) {

@@ -39,6 +39,9 @@ struct BackupSummary {
     std::size_t history{0};            // revisions it holds
     bool staged{false};                // it holds staged changes
     int iterations{0};                 // PBKDF2 iterations (0 for a masked file)
+    bool ca_lists{false};              // it holds the CA lists (certtool 0.1's backups do not)
+    std::vector<std::string> custom_cas;  // their names, sorted
+    bool system_list_enabled{true};
 };
 
 // Fails before the password is asked: Error{already_exists} when `output` exists without

@@ -101,6 +101,11 @@ CustomCa set_ca_enabled(const Store& store, std::string_view name_or_sha256, boo
 // Enables or disables the system list. Throws Error{io}, Error{locked}.
 void set_system_list_enabled(const Store& store, bool enabled);
 
+// Replaces both lists (restore of a backup). Each CA's sha256 is computed again from its
+// certificate; names must be valid and distinct (Error{invalid_argument} names the first that
+// is not). Throws Error{io}, Error{locked}.
+void replace_ca_lists(const Store& store, CaLists lists);
+
 // The certificates as one PEM bundle (TRUSTED CERTIFICATE blocks keep their trust settings).
 [[nodiscard]] std::string ca_bundle(const std::vector<Certificate>& certificates);
 
