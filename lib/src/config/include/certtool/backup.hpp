@@ -34,12 +34,12 @@ struct BackupSummary {
     TimePoint created{};
     std::string machine;  // the host that made it
     bool masked{false};
-    std::vector<std::string> entries;  // names, sorted
-    int revision{0};                   // the committed revision when it was made (0: none)
-    std::size_t history{0};            // revisions it holds
-    bool staged{false};                // it holds staged changes
-    int iterations{0};                 // PBKDF2 iterations (0 for a masked file)
-    bool ca_lists{false};              // it holds the CA lists (certtool 0.1's backups do not)
+    std::vector<std::string> entries;     // names, sorted
+    int revision{0};                      // the committed revision when it was made (0: none)
+    std::size_t history{0};               // revisions it holds
+    bool staged{false};                   // it holds staged changes
+    int iterations{0};                    // PBKDF2 iterations (0 for a masked file)
+    bool ca_lists{false};                 // it holds the CA lists (certtool 0.1's backups do not)
     std::vector<std::string> custom_cas;  // their names, sorted
     bool system_list_enabled{true};
 };
