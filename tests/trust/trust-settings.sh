@@ -88,5 +88,26 @@ if "$CERTTOOL" verify --cert leafnc.pem --chain intnc.pem --trust ca.pem --profi
     echo "--profile rfc5280 accepted a non-critical nameConstraints extension"
     fail=1
 fi
+# An Ed25519 root with an X25519 leaf (keyAgreement; made with -force_pubkey, since an X25519
+# key cannot sign its own request): valid for openssl verify and for the default profile.
+ossl genpkey -algorithm ed25519 -out ed.key
+ossl req -x509 -key ed.key -subj /CN=EdRoot -days 30 -out ed.pem \
+    -addext basicConstraints=critical,CA:true -addext keyUsage=critical,keyCertSign,cRLSign
+ossl genpkey -algorithm x25519 -out x.key
+ossl pkey -in x.key -pubout -out x.pub
+ossl genpkey -algorithm ed25519 -out dummy.key
+ossl req -new -key dummy.key -subj /CN=x.example -out dummy.csr
+printf 'subjectAltName=DNS:x.example\nkeyUsage=critical,keyAgreement\n' >x.ext
+ossl x509 -req -in dummy.csr -CA ed.pem -CAkey ed.key -force_pubkey x.pub -days 10 -extfile x.ext -out xleaf.pem
+cases=$((cases + 1))
+want=0
+openssl verify -CAfile ed.pem xleaf.pem >/dev/null 2>&1 || want=1
+got=0
+"$CERTTOOL" verify --cert xleaf.pem --trust ed.pem >out.txt 2>&1 || got=$?
+if [ "$want" != 0 ] || [ "$got" != 0 ]; then
+    echo "Ed25519 root, X25519 leaf: openssl verify exit $want, certtool exit $got (both should accept)"
+    cat out.txt
+    fail=1
+fi
 echo "trust settings: $cases cases, $([ $fail = 0 ] && echo 'all agree with openssl verify' || echo 'MISMATCHES')"
 exit $fail
