@@ -9,12 +9,20 @@ export DEBIAN_FRONTEND=noninteractive
 # man-db and groff-base render the generated man page in the tests, zsh checks its completion.
 # Postfix is only a test peer (private instances on loopback): install it unconfigured.
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+# nginx is a test peer too (private instances on loopback): its package must not start the
+# system service (port 80 may be taken, and nothing here needs it). policy-rc.d says so to
+# invoke-rc.d, for this install only.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+  chmod 755 /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   build-essential cmake ninja-build pkg-config \
   libssl-dev openssl libcli11-dev libfmt-dev nlohmann-json3-dev catch2 zlib1g-dev libidn2-dev \
   gnutls-bin default-jre-headless ca-certificates dnsmasq-base \
-  postfix swaks libnet-ssleay-perl iproute2 gzip \
+  postfix swaks libnet-ssleay-perl iproute2 gzip nginx-light \
   hyperfine time clang-format git \
   man-db groff-base zsh \
   clang libclang-rt-dev >/dev/null  # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes

@@ -214,6 +214,7 @@ void define_commands(CLI::App& app, Dispatch& dispatch, std::ostream& out) {
     add_fix_chain(app, dispatch);
     add_inbound_commands(app, dispatch);
     add_delivery_commands(app, dispatch);
+    add_target_commands(app, dispatch);
     add_commit_commands(app, dispatch);
     add_config_commands(app, dispatch);
     add_policy_commands(app, dispatch);

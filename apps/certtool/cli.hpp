@@ -151,6 +151,7 @@ void add_create_selfsigned(CLI::App& app, Dispatch& dispatch);
 // config, cluster (cmd_config.cpp).
 void add_inbound_commands(CLI::App& app, Dispatch& dispatch);
 void add_delivery_commands(CLI::App& app, Dispatch& dispatch);
+void add_target_commands(CLI::App& app, Dispatch& dispatch);
 void add_commit_commands(CLI::App& app, Dispatch& dispatch);
 void add_config_commands(CLI::App& app, Dispatch& dispatch);
 // policy explain (cmd_policy.cpp).

@@ -38,6 +38,7 @@ void print_revision(Output& out, const config::Revision& r, const char* verb) {
 ExitCode run_changes(const Common& common, Output& out) {
     const Store store = open_store(common);
     const config::ConfigStore configs{store};
+    recover_target(configs, config::local_machine_name());  // a killed commit's files go first
     const auto staged = configs.staged();
     auto changes =
         staged ? config::diff(configs.committed(), *staged) : std::vector<config::Change>{};

@@ -1,10 +1,7 @@
-// destination set|default|delete, outbound set, service set and target postfix: delivery, the
-// other certificate users, and where the configuration is applied.
+// destination set|default|delete, outbound set and service set: delivery and the other
+// certificate users.
 #include "cli.hpp"
 #include "config_common.hpp"
-
-#include <certtool/files.hpp>
-#include <certtool/postfix_target.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
@@ -188,57 +185,12 @@ void add_service_command(CLI::App& app, Dispatch& dispatch) {
     };
 }
 
-struct TargetOptions {
-    std::string config_dir;
-    std::string trust;
-    LevelOptions level;
-};
-
-void add_target_command(CLI::App& app, Dispatch& dispatch) {
-    auto* group = app.add_subcommand("target", "where commits are applied");
-    group->require_subcommand(1);
-    add_common(*group, dispatch.common);
-    auto opt = std::make_shared<TargetOptions>();
-    auto* sub = group->add_subcommand("postfix", "apply this machine's configuration to Postfix");
-    sub->add_option("--config-dir", opt->config_dir, "the instance's configuration directory")
-        ->required()
-        ->type_name("DIR");
-    sub->add_option("--trust",
-                    opt->trust,
-                    "CA file Postfix verifies receiving servers with (-verify modes; default: "
-                    "the system's)")
-        ->type_name("FILE");
-    sub->add_option("--machine", opt->level.machine, "the machine (default: this host's name)")
-        ->type_name("NAME");
-    add_common(*sub, dispatch.common);
-    sub->footer(footer({"certtool target postfix --config-dir /etc/postfix"}));
-    dispatch.runners[sub] = [opt, &common = dispatch.common](Output& out) {
-        const std::filesystem::path dir =
-            std::filesystem::absolute(opt->config_dir).lexically_normal();
-        deploy::check_postfix_directory(dir);
-        std::optional<std::filesystem::path> trust;
-        if (!opt->trust.empty()) {
-            trust = std::filesystem::absolute(opt->trust).lexically_normal();
-            (void)read_input_file(*trust, "trust file");
-        }
-        const std::string machine = machine_of(opt->level);
-        return stage_change(common,
-                            opt->level,
-                            out,
-                            "Postfix target " + dir.string(),
-                            [&](config::Document& d, const config::Scope&, const config::Context&) {
-                                config::set_postfix_target(d, machine, dir, trust);
-                            });
-    };
-}
-
 }  // namespace
 
 void add_delivery_commands(CLI::App& app, Dispatch& dispatch) {
     add_destination_commands(app, dispatch);
     add_outbound_command(app, dispatch);
     add_service_command(app, dispatch);
-    add_target_command(app, dispatch);
 }
 
 }  // namespace certtool::cli

@@ -1,5 +1,7 @@
 #include "config_common.hpp"
 
+#include <certtool/files_target.hpp>
+#include <certtool/nginx_target.hpp>
 #include <certtool/postfix_target.hpp>
 #include <certtool/time.hpp>
 
@@ -42,11 +44,47 @@ config::Scope scope_of(const LevelOptions& options, const config::Document& docu
     return scope;
 }
 
+namespace {
+
+// Where a file target keeps its journal and the files it replaced: in the store (private).
+std::filesystem::path files_state(const std::filesystem::path& store_dir,
+                                  const config::FilesTarget& target) {
+    return store_dir / "targets" / "files" / target.name;
+}
+
+// Brings every target `configuration` names to revision `committed` (a journal left by an apply
+// the store did not record is rolled back, one it recorded is rolled forward).
+void recover_targets(const config::Configuration& configuration,
+                     int committed,
+                     const std::filesystem::path& store_dir) {
+    if (configuration.postfix_config_dir) {
+        deploy::recover_postfix(*configuration.postfix_config_dir, committed);
+    }
+    if (configuration.nginx) {
+        deploy::recover_nginx(*configuration.nginx, committed);
+    }
+    for (const auto& f : configuration.files) {
+        deploy::recover_files(f, committed, files_state(store_dir, f));
+    }
+}
+
+// The targets of `document` on `machine`; none when the document does not parse (the command
+// reports that itself).
+std::optional<config::Configuration> targets_of(const config::Document& document,
+                                                const std::string& machine) {
+    try {
+        return config::typed(config::effective_settings(document, machine));
+    } catch (const Error&) {
+        return std::nullopt;
+    }
+}
+
+}  // namespace
+
 void recover_target(const config::ConfigStore& configs, const std::string& machine) {
     const config::Document committed = configs.committed();
-    const auto settings = config::effective_settings(committed, machine);
-    if (const auto it = settings.find("target/postfix/config-dir"); it != settings.end()) {
-        deploy::recover_postfix(it->second, configs.current_revision());
+    if (const auto c = targets_of(committed, machine)) {
+        recover_targets(*c, configs.current_revision(), configs.dir().parent_path());
     }
 }
 
@@ -139,19 +177,37 @@ config::Apply apply_for(const Store& store, const std::string& machine, Output& 
         }
         const config::Configuration configuration =
             config::typed(config::effective_settings(document, machine));
-        if (!configuration.postfix_config_dir) {
-            return;
-        }
-        deploy::PostfixApplyOptions options;
-        options.now = std::chrono::system_clock::now();
-        options.warn = [&out](const std::string& w) { out.warn(w); };
-        const auto report = deploy::apply_postfix(
-            store, configuration, number, *configuration.postfix_config_dir, options);
-        for (const auto& step : report.steps) {
-            out.note(step);
-        }
-        for (const auto& caveat : report.caveats) {
-            out.note(caveat);
+        // Every target, or none: a target that fails restores itself, and the ones applied
+        // before it are rolled back to the committed revision (their journals say how).
+        try {
+            if (configuration.postfix_config_dir) {
+                deploy::PostfixApplyOptions options;
+                options.now = std::chrono::system_clock::now();
+                options.warn = [&out](const std::string& w) { out.warn(w); };
+                const auto report = deploy::apply_postfix(
+                    store, configuration, number, *configuration.postfix_config_dir, options);
+                for (const auto& step : report.steps) {
+                    out.note(step);
+                }
+                for (const auto& caveat : report.caveats) {
+                    out.note(caveat);
+                }
+            }
+            if (configuration.nginx) {
+                for (const auto& step :
+                     deploy::apply_nginx(store, configuration, number, {}).steps) {
+                    out.note(step);
+                }
+            }
+            for (const auto& f : configuration.files) {
+                for (const auto& step :
+                     deploy::apply_files(store, f, number, files_state(store.dir(), f)).steps) {
+                    out.note(step);
+                }
+            }
+        } catch (const Error&) {
+            recover_targets(configuration, number - 1, store.dir());
+            throw;
         }
     };
 }

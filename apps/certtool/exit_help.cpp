@@ -264,12 +264,17 @@ constexpr std::array k_service{
 };
 
 constexpr std::array k_target{
-    ExitRow{ExitCode::ok, "the target was staged"},
-    ExitRow{ExitCode::usage, "usage error: an unknown option, or a path with spaces, ',' or '='"},
+    ExitRow{ExitCode::ok, "the target (or its removal) was staged"},
+    ExitRow{ExitCode::usage,
+            "usage error: an unknown option, a relative path or one with spaces, ',' or '=', a "
+            "bad --listen, a file target without any file, or one path given twice"},
     ExitRow{ExitCode::failed,
-            "DIR is not a Postfix configuration directory, the --trust file cannot be read, or "
-            "the store cannot be written"},
+            "DIR is not a Postfix configuration directory, the --trust file or nginx's main "
+            "configuration cannot be read, or the store cannot be written"},
     ExitRow{ExitCode::malformed_input, k_config_damaged},
+    ExitRow{ExitCode::not_found,
+            "the file target's entry does not exist, or target delete names a target this "
+            "machine does not have"},
 };
 
 constexpr std::array k_cluster{

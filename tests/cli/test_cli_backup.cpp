@@ -438,10 +438,12 @@ TEST_CASE_METHOD(BackupFixture,
 
 namespace certtool::test {
 
-TEST_CASE_METHOD(BackupFixture,
-                 "backup: the CA lists (custom CAs with their trust settings, enabled flags, the "
-                 "system list switch) are restored; a store holding only custom CAs is not empty",
-                 "[cli][backup][ca]") {
+TEST_CASE_METHOD(
+    BackupFixture,
+    "backup: the CA lists (custom CAs with their trust settings and enabled flags, the "
+    "system list switch) are restored, and a store holding only custom CAs is not "
+    "empty",
+    "[cli][backup][ca]") {
     make_ca();
     openssl({"x509",
              "-in",

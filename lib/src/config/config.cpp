@@ -372,6 +372,123 @@ void set_postfix_target(Document& document,
     }
 }
 
+namespace {
+
+// Removes every key of `settings` that starts with `prefix`.
+void erase_prefixed(Settings& settings, std::string_view prefix) {
+    for (auto it = settings.lower_bound(prefix);
+         it != settings.end() && it->first.starts_with(prefix);) {
+        it = settings.erase(it);
+    }
+}
+
+}  // namespace
+
+void set_nginx_target(Document& document, const std::string& machine, const NginxTarget& target) {
+    check_target_path("nginx server-block file", target.config_file);
+    check_target_path("nginx main configuration", target.nginx_conf);
+    if (!target.state_dir.empty()) {
+        check_target_path("state directory", target.state_dir);
+    }
+    if (target.include) {
+        check_target_path("include file", *target.include);
+    }
+    if (target.server_name.find_first_of(" \t\n;{}'\"\\") != std::string::npos) {
+        throw Error(Errc::invalid_argument,
+                    fmt::format("invalid --server-name '{}': give host names without spaces, "
+                                "';', braces or quotes",
+                                target.server_name));
+    }
+    Settings& s = layer(document, Scope{Level::machine, machine});
+    const std::string prefix{k_nginx_prefix};
+    erase_prefixed(s, prefix);
+    s[prefix + "config-file"] = target.config_file.string();
+    s[prefix + "nginx-conf"] = target.nginx_conf.string();
+    if (!target.state_dir.empty()) {
+        s[prefix + "state-dir"] = target.state_dir.string();
+    }
+    if (!target.server_name.empty()) {
+        s[prefix + "server-name"] = target.server_name;
+    }
+    if (target.include) {
+        s[prefix + "include"] = target.include->string();
+    }
+    for (const auto& [interface, endpoint] : target.listen) {
+        validate_config_name("interface", interface);
+        s[prefix + "listen/" + interface] = endpoint.text();
+    }
+}
+
+void set_files_target(Document& document,
+                      const std::string& machine,
+                      const FilesTarget& target,
+                      const Context& context) {
+    validate_config_name("file target", target.name);
+    std::vector<std::pair<const char*, const std::optional<std::filesystem::path>*>> paths{
+        {"key", &target.key},
+        {"cert", &target.cert},
+        {"chain", &target.chain},
+        {"fullchain", &target.fullchain},
+        {"combined", &target.combined}};
+    std::set<std::filesystem::path> seen;
+    for (const auto& [field, path] : paths) {
+        if (*path) {
+            check_target_path(fmt::format("--{} path", field), **path);
+            if (!seen.insert(**path).second) {
+                throw Error(Errc::invalid_argument,
+                            fmt::format("'{}' is given twice: each file needs its own path",
+                                        (*path)->string()));
+            }
+        }
+    }
+    if (seen.empty()) {
+        throw Error(Errc::invalid_argument,
+                    "a file target needs at least one of --key, --cert, --chain, --fullchain, "
+                    "--combined");
+    }
+    if (target.reload.find('\n') != std::string::npos) {
+        throw Error(Errc::invalid_argument, "--reload must be one line");
+    }
+    check_certificate(context, target.certificate, "");
+    Settings& s = layer(document, Scope{Level::machine, machine});
+    const std::string prefix = std::string{k_files_prefix} + target.name + "/";
+    erase_prefixed(s, prefix);
+    s[prefix + "certificate"] = target.certificate;
+    for (const auto& [field, path] : paths) {
+        if (*path) {
+            s[prefix + field] = (*path)->string();
+        }
+    }
+    if (!target.reload.empty()) {
+        s[prefix + "reload"] = target.reload;
+    }
+}
+
+void delete_target(Document& document, const std::string& machine, const std::string& which) {
+    Settings& s = layer(document, Scope{Level::machine, machine});
+    std::string prefix;
+    if (which == "postfix") {
+        prefix = "target/postfix/";
+    } else if (which == "nginx") {
+        prefix = std::string{k_nginx_prefix};
+    } else if (which.starts_with("files/")) {
+        prefix = std::string{k_files_prefix} + which.substr(6) + "/";
+    } else {
+        throw Error(Errc::invalid_argument,
+                    fmt::format("unknown target '{}': postfix, nginx or files/NAME", which));
+    }
+    const auto it = s.lower_bound(prefix);
+    if (it == s.end() || !it->first.starts_with(prefix)) {
+        throw Error(Errc::not_found,
+                    fmt::format("machine {} has no {} target (certtool config show --machine {} "
+                                "lists its settings)",
+                                machine,
+                                which,
+                                machine));
+    }
+    erase_prefixed(s, prefix);
+}
+
 std::vector<std::string> leave_cluster(Document& document, const std::string& machine) {
     validate_machine_name(machine);
     if (!document.clustered) {
@@ -411,6 +528,8 @@ std::string Binding::where() const {
         what = fmt::format("https on interface {}", parts[2]);
     } else if (parts[0] == "service") {
         what = parts[1];
+    } else if (parts[0] == "target" && parts.size() == 4) {
+        what = fmt::format("file target {}", parts[2]);
     } else {
         what = key;
     }
@@ -424,7 +543,7 @@ namespace {
 bool is_binding_key(const std::string& key) {
     return ends_with(key, "/certificate") &&
            (starts_with(key, "listener/") || starts_with(key, "outbound/") ||
-            starts_with(key, "service/"));
+            starts_with(key, "service/") || starts_with(key, "target/files/"));
 }
 
 }  // namespace

@@ -189,11 +189,75 @@ void apply_listener_setting(ListenerDraft& draft,
     bad_value(key, value, "a known listener setting");
 }
 
+std::filesystem::path absolute_path(const std::string& key, const std::string& value) {
+    std::filesystem::path p{value};
+    if (!p.is_absolute()) {
+        bad_value(key, value, "an absolute path");
+    }
+    return p;
+}
+
+// target/nginx/...: config-file, nginx-conf, state-dir, server-name, include, listen/IFACE.
+void apply_nginx_setting(NginxTarget& t,
+                         const std::vector<std::string>& parts,
+                         const std::string& key,
+                         const std::string& value) {
+    if (parts.size() == 4 && parts[2] == "listen") {
+        try {
+            t.listen[parts[3]] = parse_endpoint(value);
+        } catch (const Error&) {
+            bad_value(key, value, "ADDRESS:PORT");
+        }
+        return;
+    }
+    const std::string field = parts.size() == 3 ? parts[2] : std::string{};
+    if (field == "config-file") {
+        t.config_file = absolute_path(key, value);
+    } else if (field == "nginx-conf") {
+        t.nginx_conf = absolute_path(key, value);
+    } else if (field == "state-dir") {
+        t.state_dir = absolute_path(key, value);
+    } else if (field == "server-name") {
+        t.server_name = value;
+    } else if (field == "include") {
+        t.include = absolute_path(key, value);
+    } else {
+        bad_value(key, value, "a known nginx target setting");
+    }
+}
+
+// target/files/NAME/...: certificate, key, cert, chain, fullchain, combined, reload.
+void apply_files_setting(FilesTarget& t, const std::string& key, const std::string& value) {
+    const std::string field = key.substr(key.rfind('/') + 1);
+    if (field == "certificate") {
+        t.certificate = value;
+    } else if (field == "reload") {
+        t.reload = value;
+    } else if (field == "key") {
+        t.key = absolute_path(key, value);
+    } else if (field == "cert") {
+        t.cert = absolute_path(key, value);
+    } else if (field == "chain") {
+        t.chain = absolute_path(key, value);
+    } else if (field == "fullchain") {
+        t.fullchain = absolute_path(key, value);
+    } else if (field == "combined") {
+        t.combined = absolute_path(key, value);
+    } else {
+        bad_value(key, value, "a known file target setting");
+    }
+}
+
 }  // namespace
+
+std::filesystem::path NginxTarget::state() const {
+    return state_dir.empty() ? config_file.parent_path().parent_path() / "certtool" : state_dir;
+}
 
 Configuration typed(const Settings& settings) {
     Configuration c;
     std::map<std::string, ListenerDraft, std::less<>> listeners;
+    std::map<std::string, FilesTarget, std::less<>> files;
     for (const auto& [key, value] : settings) {
         const auto parts = split_key(key);
         if (parts[0] == "listener" && parts.size() >= 3) {
@@ -223,9 +287,33 @@ Configuration typed(const Settings& settings) {
             c.postfix_config_dir = std::filesystem::path{value};
         } else if (key == k_postfix_trust_key) {
             c.postfix_trust = std::filesystem::path{value};
+        } else if (key.starts_with(k_nginx_prefix)) {
+            if (!c.nginx) {
+                c.nginx.emplace();
+            }
+            apply_nginx_setting(*c.nginx, parts, key, value);
+        } else if (key.starts_with(k_files_prefix) && parts.size() == 4) {
+            FilesTarget& t = files[parts[2]];
+            t.name = parts[2];
+            apply_files_setting(t, key, value);
         } else {
             bad_value(key, value, "a setting this certtool knows (a newer one wrote it?)");
         }
+    }
+    if (c.nginx && c.nginx->config_file.empty()) {
+        throw Error(Errc::parse,
+                    "the nginx target has settings but no config file; set it again: certtool "
+                    "target nginx --config-file FILE ...");
+    }
+    for (auto& [name, t] : files) {
+        if (t.certificate.empty()) {
+            throw Error(Errc::parse,
+                        fmt::format("file target '{}' has no certificate; set it again: "
+                                    "certtool target files {} --certificate ENTRY ...",
+                                    name,
+                                    name));
+        }
+        c.files.push_back(std::move(t));
     }
     for (auto& [name, draft] : listeners) {
         if (!draft.has_address) {

@@ -50,6 +50,9 @@ Inputs deployed_inputs(const Document& document, const std::string& machine, con
     for (const auto& s : cfg.services) {
         entries.insert(s.certificate);
     }
+    for (const auto& f : cfg.files) {
+        entries.insert(f.certificate);
+    }
     if (!cfg.outbound_certificate.empty()) {
         entries.insert(cfg.outbound_certificate);
     }

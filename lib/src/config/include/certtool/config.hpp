@@ -159,6 +159,33 @@ struct ServiceBinding {
     std::string certificate;
 };
 
+// The nginx target (machine level): the HTTPS bindings become server blocks in `config_file`,
+// a file certtool owns (nginx includes it, e.g. from conf.d/).
+struct NginxTarget {
+    std::filesystem::path config_file;
+    std::filesystem::path nginx_conf{"/etc/nginx/nginx.conf"};  // for nginx -t and -s reload
+    std::filesystem::path state_dir;  // empty: certtool/ beside config_file's directory
+    std::map<std::string, Endpoint, std::less<>> listen;  // HTTPS interface -> address:port
+    std::string server_name;                              // empty: none
+    std::optional<std::filesystem::path> include;         // the server block's body
+
+    // state_dir, or its default: /etc/nginx/conf.d/certtool.conf -> /etc/nginx/certtool.
+    [[nodiscard]] std::filesystem::path state() const;
+};
+
+// A file target (machine level): an entry's key and certificates written to fixed paths for any
+// daemon, then `reload` run (by /bin/sh -c) once every file is in place.
+struct FilesTarget {
+    std::string name;
+    std::string certificate;                         // the entry
+    std::optional<std::filesystem::path> key;        // the private key (0600)
+    std::optional<std::filesystem::path> cert;       // the leaf
+    std::optional<std::filesystem::path> chain;      // the intermediates
+    std::optional<std::filesystem::path> fullchain;  // leaf + intermediates
+    std::optional<std::filesystem::path> combined;   // key + leaf + intermediates (0600)
+    std::string reload;                              // empty: none
+};
+
 struct Configuration {
     std::vector<Listener> listeners;        // by name
     std::vector<Destination> destinations;  // by domain
@@ -168,6 +195,8 @@ struct Configuration {
     std::vector<ServiceBinding> services;
     std::optional<std::filesystem::path> postfix_config_dir;
     std::optional<std::filesystem::path> postfix_trust;  // CA file for the -verify modes
+    std::optional<NginxTarget> nginx;
+    std::vector<FilesTarget> files;  // by name
 };
 
 // The typed view of effective settings. Throws Error{parse} naming the key and the fix when a
@@ -260,6 +289,20 @@ void set_postfix_target(Document& document,
                         const std::string& machine,
                         const std::filesystem::path& config_dir,
                         const std::optional<std::filesystem::path>& trust);
+
+// The nginx target of `machine`, replacing the one it had. Throws Error{invalid_argument}
+// naming a relative path or a bad interface name.
+void set_nginx_target(Document& document, const std::string& machine, const NginxTarget& target);
+
+// A file target of `machine` (replacing one of that name); the entry must exist. Throws
+// Error{invalid_argument} (no path, a relative or repeated path, a bad name).
+void set_files_target(Document& document,
+                      const std::string& machine,
+                      const FilesTarget& target,
+                      const Context& context);
+
+// Removes a target of `machine`: "postfix", "nginx" or "files/NAME". Throws Error{not_found}.
+void delete_target(Document& document, const std::string& machine, const std::string& which);
 
 // This machine leaves the cluster: the cluster-level settings become its own, except that its
 // machine-level certificate bindings are lost (the cluster's apply), as the appliance does.
