@@ -87,6 +87,9 @@ ExitCode run_prometheus(const CheckExpiryOptions& opt, const Common& common) {
 }
 
 ExitCode run_check_expiry(const CheckExpiryOptions& opt, const Common& common, Output& out) {
+    if (opt.nagios || opt.needs_renewal || !opt.prometheus.empty()) {
+        out.json_lines();  // an output of their own, even after a global --json (refused)
+    }
     if (opt.nagios) {
         return run_nagios(opt, common, out);
     }
