@@ -38,7 +38,8 @@ fi
 #    and there together.
 declare -A allowed=(
   [core]="" [ossl]="core" [x509]="core ossl" [verify]="x509"
-  [net]="verify" [store]="verify" [config]="store net" [deploy]="config" [maillog]="core"
+  [net]="verify" [store]="verify" [config]="store net" [deploy]="config" [monitor]="config"
+  [maillog]="core"
 )
 while read -r name deps; do
   if [ -z "${allowed[$name]+set}" ]; then

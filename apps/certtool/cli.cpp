@@ -3,14 +3,17 @@
 #include "exit_help.hpp"
 #include "usage_error.hpp"
 
+#include <certtool/expiry.hpp>
 #include <certtool/library.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <cstring>
 #include <iostream>
+#include <span>
 
 namespace certtool::cli {
 
@@ -40,6 +43,15 @@ bool wants_json(int argc, const char* const* argv) {
         }
     }
     return false;
+}
+
+// `check-expiry --nagios`: a Nagios plugin, whose usage errors are UNKNOWN (3) on stdout.
+bool nagios_plugin(int argc, const char* const* argv) {
+    const std::span<const char* const> args{argv, static_cast<std::size_t>(argc)};
+    const auto has = [&](std::string_view word) {
+        return std::any_of(args.begin() + 1, args.end(), [&](const char* a) { return a == word; });
+    };
+    return argc > 1 && has("check-expiry") && has("--nagios");
 }
 
 std::string version_text() {
@@ -211,6 +223,7 @@ void define_commands(CLI::App& app, Dispatch& dispatch, std::ostream& out) {
     add_mail_log(app, dispatch);
     add_verify(app, dispatch);
     add_check_tls(app, dispatch);
+    add_check_expiry(app, dispatch);
     add_fix_chain(app, dispatch);
     add_inbound_commands(app, dispatch);
     add_delivery_commands(app, dispatch);
@@ -236,6 +249,10 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
         Dispatch dispatch;
         define_commands(app, dispatch, out);
         const auto usage_error = [&](const std::string& message) {
+            if (nagios_plugin(argc, argv)) {
+                out << monitor::nagios_unknown(message + help_hint(app));
+                return static_cast<int>(ExitCode::failed);
+            }
             print_error(out, err, json, "usage", message + help_hint(app), ExitCode::usage);
             return static_cast<int>(ExitCode::usage);
         };

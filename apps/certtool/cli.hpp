@@ -39,6 +39,9 @@ enum class ExitCode : int {
     not_found = 7,       // no such store entry
     already_exists = 8,  // entry or output file exists and --force was not given
     in_use = 9,          // the entry is bound to a service: delete refused without --force
+    // check-expiry --needs-renewal could not check (systemd's ExecCondition fails the unit on
+    // 255 rather than skipping it, so a broken store is not mistaken for "nothing to renew").
+    cannot_check = 255,
 };
 
 [[nodiscard]] ExitCode exit_code_for(Errc code) noexcept;
@@ -171,6 +174,7 @@ void add_mail_log(CLI::App& app, Dispatch& dispatch);
 void add_verify(CLI::App& app, Dispatch& dispatch);
 void add_fix_chain(CLI::App& app, Dispatch& dispatch);
 void add_check_tls(CLI::App& app, Dispatch& dispatch);
+void add_check_expiry(CLI::App& app, Dispatch& dispatch);
 // ca import|list|delete|export|enable|disable and ca system ... (cmd_ca.cpp).
 void add_ca_commands(CLI::App& app, Dispatch& dispatch);
 

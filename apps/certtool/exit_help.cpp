@@ -24,7 +24,8 @@ constexpr std::string_view k_damaged = "the store entry is damaged (restore it o
 constexpr std::array k_general{
     ExitRow{ExitCode::ok, "success (and --help, --version)"},
     ExitRow{ExitCode::check_failed,
-            "a check answered no: verify, check-tls, fix-chain, mail-log, policy explain --probe"},
+            "a check answered no: verify, check-tls, check-expiry, fix-chain, mail-log, policy "
+            "explain --probe"},
     ExitRow{ExitCode::usage, "usage error: bad option, invalid name/SAN/CN, no password source"},
     ExitRow{ExitCode::failed,
             "the operation failed: an input file or password source cannot be read, I/O, crypto, "
@@ -194,6 +195,27 @@ constexpr std::array k_check_tls{
     ExitRow{ExitCode::malformed_input,
             "the trust file is malformed, or the --expect entry is damaged"},
     ExitRow{ExitCode::not_found, "no store entry named by --expect"},
+};
+
+// check-expiry: its modes answer in their own terms (Nagios's 0-3, systemd's ExecCondition).
+constexpr std::array k_check_expiry{
+    ExitRow{ExitCode::ok,
+            "every certificate is ok and nothing was found; --nagios: OK; --prometheus: FILE "
+            "was written; --needs-renewal: an entry needs renewal (renew it)"},
+    ExitRow{ExitCode::check_failed,
+            "a certificate is at warning or critical, or a finding (stale-service, demo-bound, "
+            "chain-invalid, ...); --nagios: WARNING; --needs-renewal: no entry needs renewal"},
+    ExitRow{ExitCode::usage,
+            "usage error: an unknown option, a bad --at, --crit-days above --warn-days (with "
+            "--nagios: 3); --nagios: CRITICAL"},
+    ExitRow{ExitCode::failed,
+            "the store or its configuration cannot be read, or FILE cannot be written; "
+            "--nagios: UNKNOWN (also for those and for usage errors)"},
+    ExitRow{ExitCode::malformed_input,
+            "the committed configuration or the CA lists are damaged (restore a backup)"},
+    ExitRow{ExitCode::cannot_check,
+            "--needs-renewal: the check could not be made (the store cannot be read, a bad "
+            "--at): systemd fails the unit rather than skipping it"},
 };
 
 constexpr std::array k_fix_chain{
@@ -418,6 +440,7 @@ constexpr std::array k_commands{
     CommandCodes{"mail-log", k_mail_log},
     CommandCodes{"verify", k_verify},
     CommandCodes{"check-tls", k_check_tls},
+    CommandCodes{"check-expiry", k_check_expiry},
     CommandCodes{"fix-chain", k_fix_chain},
     CommandCodes{"listener", k_listener},
     CommandCodes{"sender-group", k_sender_group},

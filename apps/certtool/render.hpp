@@ -71,6 +71,19 @@ namespace certtool::maillog {
 struct Report;
 }  // namespace certtool::maillog
 
+namespace certtool::monitor {
+struct ExpiryReport;
+}  // namespace certtool::monitor
+
+namespace certtool::cli {
+
+// check-expiry: the whole report as JSON, and the text report (one row per certificate with the
+// appliance's alert schedule, then the findings and the status line).
+[[nodiscard]] nlohmann::json expiry_report_json(const monitor::ExpiryReport& report);
+void print_expiry_report(std::ostream& out, const monitor::ExpiryReport& report);
+
+}  // namespace certtool::cli
+
 namespace certtool::cli {
 
 // The mail-log report: `top` limits each distribution; `verbose` adds malformed line examples.

@@ -94,15 +94,21 @@ inline std::vector<std::string> positionals_in_help(const std::string& command) 
     return out;
 }
 
-// The EXIT CODES list of a help text: code -> meaning (continuation lines joined).
+// The EXIT CODES list of a help text: code -> meaning (continuation lines joined). A code is
+// one to three digits ("  3  meaning", "  255  meaning").
 inline std::map<int, std::string> exit_codes_in(const std::string& help) {
     std::map<int, std::string> out;
     int last = -1;
     for (const auto& line : help_block(help, "EXIT CODES")) {
-        if (line.size() > 5 && line.rfind("  ", 0) == 0 && line[2] >= '0' && line[2] <= '9' &&
-            line.substr(3, 2) == "  ") {
-            last = line[2] - '0';
-            out[last] = line.substr(5);
+        std::size_t digits = 0;
+        while (2 + digits < line.size() && digits < 3 && line[2 + digits] >= '0' &&
+               line[2 + digits] <= '9') {
+            ++digits;
+        }
+        if (digits > 0 && line.rfind("  ", 0) == 0 && line.size() > 4 + digits &&
+            line.substr(2 + digits, 2) == "  ") {
+            last = std::stoi(line.substr(2, digits));
+            out[last] = line.substr(4 + digits);
         } else if (last >= 0 && line.rfind("     ", 0) == 0) {
             out[last] += " " + line.substr(5);
         } else {

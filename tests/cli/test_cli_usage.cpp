@@ -174,6 +174,7 @@ TEST_CASE("issue #12.16: every command's --help lists its own exit codes", "[cli
         {"mail-log", {0, 1, 2, 3, 4}},
         {"verify", {0, 1, 2, 3, 4, 7}},
         {"check-tls", {0, 1, 2, 3, 4, 7}},
+        {"check-expiry", {0, 1, 2, 3, 4, 255}},
         {"fix-chain", {0, 1, 2, 3, 4, 6, 8}},
         {"listener", {0, 2, 3, 4, 7, 8}},
         {"sender-group", {0, 2, 3, 4, 7, 8}},
@@ -211,7 +212,8 @@ TEST_CASE("issue #12.16: every command's --help lists its own exit codes", "[cli
         // 1 is the answer "no" of a check: only commands that check something return it.
         CHECK(codes.contains(1) ==
               (cmd == "verify" || cmd == "check-tls" || cmd == "fix-chain" || cmd == "mail-log" ||
-               cmd == "policy"));  // policy explain --probe
+               cmd == "policy" ||  // policy explain --probe
+               cmd == "check-expiry"));
     }
 }
 
@@ -511,7 +513,20 @@ TEST_CASE_METHOD(CliFixture,
         {8, {{"ca", "import", path("root.pem")}}},  // ca-duplicate
         {8, {{"ca", "export", "-o", path("exists")}}},
     };
+    // check-expiry (issue #16): a store whose one entry is fresh; --needs-renewal's 255 is a
+    // store it cannot read.
+    const std::string fresh = path("fresh");
+    REQUIRE(run_certtool({"create-selfsigned", "m", "--cn", "m.example.com", "--store", fresh})
+                .exit_code == 0);
+    const std::vector<std::pair<int, Case>> expiry_cases{
+        {0, {{"check-expiry"}, fresh}},
+        {1, {{"check-expiry", "--at", "2200-01-01"}, fresh}},
+        {3, {{"check-expiry"}, not_a_store}},
+        {4, {{"check-expiry"}, bad_revision}},
+        {255, {{"check-expiry", "--needs-renewal"}, not_a_store}},
+    };
     std::vector<std::pair<int, Case>> all = cases;
+    all.insert(all.end(), expiry_cases.begin(), expiry_cases.end());
     all.insert(all.end(), ca_cases.begin(), ca_cases.end());
     all.insert(all.end(), config_cases.begin(), config_cases.end());
     all.insert(all.end(), backup_cases.begin(), backup_cases.end());
