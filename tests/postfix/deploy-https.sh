@@ -131,4 +131,24 @@ ct changes >/dev/null 2>&1 || fail "changes after the crash"
 [ "$(cat "$ngx/conf.d/certtool.conf")" = "$before" ] || fail "the killed commit's server blocks stayed"
 all_serve "$want3" "after the killed commit"
 ok "16.1: a commit killed after the nginx swap is rolled back by the next command"
+# check-expiry --probe: nothing stale after the commit; a renewal not committed yet shows the
+# listener and the HTTPS interface as stale, until the commit.
+stale() {  # the services check-expiry --probe finds stale, sorted, one per line
+  ct check-expiry --probe --json 2>/dev/null | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+print("\n".join(sorted(f["subject"] for f in r["findings"] if f["code"] == "stale-service")))'
+}
+[ "$(stale | tr '\n' ' ')" = "https Management listener In " ] ||
+  fail "the renewal the killed commit left uncommitted is not flagged stale: '$(stale)'"
+ct commit >/dev/null 2>"$WORK/err" || { cat "$WORK/err" >&2; fail "commit of the fourth leaf"; }
+[ -z "$(stale)" ] || fail "stale services right after a commit: $(stale)"
+renew_mail "$WORK/mail5.pem"
+ct import-signed mail --cert "$WORK/mail5.pem" --intermediate "$WORK/pki/inter.pem" \
+  --trust "$WORK/pki/root.pem" >/dev/null 2>&1
+[ "$(stale | tr '\n' ' ')" = "https Management listener In " ] ||
+  fail "check-expiry --probe does not flag both services as stale: '$(stale)'"
+ct commit >/dev/null 2>"$WORK/err" || { cat "$WORK/err" >&2; fail "commit of the fifth leaf"; }
+[ -z "$(stale)" ] || fail "stale services after committing the renewal: $(stale)"
+ok "16.4: check-expiry --probe: no stale service after a commit; an uncommitted renewal flags the listener and HTTPS"
 echo "deploy-https: all passed"

@@ -5,6 +5,7 @@
 #include <certtool/error.hpp>
 #include <certtool/expiry.hpp>
 #include <certtool/smtp_probe.hpp>
+#include <certtool/tls_probe.hpp>
 #include <certtool/verify.hpp>
 
 #include <fmt/core.h>
@@ -92,6 +93,9 @@ std::string service_of(const std::string& key) {
     if (parts.size() == 4 && parts[0] == "service") {
         return parts[1] + " " + parts[2];
     }
+    if (parts.size() == 4 && parts[0] == "target") {
+        return "file target " + parts[2];
+    }
     if (parts.size() == 3 && parts[0] == "service") {
         return parts[1];
     }
@@ -101,7 +105,7 @@ std::string service_of(const std::string& key) {
 bool is_binding_key(const std::string& key) {
     return key.ends_with("/certificate") &&
            (key.starts_with("listener/") || key.starts_with("outbound/") ||
-            key.starts_with("service/"));
+            key.starts_with("service/") || key.starts_with("target/files/"));
 }
 
 // Where the probe connects: a wildcard address means this machine.
@@ -285,6 +289,85 @@ private:
                 p.detail = "TLS is off for this listener: no certificate to compare";
             }
             m_report.probes.push_back(std::move(p));
+        }
+        if (typed.nginx) {
+            probe_https(typed, bindings);
+        }
+    }
+
+    // Each HTTPS binding the nginx target serves: TLS from the first byte on its interface's
+    // address, the served leaf compared with the bound entry's.
+    void probe_https(const config::Configuration& typed, const std::vector<Bound>& bindings) {
+        for (const auto& s : typed.services) {
+            if (s.service != config::Service::https) {
+                continue;
+            }
+            const auto listen = typed.nginx->listen.find(s.interface);
+            if (listen == typed.nginx->listen.end()) {
+                continue;  // the commit refuses such a binding
+            }
+            ListenerProbe p;
+            p.listener = "https " + s.interface;
+            p.endpoint = listen->second.text();
+            p.entry = s.certificate;
+            if (const auto it = m_entries.find(s.certificate); it != m_entries.end()) {
+                p.expected_sha256 = it->second.sha256_fingerprint();
+            }
+            p.probed = true;
+            const std::string& names = typed.nginx->server_name;
+            try {
+                const ServedChain served = probe_tls(probe_address(listen->second.address),
+                                                     listen->second.port,
+                                                     names.substr(0, names.find(' ')),
+                                                     m_request.probe_timeout);
+                p.reached = true;
+                compare_served(p, served.certificates.front(), bindings, "the web server");
+            } catch (const Error& e) {
+                p.detail = e.what();
+                m_report.findings.push_back(
+                    {FindingCode::service_unreachable,
+                     Status::unknown,
+                     p.listener,
+                     fmt::format("{} ({}) could not be reached ({}): what it serves is unknown; "
+                                 "is nginx running?",
+                                 p.listener,
+                                 p.endpoint,
+                                 p.detail)});
+            }
+            m_report.probes.push_back(std::move(p));
+        }
+    }
+
+    // The served leaf as an item, and a stale-service finding when it is not the bound one.
+    void compare_served(ListenerProbe& p,
+                        const Certificate& leaf,
+                        const std::vector<Bound>& bindings,
+                        std::string_view server) {
+        p.served_sha256 = leaf.sha256_fingerprint();
+        ExpiryItem item = make_item(ItemKind::served, leaf, p.entry, "leaf", m_request);
+        item.service = p.listener;
+        for (const auto& b : bindings) {
+            if (b.service == p.listener) {
+                item.level = b.level;
+            }
+        }
+        m_report.items.push_back(std::move(item));
+        if (!p.expected_sha256.empty() && p.served_sha256 != p.expected_sha256) {
+            m_report.findings.push_back(
+                {FindingCode::stale_service,
+                 Status::warning,
+                 p.listener,
+                 fmt::format("{} ({}) serves '{}' (SHA-256 {}), not the committed entry '{}' "
+                             "(SHA-256 {}): {} was not reloaded since the commit, or serves "
+                             "another configuration (certtool changes shows a renewal not "
+                             "committed yet)",
+                             p.listener,
+                             p.endpoint,
+                             leaf.subject(),
+                             p.served_sha256,
+                             p.entry,
+                             p.expected_sha256,
+                             server)});
         }
     }
 
