@@ -9,6 +9,8 @@ export DEBIAN_FRONTEND=noninteractive
 # man-db and groff-base render the generated man page in the tests, zsh checks its completion.
 # Postfix is only a test peer (private instances on loopback): install it unconfigured.
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+# slapd too (a private instance on loopback for the LDAP client-certificate test): no database.
+echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
 # nginx is a test peer too (private instances on loopback): its package must not start the
 # system service (port 80 may be taken, and nothing here needs it). policy-rc.d says so to
 # invoke-rc.d, for this install only.
@@ -22,7 +24,7 @@ apt-get install -y -qq --no-install-recommends \
   build-essential cmake ninja-build pkg-config \
   libssl-dev openssl libcli11-dev libfmt-dev nlohmann-json3-dev catch2 zlib1g-dev libidn2-dev \
   gnutls-bin default-jre-headless ca-certificates dnsmasq-base \
-  postfix swaks libnet-ssleay-perl iproute2 gzip nginx-light \
+  postfix postfix-ldap slapd swaks libnet-ssleay-perl iproute2 gzip nginx-light \
   hyperfine time clang-format git \
   man-db groff-base zsh \
   clang libclang-rt-dev >/dev/null  # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes

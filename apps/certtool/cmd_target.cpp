@@ -21,6 +21,7 @@ fs::path absolute_of(const std::string& path) {
 struct PostfixTargetOptions {
     std::string config_dir;
     std::string trust;
+    std::vector<std::string> ldap_tables;
     LevelOptions level;
 };
 
@@ -35,10 +36,17 @@ void add_postfix_target(CLI::App& group, Dispatch& dispatch) {
                     "CA file Postfix verifies receiving servers with (-verify modes; default: "
                     "the store's CA lists)")
         ->type_name("FILE");
+    sub->add_option("--ldap-table",
+                    opt->ldap_tables,
+                    "an ldap: table file whose lookups present the LDAP binding's client "
+                    "certificate (tls_cert, tls_key; repeatable)")
+        ->type_name("FILE");
     sub->add_option("--machine", opt->level.machine, "the machine (default: this host's name)")
         ->type_name("NAME");
     add_common(*sub, dispatch.common);
-    sub->footer(footer({"certtool target postfix --config-dir /etc/postfix"}));
+    sub->footer(footer({"certtool target postfix --config-dir /etc/postfix",
+                        "certtool target postfix --config-dir /etc/postfix --ldap-table "
+                        "/etc/postfix/ldap-recipients.cf"}));
     dispatch.runners[sub] = [opt, &common = dispatch.common](Output& out) {
         const fs::path dir = absolute_of(opt->config_dir);
         deploy::check_postfix_directory(dir);
@@ -47,13 +55,18 @@ void add_postfix_target(CLI::App& group, Dispatch& dispatch) {
             trust = absolute_of(opt->trust);
             (void)read_input_file(*trust, "trust file");
         }
+        std::vector<fs::path> tables;
+        for (const auto& t : opt->ldap_tables) {
+            tables.push_back(absolute_of(t));
+            (void)read_input_file(tables.back(), "LDAP table");
+        }
         const std::string machine = machine_of(opt->level);
         return stage_change(common,
                             opt->level,
                             out,
                             "Postfix target " + dir.string(),
                             [&](config::Document& d, const config::Scope&, const config::Context&) {
-                                config::set_postfix_target(d, machine, dir, trust);
+                                config::set_postfix_target(d, machine, dir, trust, tables);
                             });
     };
 }

@@ -358,10 +358,19 @@ void check_target_path(std::string_view what, const std::filesystem::path& path)
 void set_postfix_target(Document& document,
                         const std::string& machine,
                         const std::filesystem::path& config_dir,
-                        const std::optional<std::filesystem::path>& trust) {
+                        const std::optional<std::filesystem::path>& trust,
+                        const std::vector<std::filesystem::path>& ldap_tables) {
     check_target_path("Postfix configuration directory", config_dir);
     if (trust) {
         check_target_path("trust file", *trust);
+    }
+    std::string tables;
+    for (const auto& t : ldap_tables) {
+        check_target_path("LDAP table", t);
+        if (!tables.empty()) {
+            tables += ' ';
+        }
+        tables += t.string();
     }
     Settings& s = layer(document, Scope{Level::machine, machine});
     s[std::string{k_postfix_target_key}] = config_dir.string();
@@ -369,6 +378,11 @@ void set_postfix_target(Document& document,
         s[std::string{k_postfix_trust_key}] = trust->string();
     } else {
         s.erase(std::string{k_postfix_trust_key});
+    }
+    if (!tables.empty()) {
+        s[std::string{k_postfix_ldap_key}] = tables;
+    } else {
+        s.erase(std::string{k_postfix_ldap_key});
     }
 }
 

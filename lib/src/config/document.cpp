@@ -287,6 +287,10 @@ Configuration typed(const Settings& settings) {
             c.postfix_config_dir = std::filesystem::path{value};
         } else if (key == k_postfix_trust_key) {
             c.postfix_trust = std::filesystem::path{value};
+        } else if (key == k_postfix_ldap_key) {
+            for (const auto& w : words(value)) {
+                c.postfix_ldap_tables.push_back(absolute_path(key, w));
+            }
         } else if (key.starts_with(k_nginx_prefix)) {
             if (!c.nginx) {
                 c.nginx.emplace();

@@ -34,6 +34,7 @@ inline constexpr std::string_view k_outbound_certificate_key = "outbound/certifi
 inline constexpr std::string_view k_outbound_alert_key = "outbound/alert-on-required-failure";
 inline constexpr std::string_view k_postfix_target_key = "target/postfix/config-dir";
 inline constexpr std::string_view k_postfix_trust_key = "target/postfix/trust";
+inline constexpr std::string_view k_postfix_ldap_key = "target/postfix/ldap-tables";
 inline constexpr std::string_view k_nginx_prefix = "target/nginx/";
 inline constexpr std::string_view k_files_prefix = "target/files/";
 

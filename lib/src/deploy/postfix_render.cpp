@@ -219,6 +219,7 @@ public:
             render_listener(listener);
         }
         render_outbound();
+        render_ldap();
         return std::move(m_out);
     }
 
@@ -358,6 +359,36 @@ private:
             render_trust();
         }
         note_caveats();
+    }
+
+    // The LDAP binding, for the ldap: tables the target names: the certificate with its chain
+    // and the key, each its own file (ldap_table(5): tls_cert, tls_key).
+    void render_ldap() {
+        const auto ldap =
+            std::find_if(m_cfg.services.begin(), m_cfg.services.end(), [](const auto& s) {
+                return s.service == config::Service::ldap;
+            });
+        if (ldap == m_cfg.services.end()) {
+            return;
+        }
+        if (m_cfg.postfix_ldap_tables.empty()) {
+            m_out.warnings.push_back(fmt::format(
+                "ldap is bound to '{}', but the Postfix target names no LDAP table: add them with "
+                "certtool target postfix --config-dir {} --ldap-table FILE",
+                ldap->certificate,
+                m_in.config_dir.string()));
+            return;
+        }
+        const Entry entry = m_in.entry(ldap->certificate);
+        std::string chain = entry.certificate.to_pem();
+        for (const auto& c : entry.chain) {
+            chain += c.to_pem();
+        }
+        const fs::path cert = add_file("ldap-client.pem", Secret{std::move(chain)});
+        const fs::path key =
+            add_file("ldap-client.key", Secret{std::string{entry.key.to_pem().view()}});
+        m_out.group_readable = {"ldap-client.pem", "ldap-client.key"};
+        m_out.ldap_lines = {"tls_cert = " + cert.string(), "tls_key = " + key.string()};
     }
 
     void render_trust() {

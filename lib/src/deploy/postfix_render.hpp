@@ -36,8 +36,14 @@ struct Rendering {
     std::vector<RenderedFile> files;
     std::vector<std::string> main_lines;    // the managed section of main.cf
     std::vector<std::string> master_lines;  // the managed section of master.cf
-    std::vector<std::string> warnings;      // problems a commit reports but does not refuse
-    std::vector<std::string> caveats;       // where Postfix does not do what the appliance does
+    // The managed section of every ldap: table (tls_cert, tls_key of the LDAP binding); empty
+    // when nothing is bound to ldap
+    std::vector<std::string> ldap_lines;
+    // Files Postfix's unprivileged daemons read themselves (the LDAP client's key and
+    // certificate, loaded by the LDAP library at lookup time): readable by the mail owner's group
+    std::vector<std::string> group_readable;
+    std::vector<std::string> warnings;  // problems a commit reports but does not refuse
+    std::vector<std::string> caveats;   // where Postfix does not do what the appliance does
     std::vector<ExpectedListener> listeners;
 };
 

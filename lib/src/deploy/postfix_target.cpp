@@ -13,9 +13,13 @@
 
 #include <fmt/format.h>
 
+#include <grp.h>
+#include <pwd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <set>
 #include <thread>
 
@@ -83,11 +87,44 @@ struct StepFailure {
 struct Files {
     std::string main;
     std::string master;
+    std::vector<std::pair<fs::path, std::string>> tables;  // the ldap: tables, by path
+
+    friend bool operator==(const Files&, const Files&) = default;
 };
 
 Files read_files(const fs::path& dir) {
     return Files{::certtool::detail::read_file(dir / "main.cf", "Postfix's main.cf"),
-                 ::certtool::detail::read_file(dir / "master.cf", "Postfix's master.cf")};
+                 ::certtool::detail::read_file(dir / "master.cf", "Postfix's master.cf"),
+                 {}};
+}
+
+std::vector<std::pair<fs::path, std::string>> read_tables(const std::vector<fs::path>& paths) {
+    std::vector<std::pair<fs::path, std::string>> out;
+    for (const auto& p : paths) {
+        out.emplace_back(p, ::certtool::detail::read_file(p, "an LDAP table"));
+    }
+    return out;
+}
+
+// A revision directory's record of the tables: tables.list (their paths) and table-I.cf in
+// `source` (the revision, or its previous/).
+Files read_saved(const fs::path& rev, const fs::path& source) {
+    Files f = read_files(source);
+    std::error_code ec;
+    if (!fs::exists(rev / "tables.list", ec)) {
+        return f;
+    }
+    const std::string list = ::certtool::detail::read_file(rev / "tables.list", "tables.list");
+    std::size_t start = 0;
+    for (std::size_t i = 0; start < list.size(); ++i) {
+        const auto nl = list.find('\n', start);
+        const fs::path path = list.substr(start, nl - start);
+        start = nl == std::string::npos ? list.size() : nl + 1;
+        f.tables.emplace_back(path,
+                              ::certtool::detail::read_file(source / fmt::format("table-{}.cf", i),
+                                                            "a saved LDAP table"));
+    }
+    return f;
 }
 
 unsigned file_mode(const fs::path& path) {
@@ -111,11 +148,52 @@ void write_files(const fs::path& dir, const Files& files, std::string_view crash
                                           file_mode(dir / "master.cf"),
                                           ::certtool::detail::Overwrite::replace);
     ::certtool::detail::crash_point(fmt::format("postfix:{}-master", crash_tag));
+    for (const auto& [path, content] : files.tables) {
+        ::certtool::detail::write_file_atomic(
+            path, content, file_mode(path), ::certtool::detail::Overwrite::replace);
+    }
 }
 
 void write_private(const fs::path& path, std::string_view content) {
     ::certtool::detail::write_file_atomic(
         path, content, 0600, ::certtool::detail::Overwrite::replace);
+}
+
+// The files Postfix's unprivileged daemons read at lookup time (the LDAP client's key and
+// certificate): group `mail_owner`'s group, 0640, and DIR/certtool and the revision directory
+// 0710 for that group (enter, not list); every other file stays 0600 root's.
+void share_with_daemons(const fs::path& dir,
+                        const fs::path& rev,
+                        const std::vector<std::string>& files) {
+    if (files.empty()) {
+        return;
+    }
+    const auto owner = detail::run_process({"postconf", "-c", dir.string(), "-h", "mail_owner"},
+                                           k_command_timeout);
+    std::string name = owner.out.substr(0, owner.out.find('\n'));
+    const passwd* pw = owner.exit_code == 0 ? ::getpwnam(name.c_str()) : nullptr;
+    if (pw == nullptr) {
+        throw Error(Errc::io,
+                    fmt::format("the mail owner '{}' of {} has no account: the LDAP client "
+                                "certificate cannot be made readable to Postfix's daemons",
+                                name,
+                                dir.string()));
+    }
+    const gid_t group = pw->pw_gid;
+    const auto share = [group](const fs::path& p, mode_t mode) {
+        if (::chown(p.c_str(), static_cast<uid_t>(-1), group) != 0 ||
+            ::chmod(p.c_str(), mode) != 0) {
+            throw Error(Errc::io,
+                        fmt::format("cannot share {} with Postfix's daemons: {}",
+                                    p.string(),
+                                    std::strerror(errno)));
+        }
+    };
+    for (const auto& f : files) {
+        share(rev / f, 0640);
+    }
+    share(rev, 0710);
+    share(owned_dir(dir), 0710);
 }
 
 // DIR/certtool/rev-N: the rendered files, the new main.cf and master.cf (for recovery to roll
@@ -138,6 +216,17 @@ void write_revision(const fs::path& dir,
     write_private(temp / "master.cf", next.master);
     write_private(temp / "previous" / "main.cf", current.main);
     write_private(temp / "previous" / "master.cf", current.master);
+    if (!next.tables.empty()) {
+        std::string list;
+        for (std::size_t i = 0; i < next.tables.size(); ++i) {
+            list += next.tables[i].first.string() + "\n";
+            write_private(temp / fmt::format("table-{}.cf", i), next.tables[i].second);
+            write_private(temp / "previous" / fmt::format("table-{}.cf", i),
+                          current.tables[i].second);
+        }
+        write_private(temp / "tables.list", list);
+    }
+    share_with_daemons(dir, temp, rendering.group_readable);
     ::certtool::detail::crash_point("postfix:revision-written");
     fs::rename(temp, target);
     ::certtool::detail::sync_directory(owned_dir(dir));
@@ -364,9 +453,14 @@ void recover_locked(const fs::path& dir, int committed, std::vector<std::string>
     const fs::path rev = detail::revision_dir(dir, journal->revision);
     const bool forward = committed >= journal->revision;
     const fs::path source = forward ? rev : rev / "previous";
-    const Files wanted = read_files(source);
-    const Files present = read_files(dir);
-    const bool changed = wanted.main != present.main || wanted.master != present.master;
+    const Files wanted = read_saved(rev, source);
+    Files present = read_files(dir);
+    for (const auto& [path, content] : wanted.tables) {
+        std::error_code ec;
+        present.tables.emplace_back(
+            path, fs::exists(path, ec) ? ::certtool::detail::read_file(path, "an LDAP table") : "");
+    }
+    const bool changed = !(wanted == present);
     if (changed) {
         write_files(dir, wanted, "recover");
     }
@@ -430,11 +524,17 @@ private:
     void prepare() {
         recover_locked(m_dir, m_revision - 1, &m_report.steps);
         m_current = read_files(m_dir);
+        m_current.tables = read_tables(m_cfg.postfix_ldap_tables);
         m_previous = detail::managed_revision(m_current.main).value_or(0);
         render();
         m_next = Files{
             detail::with_managed_section(m_current.main, m_revision, m_rendering.main_lines),
-            detail::with_managed_section(m_current.master, m_revision, m_rendering.master_lines)};
+            detail::with_managed_section(m_current.master, m_revision, m_rendering.master_lines),
+            {}};
+        for (const auto& [path, content] : m_current.tables) {
+            m_next.tables.emplace_back(
+                path, detail::with_managed_section(content, m_revision, m_rendering.ldap_lines));
+        }
     }
 
     void render() {

@@ -195,6 +195,8 @@ struct Configuration {
     std::vector<ServiceBinding> services;
     std::optional<std::filesystem::path> postfix_config_dir;
     std::optional<std::filesystem::path> postfix_trust;  // CA file for the -verify modes
+    // ldap: table files whose lookups present the LDAP client certificate (tls_cert/tls_key)
+    std::vector<std::filesystem::path> postfix_ldap_tables;
     std::optional<NginxTarget> nginx;
     std::vector<FilesTarget> files;  // by name
 };
@@ -285,10 +287,13 @@ void set_service(Document& document,
 
 // The Postfix instance a commit applies this machine's configuration to (machine level).
 // `trust`: the CA file for the -verify delivery modes (absent: the system's CA bundle).
+// `ldap_tables`: ldap: table files (ldap_table(5)) that get the LDAP binding's tls_cert and
+// tls_key.
 void set_postfix_target(Document& document,
                         const std::string& machine,
                         const std::filesystem::path& config_dir,
-                        const std::optional<std::filesystem::path>& trust);
+                        const std::optional<std::filesystem::path>& trust,
+                        const std::vector<std::filesystem::path>& ldap_tables = {});
 
 // The nginx target of `machine`, replacing the one it had. Throws Error{invalid_argument}
 // naming a relative path or a bad interface name.
