@@ -126,7 +126,8 @@ void add_check_expiry(CLI::App& app, Dispatch& dispatch) {
         ->type_name("TIME");
     sub->add_flag("--probe",
                   opt->probe,
-                  "also probe each committed listener (STARTTLS) and compare what it serves");
+                  "also probe each committed listener (STARTTLS) and HTTPS interface (TLS) and "
+                  "compare what they serve");
     sub->add_option("--timeout", opt->timeout, "--probe: seconds allowed per phase (default 5)")
         ->check(CLI::Range(0.1, 300.0));
     auto* nagios = sub->add_flag(
