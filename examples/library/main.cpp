@@ -20,6 +20,7 @@
 #include <certtool/time.hpp>
 #include <certtool/verify.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <exception>
@@ -141,7 +142,7 @@ int run(const Options& options) {
 
 int main(int argc, char** argv) {
     try {
-        const std::vector<std::string_view> args(argv + 1, argv + argc);
+        const std::vector<std::string_view> args(argv + std::min(argc, 1), argv + argc);
         const std::optional<Options> options = parse_arguments(args);
         if (!options) {
             return k_usage;

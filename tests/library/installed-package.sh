@@ -25,6 +25,8 @@ for f in "$libdir/$libfile" "$libdir/cmake/certtool/certtool-config.cmake" \
   "$libdir/cmake/certtool/certtool-targets.cmake" "$libdir/pkgconfig/certtool.pc"; do
   [ -f "$prefix/$f" ] || fail "not installed: $f"
 done
+# The installed command runs from the prefix (with a shared library: found through its rpath).
+"$prefix/bin/certtool" --version >/dev/null || fail "the installed bin/certtool does not run"
 # Every public header, and nothing else, in include/certtool/.
 want=$(cd "$src/lib/src" && ls ./*/include/certtool/*.hpp | sed 's#.*/##' | sort)
 have=$(ls "$prefix/include/certtool" | sort)
