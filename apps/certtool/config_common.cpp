@@ -205,8 +205,16 @@ config::Apply apply_for(const Store& store, const std::string& machine, Output& 
                     out.note(step);
                 }
             }
-        } catch (const Error&) {
-            recover_targets(configuration, number - 1, store.dir());
+        } catch (const Error& e) {
+            try {
+                recover_targets(configuration, number - 1, store.dir());
+            } catch (const Error& undo) {
+                throw Error(e.code(),
+                            fmt::format("{}; undoing the targets applied before it failed too "
+                                        "({}): the next configuration command retries",
+                                        e.what(),
+                                        undo.what()));
+            }
             throw;
         }
     };
