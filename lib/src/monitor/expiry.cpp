@@ -321,7 +321,8 @@ private:
                                                      names.substr(0, names.find(' ')),
                                                      m_request.probe_timeout);
                 p.reached = true;
-                compare_served(p, served.certificates.front(), bindings, "the web server");
+                compare_served(
+                    p, p.listener, served.certificates.front(), bindings, "the web server");
             } catch (const Error& e) {
                 p.detail = e.what();
                 m_report.findings.push_back(
@@ -340,14 +341,15 @@ private:
 
     // The served leaf as an item, and a stale-service finding when it is not the bound one.
     void compare_served(ListenerProbe& p,
+                        const std::string& service,
                         const Certificate& leaf,
                         const std::vector<Bound>& bindings,
                         std::string_view server) {
         p.served_sha256 = leaf.sha256_fingerprint();
         ExpiryItem item = make_item(ItemKind::served, leaf, p.entry, "leaf", m_request);
-        item.service = p.listener;
+        item.service = service;
         for (const auto& b : bindings) {
-            if (b.service == p.listener) {
+            if (b.service == service) {
                 item.level = b.level;
             }
         }
@@ -356,12 +358,12 @@ private:
             m_report.findings.push_back(
                 {FindingCode::stale_service,
                  Status::warning,
-                 p.listener,
+                 service,
                  fmt::format("{} ({}) serves '{}' (SHA-256 {}), not the committed entry '{}' "
                              "(SHA-256 {}): {} was not reloaded since the commit, or serves "
                              "another configuration (certtool changes shows a renewal not "
                              "committed yet)",
-                             p.listener,
+                             service,
                              p.endpoint,
                              leaf.subject(),
                              p.served_sha256,
@@ -420,31 +422,7 @@ private:
                              l.certificate)});
             return;
         }
-        const Certificate& leaf = r.served.front();
-        p.served_sha256 = leaf.sha256_fingerprint();
-        ExpiryItem item = make_item(ItemKind::served, leaf, l.certificate, "leaf", m_request);
-        item.service = service;
-        for (const auto& b : bindings) {
-            if (b.service == service) {
-                item.level = b.level;
-            }
-        }
-        m_report.items.push_back(std::move(item));
-        if (!p.expected_sha256.empty() && p.served_sha256 != p.expected_sha256) {
-            m_report.findings.push_back(
-                {FindingCode::stale_service,
-                 Status::warning,
-                 service,
-                 fmt::format("{} ({}) serves '{}' (SHA-256 {}), not the committed entry '{}' "
-                             "(SHA-256 {}): the mail server was not reloaded since the commit, or "
-                             "serves another configuration; reload it",
-                             service,
-                             p.endpoint,
-                             leaf.subject(),
-                             p.served_sha256,
-                             l.certificate,
-                             p.expected_sha256)});
-        }
+        compare_served(p, service, r.served.front(), bindings, "the mail server");
     }
 
     const Store& m_store;
