@@ -1,6 +1,7 @@
 // apply_files: write each configured file from the entry, run the reload command, put the
 // previous files back when it fails. recover_files: finish or undo what a killed apply left.
 #include "fs.hpp"
+#include "journal.hpp"
 #include "process.hpp"
 
 #include <certtool/error.hpp>
@@ -137,25 +138,13 @@ void roll(const config::FilesTarget& t, const fs::path& rev, std::string_view wh
 }
 
 std::optional<int> journal_revision(const fs::path& state) {
-    std::error_code ec;
-    if (!fs::exists(state / "journal", ec)) {
-        return std::nullopt;
-    }
-    const std::string text = ::certtool::detail::read_file(state / "journal", "a journal");
-    int revision = 0;
-    if (std::sscanf(text.c_str(),  // NOLINT(cert-err34-c): checked by the count
-                    "certtool files journal 1\nrevision %d",
-                    &revision) != 1) {
-        throw Error(Errc::parse,
-                    fmt::format("the file target's journal {} is damaged: remove it and commit "
-                                "again",
-                                (state / "journal").string()));
-    }
-    return revision;
+    const auto j =
+        detail::read_journal(state / "journal", k_journal_magic, "remove it and commit again");
+    return j ? std::optional{j->revision} : std::nullopt;
 }
 
 void remove_journal(const fs::path& state) {
-    remove_file(state / "journal");
+    detail::remove_journal(state / "journal");
 }
 
 void recover_locked(const config::FilesTarget& t, int committed, const fs::path& state) {
@@ -217,11 +206,7 @@ FilesReport apply_files(const Store& store,
         }
     }
     fs::rename(temp, rev);
-    ::certtool::detail::write_file_atomic(
-        state / "journal",
-        fmt::format("{}\nrevision {}\n", k_journal_magic, revision),
-        0600,
-        ::certtool::detail::Overwrite::replace);
+    detail::write_journal(state / "journal", k_journal_magic, {revision, revision - 1});
     ::certtool::detail::crash_point("files:journal-written");
     try {
         for (const auto& s : files) {

@@ -2,6 +2,7 @@
 // nginx -t, reload, probe; put the previous file back on failure. recover_nginx: finish or undo
 // what a killed (or a later failing) apply left.
 #include "fs.hpp"
+#include "journal.hpp"
 #include "process.hpp"
 
 #include <certtool/error.hpp>
@@ -119,37 +120,18 @@ void put_file(const fs::path& path, const std::optional<std::string>& content) {
     }
 }
 
-struct Journal {
-    int revision{0};
-    int previous{0};
-};
+using detail::Journal;
 
 fs::path journal_path(const fs::path& state) {
     return state / "journal";
 }
 
 std::optional<Journal> read_journal(const fs::path& state) {
-    const auto text = read_optional(journal_path(state), "the nginx target's journal");
-    if (!text) {
-        return std::nullopt;
-    }
-    Journal j;
-    if (std::sscanf(text->c_str(),  // NOLINT(cert-err34-c): checked by the count
-                    "certtool nginx journal 1\nrevision %d\nprevious %d",
-                    &j.revision,
-                    &j.previous) != 2) {
-        throw Error(Errc::parse,
-                    fmt::format("the nginx target's journal {} is damaged: remove it and commit "
-                                "again",
-                                journal_path(state).string()));
-    }
-    return j;
+    return detail::read_journal(journal_path(state), k_journal_magic, "remove it and commit again");
 }
 
 void remove_journal(const fs::path& state) {
-    std::error_code ec;
-    fs::remove(journal_path(state), ec);
-    ::certtool::detail::sync_directory(state);
+    detail::remove_journal(journal_path(state));
 }
 
 // The content revision `journal` rolls to: forward (its own file) or back (what it replaced).
@@ -322,11 +304,7 @@ private:
     }
 
     void write_journal() {
-        ::certtool::detail::write_file_atomic(
-            journal_path(m_state),
-            fmt::format("{}\nrevision {}\nprevious {}\n", k_journal_magic, m_revision, m_previous),
-            0600,
-            ::certtool::detail::Overwrite::replace);
+        detail::write_journal(journal_path(m_state), k_journal_magic, {m_revision, m_previous});
         ::certtool::detail::crash_point("nginx:journal-written");
     }
 

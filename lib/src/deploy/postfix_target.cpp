@@ -1,6 +1,7 @@
 // apply_postfix: render, write the revision directory, check the candidate, journal, swap,
 // reload, probe; restore on failure. recover_postfix: finish or undo what a killed apply left.
 #include "fs.hpp"
+#include "journal.hpp"
 #include "managed_section.hpp"
 #include "postfix_render.hpp"
 #include "process.hpp"
@@ -308,41 +309,20 @@ void check_addresses(const detail::Rendering& rendering, const Files& current) {
 
 // ---- The journal -------------------------------------------------------------------------------
 
-struct Journal {
-    int revision{0};  // the revision being applied
-    int previous{0};  // the managed revision before it (0: none)
-};
+using detail::Journal;
 
 void write_journal(const fs::path& dir, const Journal& j) {
-    write_private(
-        journal_path(dir),
-        fmt::format("{}\nrevision {}\nprevious {}\n", k_journal_magic, j.revision, j.previous));
+    detail::write_journal(journal_path(dir), k_journal_magic, j);
 }
 
 std::optional<Journal> read_journal(const fs::path& dir) {
-    std::error_code ec;
-    if (!fs::exists(journal_path(dir), ec)) {
-        return std::nullopt;
-    }
-    const std::string text =
-        ::certtool::detail::read_file(journal_path(dir), "certtool's Postfix journal");
-    Journal j;
-    if (!text.starts_with(k_journal_magic) ||
-        std::sscanf(text.c_str() + k_journal_magic.size(),  // NOLINT(cert-err34-c)
-                    "\nrevision %d\nprevious %d",
-                    &j.revision,
-                    &j.previous) != 2) {
-        throw Error(Errc::parse,
-                    fmt::format("'{}' is damaged: restore main.cf and master.cf by hand, then "
-                                "remove it",
-                                journal_path(dir).string()));
-    }
-    return j;
+    return detail::read_journal(journal_path(dir),
+                                k_journal_magic,
+                                "restore main.cf and master.cf by hand, then remove it");
 }
 
 void remove_journal(const fs::path& dir) {
-    fs::remove(journal_path(dir));
-    ::certtool::detail::sync_directory(owned_dir(dir));
+    detail::remove_journal(journal_path(dir));
 }
 
 // ---- Reload, probe, restore --------------------------------------------------------------------

@@ -1,0 +1,28 @@
+// The journal every target keeps while it applies a revision (private to deploy): which revision
+// is being applied and which one it replaces, until recovery learns whether the store recorded
+// it. One small file, "<magic>\nrevision N\nprevious P\n", written atomically (0600).
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string_view>
+
+namespace certtool::deploy::detail {
+
+struct Journal {
+    int revision{0};  // the revision being applied
+    int previous{0};  // the revision it replaces (0: none)
+};
+
+void write_journal(const std::filesystem::path& file, std::string_view magic, const Journal& j);
+
+// nullopt when `file` does not exist. Throws Error{parse} "'FILE' is damaged: <fix>" when it is
+// not a journal with `magic`.
+[[nodiscard]] std::optional<Journal> read_journal(const std::filesystem::path& file,
+                                                  std::string_view magic,
+                                                  std::string_view fix);
+
+// Removes `file` and syncs its directory.
+void remove_journal(const std::filesystem::path& file);
+
+}  // namespace certtool::deploy::detail
