@@ -201,27 +201,22 @@ std::string prometheus_label_value(std::string_view value) {
 
 std::string prometheus_text(const ExpiryReport& report, TimePoint run_time) {
     std::string out;
-    metric_header(out,
-                  "certtool_certificate_not_after",
-                  "The certificate's notAfter as unix seconds (certtool check-expiry).");
-    for (const auto& i : report.items) {
-        out += fmt::format(
-            "certtool_certificate_not_after{} {}\n", item_labels(i), unix_seconds(i.not_after));
-    }
-    metric_header(out,
-                  "certtool_certificate_not_before",
-                  "The certificate's notBefore as unix seconds (certtool check-expiry).");
-    for (const auto& i : report.items) {
-        out += fmt::format(
-            "certtool_certificate_not_before{} {}\n", item_labels(i), unix_seconds(i.not_before));
-    }
-    metric_header(out,
-                  "certtool_certificate_status",
-                  "The certificate's expiry level: 0 ok, 1 warning, 2 critical.");
-    for (const auto& i : report.items) {
-        out += fmt::format(
-            "certtool_certificate_status{} {}\n", item_labels(i), nagios_code(i.status));
-    }
+    // One gauge per item: NAME{labels} VALUE, under its HELP and TYPE lines.
+    const auto per_item = [&](std::string_view name, std::string_view help, const auto& value) {
+        metric_header(out, name, help);
+        for (const auto& i : report.items) {
+            out += fmt::format("{}{} {}\n", name, item_labels(i), value(i));
+        }
+    };
+    per_item("certtool_certificate_not_after",
+             "The certificate's notAfter as unix seconds (certtool check-expiry).",
+             [](const ExpiryItem& i) { return unix_seconds(i.not_after); });
+    per_item("certtool_certificate_not_before",
+             "The certificate's notBefore as unix seconds (certtool check-expiry).",
+             [](const ExpiryItem& i) { return unix_seconds(i.not_before); });
+    per_item("certtool_certificate_status",
+             "The certificate's expiry level: 0 ok, 1 warning, 2 critical.",
+             [](const ExpiryItem& i) { return nagios_code(i.status); });
     metric_header(
         out, "certtool_check_expiry_findings", "Findings of the last check-expiry run, by code.");
     std::map<std::string_view, int> counts;
