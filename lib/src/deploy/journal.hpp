@@ -1,13 +1,27 @@
-// The journal every target keeps while it applies a revision (private to deploy): which revision
-// is being applied and which one it replaces, until recovery learns whether the store recorded
-// it. One small file, "<magic>\nrevision N\nprevious P\n", written atomically (0600).
+// What every target shares while it applies a revision (private to deploy): a failed step, and
+// the journal. The journal every target keeps while it applies a revision (private to deploy):
+// which revision is being applied and which one it replaces, until recovery learns whether the
+// store recorded it. One small file, "<magic>\nrevision N\nprevious P\n", written atomically
+// (0600).
 #pragma once
 
 #include <filesystem>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <utility>
 
 namespace certtool::deploy::detail {
+
+// A step of an apply that failed: its name and why; the target restores, then reports both.
+struct StepFailure {
+    std::string step;
+    std::string reason;
+};
+
+[[noreturn]] inline void fail(std::string step, std::string reason) {
+    throw StepFailure{std::move(step), std::move(reason)};
+}
 
 struct Journal {
     int revision{0};  // the revision being applied

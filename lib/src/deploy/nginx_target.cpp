@@ -79,14 +79,8 @@ bool nginx_running(const config::NginxTarget& t) {
 
 // ---- Steps -------------------------------------------------------------------------------------
 
-struct StepFailure {
-    std::string step;
-    std::string reason;
-};
-
-[[noreturn]] void fail(std::string step, std::string reason) {
-    throw StepFailure{std::move(step), std::move(reason)};
-}
+using detail::fail;
+using detail::StepFailure;
 
 std::optional<std::string> read_optional(const fs::path& path, const char* what) {
     std::error_code ec;

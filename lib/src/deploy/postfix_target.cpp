@@ -76,14 +76,8 @@ std::string why(const detail::ProcessResult& r) {
 // ---- Steps -------------------------------------------------------------------------------------
 
 // A step that failed: its name and why.
-struct StepFailure {
-    std::string step;
-    std::string reason;
-};
-
-[[noreturn]] void fail(std::string step, std::string reason) {
-    throw StepFailure{std::move(step), std::move(reason)};
-}
+using detail::fail;
+using detail::StepFailure;
 
 struct Files {
     std::string main;
