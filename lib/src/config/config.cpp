@@ -438,20 +438,14 @@ void set_files_target(Document& document,
                       const FilesTarget& target,
                       const Context& context) {
     validate_config_name("file target", target.name);
-    std::vector<std::pair<const char*, const std::optional<std::filesystem::path>*>> paths{
-        {"key", &target.key},
-        {"cert", &target.cert},
-        {"chain", &target.chain},
-        {"fullchain", &target.fullchain},
-        {"combined", &target.combined}};
     std::set<std::filesystem::path> seen;
-    for (const auto& [field, path] : paths) {
-        if (*path) {
-            check_target_path(fmt::format("--{} path", field), **path);
-            if (!seen.insert(**path).second) {
+    for (const auto field : FilesTarget::k_fields) {
+        if (const auto& path = target.path(field)) {
+            check_target_path(fmt::format("--{} path", field), *path);
+            if (!seen.insert(*path).second) {
                 throw Error(Errc::invalid_argument,
                             fmt::format("'{}' is given twice: each file needs its own path",
-                                        (*path)->string()));
+                                        path->string()));
             }
         }
     }
@@ -468,9 +462,9 @@ void set_files_target(Document& document,
     const std::string prefix = std::string{k_files_prefix} + target.name + "/";
     erase_prefixed(s, prefix);
     s[prefix + "certificate"] = target.certificate;
-    for (const auto& [field, path] : paths) {
-        if (*path) {
-            s[prefix + field] = (*path)->string();
+    for (const auto field : FilesTarget::k_fields) {
+        if (const auto& path = target.path(field)) {
+            s[prefix + std::string{field}] = path->string();
         }
     }
     if (!target.reload.empty()) {

@@ -233,22 +233,45 @@ void apply_files_setting(FilesTarget& t, const std::string& key, const std::stri
         t.certificate = value;
     } else if (field == "reload") {
         t.reload = value;
-    } else if (field == "key") {
-        t.key = absolute_path(key, value);
-    } else if (field == "cert") {
-        t.cert = absolute_path(key, value);
-    } else if (field == "chain") {
-        t.chain = absolute_path(key, value);
-    } else if (field == "fullchain") {
-        t.fullchain = absolute_path(key, value);
-    } else if (field == "combined") {
-        t.combined = absolute_path(key, value);
+    } else if (std::find(FilesTarget::k_fields.begin(), FilesTarget::k_fields.end(), field) !=
+               FilesTarget::k_fields.end()) {
+        t.path(field) = absolute_path(key, value);
     } else {
         bad_value(key, value, "a known file target setting");
     }
 }
 
 }  // namespace
+
+namespace {
+
+// FilesTarget::path() for a const or a mutable target.
+template <class Target>
+auto& path_field(Target& t, std::string_view field) {
+    if (field == "key") {
+        return t.key;
+    }
+    if (field == "cert") {
+        return t.cert;
+    }
+    if (field == "chain") {
+        return t.chain;
+    }
+    if (field == "fullchain") {
+        return t.fullchain;
+    }
+    return t.combined;
+}
+
+}  // namespace
+
+std::optional<std::filesystem::path>& FilesTarget::path(std::string_view field) {
+    return path_field(*this, field);
+}
+
+const std::optional<std::filesystem::path>& FilesTarget::path(std::string_view field) const {
+    return path_field(*this, field);
+}
 
 std::filesystem::path NginxTarget::state() const {
     return state_dir.empty() ? config_file.parent_path().parent_path() / "certtool" : state_dir;

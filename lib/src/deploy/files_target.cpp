@@ -60,25 +60,6 @@ std::vector<Slot> slots(const config::FilesTarget& t, const Entry& e) {
     return out;
 }
 
-// Every field a target may name, for recovery (which does not know the entry).
-constexpr std::array<const char*, 5> k_fields{"key", "cert", "chain", "fullchain", "combined"};
-
-std::optional<fs::path> path_of(const config::FilesTarget& t, std::string_view field) {
-    if (field == "key") {
-        return t.key;
-    }
-    if (field == "cert") {
-        return t.cert;
-    }
-    if (field == "chain") {
-        return t.chain;
-    }
-    if (field == "fullchain") {
-        return t.fullchain;
-    }
-    return t.combined;
-}
-
 fs::path revision_dir(const fs::path& state, int revision) {
     return state / fmt::format("rev-{}", revision);
 }
@@ -116,8 +97,8 @@ void remove_file(const fs::path& path) {
 
 // Puts revision `rev`'s `which` side ("next" or "previous") of every field in place.
 void roll(const config::FilesTarget& t, const fs::path& rev, std::string_view which) {
-    for (const char* field : k_fields) {
-        const auto path = path_of(t, field);
+    for (const auto field : config::FilesTarget::k_fields) {
+        const auto& path = t.path(field);
         if (!path) {
             continue;
         }

@@ -34,6 +34,7 @@
 #include <certtool/store.hpp>
 #include <certtool/tls_policy.hpp>
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -184,6 +185,13 @@ struct FilesTarget {
     std::optional<std::filesystem::path> fullchain;  // leaf + intermediates
     std::optional<std::filesystem::path> combined;   // key + leaf + intermediates (0600)
     std::string reload;                              // empty: none
+
+    // The file fields by their names in settings and options: key, cert, chain, fullchain,
+    // combined (key and combined hold the private key).
+    static constexpr std::array<std::string_view, 5> k_fields{
+        "key", "cert", "chain", "fullchain", "combined"};
+    [[nodiscard]] std::optional<std::filesystem::path>& path(std::string_view field);
+    [[nodiscard]] const std::optional<std::filesystem::path>& path(std::string_view field) const;
 };
 
 struct Configuration {
