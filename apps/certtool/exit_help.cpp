@@ -426,6 +426,27 @@ constexpr std::array k_ca{
             "export: FILE exists (use --force)"},
 };
 
+// acme account register|show|deactivate: the CA's refusals (problem documents) are 3, with the
+// CA's words.
+constexpr std::array k_acme{
+    ExitRow{ExitCode::ok,
+            "done (register: the account exists at the server, new or as it was; show: the "
+            "server knows it; deactivate: it is deactivated)"},
+    ExitRow{ExitCode::usage,
+            "usage error: an unknown option, a --server that is not https:// or a named CA, no "
+            "--agree-tos for register, a server requiring External Account Binding without "
+            "--eab-kid, or a bad --email"},
+    ExitRow{ExitCode::failed,
+            "the server cannot be reached or its HTTPS certificate is not trusted (--ca-bundle), "
+            "the server refused (its problem type and detail are shown), or the store or a file "
+            "cannot be read or written"},
+    ExitRow{ExitCode::malformed_input,
+            "the store's account file is damaged, or the --eab-hmac-file is not base64url"},
+    ExitRow{ExitCode::not_found,
+            "show, deactivate: the store has no account for that server, or the server does not "
+            "know its key (register)"},
+};
+
 constexpr std::array k_commands{
     CommandCodes{"create-selfsigned", k_create_selfsigned},
     CommandCodes{"export-csr", k_export_csr},
@@ -459,6 +480,7 @@ constexpr std::array k_commands{
     CommandCodes{"backup", k_backup},
     CommandCodes{"restore", k_restore},
     CommandCodes{"ca", k_ca},
+    CommandCodes{"acme", k_acme},
 };
 
 const CommandCodes* find_codes(std::string_view command) noexcept {
