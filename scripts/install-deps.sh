@@ -19,6 +19,7 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
   chmod 755 /usr/sbin/policy-rc.d
   trap 'rm -f /usr/sbin/policy-rc.d' EXIT
 fi
+# jq: the ACME tests (tests/acme/) read certtool's --json with it.
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   build-essential cmake ninja-build pkg-config \
@@ -26,7 +27,7 @@ apt-get install -y -qq --no-install-recommends \
   libcurl4-openssl-dev \
   gnutls-bin default-jre-headless ca-certificates dnsmasq-base \
   postfix postfix-ldap slapd swaks libnet-ssleay-perl iproute2 gzip nginx-light pebble \
-  hyperfine time clang-format git \
+  hyperfine time clang-format git jq \
   man-db groff-base zsh \
   clang libclang-rt-dev >/dev/null  # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes
 echo "dependencies installed"
