@@ -1,6 +1,9 @@
 // acme account register|show|deactivate: an account at an ACME CA (RFC 8555), its key kept in
-// the store (acme.hpp). Later: acme issue, renew, revoke (issue 17).
+// the store; acme issue: a certificate for an entry through the http-01 challenge (acme.hpp).
+// Later: renew, revoke, the other challenges (issue 17).
 #include "cli.hpp"
+#include "remedies.hpp"
+#include "render.hpp"
 
 #include <certtool/acme.hpp>
 
@@ -104,11 +107,105 @@ ExitCode run_acme_account(const AcmeAccountOptions& opt, const Common& common, O
     return ExitCode::ok;
 }
 
+struct AcmeIssueOptions {
+    std::string name;
+    std::string server;
+    std::string ca_bundle;
+    std::string cn;
+    std::vector<std::string> sans;
+    std::string key_type{key_type_name(k_default_key_type)};
+    std::string challenge;
+    int http_port{80};
+    std::string http_address{"0.0.0.0"};
+    std::vector<std::string> trust;
+    bool force{false};
+};
+
+ExitCode run_acme_issue(const AcmeIssueOptions& opt, const Common& common, Output& out) {
+    AcmeIssueRequest request;
+    request.connection.server = resolve_acme_server(opt.server);
+    if (!opt.ca_bundle.empty()) {
+        request.connection.ca_bundle = opt.ca_bundle;
+    }
+    request.name = opt.name;
+    request.subject.common_name = opt.cn;
+    request.sans = opt.sans;
+    request.key_type = *parse_key_type(opt.key_type);  // validated by CLI::IsMember
+    request.http_port = opt.http_port;
+    request.http_address = opt.http_address;
+    request.trust.assign(opt.trust.begin(), opt.trust.end());
+    request.remedies = acme_issue_remedies(opt.name);
+    request.force = opt.force;
+    Store store = open_store(common);
+    const AcmeIssueResult r =
+        issue_acme_certificate(store, request, std::chrono::system_clock::now());
+    const Entry& entry = r.imported.entry;
+    if (out.json()) {
+        out.result() = entry_json(entry);
+        out.result()["acme"] = {{"server", request.connection.server},
+                                {"order", r.order_url},
+                                {"certificate_url", r.certificate_url},
+                                {"challenges_answered", r.challenges_answered},
+                                {"requests", r.requests},
+                                {"bad_nonce_retries", r.bad_nonce_retries}};
+    } else {
+        out.text() << fmt::format("issued '{}' by {}: {} key, {}, until {}, {} intermediate(s)\n",
+                                  entry.name,
+                                  entry.certificate.issuer(),
+                                  entry.key.describe(),
+                                  entry.certificate.subject(),
+                                  format_time(entry.certificate.not_after()),
+                                  entry.chain.size());
+    }
+    report_findings(out, r.imported.findings);
+    return ExitCode::ok;
+}
+
+void add_acme_issue(CLI::App& group, Dispatch& dispatch) {
+    auto opt = std::make_shared<AcmeIssueOptions>();
+    auto* sub = group.add_subcommand(
+        "issue", "a certificate from the ACME server for a new key, stored as entry NAME");
+    add_common(*sub, dispatch.common);
+    sub->add_option("NAME", opt->name, "entry name")->required();
+    sub->add_option("--server", opt->server, "the directory URL, or letsencrypt[-staging]")
+        ->required()
+        ->type_name("URL");
+    sub->add_option("--ca-bundle", opt->ca_bundle, "CA certificates of the server's HTTPS")
+        ->type_name("FILE")
+        ->check(CLI::ExistingFile);
+    sub->add_option("--cn", opt->cn, "host name (also the first DNS name of the order)")
+        ->required();
+    sub->add_option("--san", opt->sans, "another DNS:name (repeatable)");
+    sub->add_option(
+           "--key-type",
+           opt->key_type,
+           fmt::format("the new key's type (default {})", key_type_name(k_default_key_type)))
+        ->check(CLI::IsMember(key_type_names()));
+    sub->add_option("--challenge", opt->challenge, "how names are proven: http-01 (standalone)")
+        ->required()
+        ->check(CLI::IsMember({"http-01"}));
+    sub->add_option("--http-port", opt->http_port, "http-01: the port certtool listens on (80)")
+        ->check(CLI::Range(1, 65535));
+    sub->add_option("--http-address", opt->http_address, "http-01: the address (0.0.0.0)")
+        ->type_name("IP");
+    add_trust_option(*sub, opt->trust, "check the issued chain against these trust anchors");
+    sub->add_flag("--force", opt->force, "replace an existing entry of that name");
+    sub->footer(
+        footer({"certtool acme issue mail --server letsencrypt --cn mail.example.com "
+                "--san DNS:smtp.example.com --challenge http-01",
+                "certtool acme issue mx --server https://127.0.0.1:14000/dir --ca-bundle "
+                "pebble-https-ca.pem --cn mx.example.test --challenge http-01 --http-port "
+                "5002 --http-address 127.0.0.1"}));
+    dispatch.runners[sub] = [opt, &common = dispatch.common](Output& out) {
+        return run_acme_issue(*opt, common, out);
+    };
+}
+
 }  // namespace
 
 void add_acme_commands(CLI::App& app, Dispatch& dispatch) {
     auto* group =
-        app.add_subcommand("acme", "certificates from an ACME CA (RFC 8555): the account");
+        app.add_subcommand("acme", "certificates from an ACME CA (RFC 8555): account, issue");
     group->require_subcommand(1);
     add_common(*group, dispatch.common);
 
@@ -161,6 +258,7 @@ void add_acme_commands(CLI::App& app, Dispatch& dispatch) {
     dispatch.runners[sub] = [opt, &common = dispatch.common](Output& out) {
         return run_acme_account(*opt, common, out);
     };
+    add_acme_issue(*group, dispatch);
 }
 
 }  // namespace certtool::cli

@@ -240,6 +240,23 @@ std::string slug_of(std::string_view server) {
 
 }  // namespace
 
+namespace detail {
+
+StoredAccount registered_account(const Store& store, const AcmeConnection& connection) {
+    AccountRecord r = existing_record(store, connection);
+    if (r.status == "deactivated" || r.status == "revoked") {
+        throw Error(Errc::not_found,
+                    fmt::format("the store's ACME account for {} is {}: certtool acme account "
+                                "register --server {} --agree-tos makes a new one",
+                                connection.server,
+                                r.status,
+                                connection.server));
+    }
+    return {std::move(*r.key), std::move(r.url)};
+}
+
+}  // namespace detail
+
 std::string resolve_acme_server(std::string_view name_or_url) {
     if (name_or_url == "letsencrypt") {
         return std::string{k_letsencrypt_directory};

@@ -227,6 +227,9 @@ AcmeResponse AcmeClient::post(std::string_view operation,
             out.raw = r.body;
             out.body = parse_json(r.body);
             out.links = r.headers_named("link");
+            if (const auto ra = r.header("retry-after")) {
+                out.retry_after = parse_retry_after(*ra, std::chrono::system_clock::now());
+            }
             return out;
         }
         AcmeProblem problem = parse_problem(r.status, r.body);

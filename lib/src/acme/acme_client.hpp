@@ -57,6 +57,7 @@ struct AcmeResponse {
     nlohmann::json body;   // parsed JSON, or null for an empty or non-JSON body
     std::string raw;       // the body as received (PEM chains)
     std::vector<std::string> links;
+    std::optional<std::chrono::seconds> retry_after;  // when to poll again, if the server said
     // With AcmeClient::post(..., return_problems): the problem the server answered with.
     std::optional<AcmeProblem> problem;
 };
@@ -103,5 +104,15 @@ private:
     std::string m_nonce;
     int m_bad_nonce_retries{0};
 };
+
+// The store's registered account for the server (account.cpp). Throws Error{not_found} (none,
+// or never accepted by the server; deactivated or revoked), Error{parse} (damaged).
+struct StoredAccount {
+    PrivateKey key;
+    std::string url;
+};
+
+[[nodiscard]] StoredAccount registered_account(const Store& store,
+                                               const AcmeConnection& connection);
 
 }  // namespace certtool::detail

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <certtool/key.hpp>
+#include <certtool/lifecycle.hpp>
 #include <certtool/secret.hpp>
 #include <certtool/store.hpp>
 #include <certtool/time.hpp>
@@ -105,6 +106,43 @@ AcmeAccountResult show_acme_account(const Store& store, const AcmeConnection& co
 AcmeAccountResult deactivate_acme_account(const Store& store,
                                           const AcmeConnection& connection,
                                           TimePoint now);
+
+// A certificate from the server for the store's account (acme issue): a new key, an order
+// for the names, each authorization proven by the http-01 challenge with certtool itself
+// answering on http_address:http_port, the order finalized with the key's CSR, the chain
+// downloaded and stored as the entry, as import_signed would (the same findings).
+struct AcmeIssueRequest {
+    AcmeConnection connection;
+    std::string name;               // the entry
+    DistinguishedName subject;      // the CN: a host name
+    std::vector<std::string> sans;  // "DNS:x" (ACME validates DNS names only, here)
+    KeyType key_type{k_default_key_type};
+    std::string http_address{"0.0.0.0"};
+    int http_port{80};
+    std::vector<std::filesystem::path> trust;  // for the findings; empty: effective_trust()
+    Remedies remedies;
+    bool force{false};                   // replace an existing entry
+    std::chrono::seconds deadline{180};  // for validation and issuance (polled)
+};
+
+struct AcmeIssueResult {
+    ImportResult imported;
+    std::string order_url;
+    std::string certificate_url;
+    int challenges_answered{0};
+    int requests{0};
+    int bad_nonce_retries{0};
+};
+
+// Nothing is written unless the certificate is issued and stored: a failed challenge (the CA's
+// problem with the identifier, one line), a refused order or finalization leave the store as it
+// was. Throws Error{not_found} (no account for the server: register first),
+// Error{already_exists} (the entry exists, no force), Error{invalid_argument} (a name that is
+// not a DNS name), Error{io} (the port cannot be listened on), Error{network} (the CA refused,
+// or the deadline passed), Error{key_mismatch} (the CA's certificate is not for the key).
+AcmeIssueResult issue_acme_certificate(Store& store,
+                                       const AcmeIssueRequest& request,
+                                       TimePoint now);
 
 // Where the store keeps the account for that server (DIR/acme/accounts/ID.json).
 [[nodiscard]] std::filesystem::path acme_account_file(const Store& store, std::string_view server);
