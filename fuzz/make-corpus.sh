@@ -23,7 +23,7 @@ seed() {  # seed TARGET NAME: stdin becomes fuzz/corpus/TARGET/NAME
   cat >"$out/$1/$2"
 }
 
-rm -rf "${out:?}"/{maillog,certificates,pkcs12,smtp_reply,dns_answer,batch_fast}
+rm -rf "${out:?}"/{maillog,certificates,pkcs12,smtp_reply,dns_answer,batch_fast,acme_response}
 
 # --- maillog: option byte (format, bounds, window, domain), then the log ----------------------
 esa=tests/data/esa-issue-example.log
@@ -138,6 +138,19 @@ hex "0000 8180 0001 0001 0000 0000 $q_aaaa c00c 001c 0001 00000e10 0010
 { hex 01 00 02; part "$tmp/a"; part "$tmp/aaaa"; } | seed dns_answer addresses
 { hex 01 00 01; part "$tmp/truncated"; part "$tmp/a"; part "$tmp/aaaa"; } |
   seed dns_answer addresses-tcp
+
+# --- acme_response: HTTP status, then the body ----------------------------------------------
+# pebble's answers (tests/acme/): a directory, problem documents (with an identifier and
+# subproblems), base64url (a nonce, a token), a Retry-After date.
+{ u16 200; printf '{"keyChange":"https://127.0.0.1:14000/rollover-account-key","meta":{"externalAccountRequired":true,"termsOfService":"data:text/plain,Do%%20what%%20thou%%20wilt"},"newAccount":"https://127.0.0.1:14000/sign-me-up","newNonce":"https://127.0.0.1:14000/nonce-plz","newOrder":"https://127.0.0.1:14000/order-plz","revokeCert":"https://127.0.0.1:14000/revoke-cert"}'; } |
+  seed acme_response directory
+{ u16 403; printf '{"type":"urn:ietf:params:acme:error:unauthorized","detail":"external account binding JWS verification error: square/go-jose: error in cryptographic primitive","status":403}'; } |
+  seed acme_response problem-eab
+{ u16 400; printf '{"type":"urn:ietf:params:acme:error:rejectedIdentifier","detail":"no","identifier":{"type":"dns","value":"a.example"},"subproblems":[{"type":"urn:ietf:params:acme:error:caa","detail":"CAA","identifier":{"type":"dns","value":"b.example"}}]}'; } |
+  seed acme_response problem-subproblems
+{ u16 400; printf 'x1SzxlIa6BOwMFEN7tBnZQ'; } | seed acme_response nonce
+{ u16 503; printf 'Mon, 01 Jun 2026 00:01:30 GMT'; } | seed acme_response retry-after-date
+{ u16 429; printf '120'; } | seed acme_response retry-after-seconds
 
 # --- batch_fast: options, validation time, issuer, confirming leaf, leaf under test ---------
 # Real leaves under their real issuers, at a time they are valid: past every check to the

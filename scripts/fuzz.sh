@@ -10,7 +10,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 total=${1:-240}
 shift || true
-all=(maillog certificates pkcs12 smtp_reply dns_answer batch_fast)
+all=(maillog certificates pkcs12 smtp_reply dns_answer batch_fast acme_response)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all[@]}")
 
@@ -18,7 +18,7 @@ targets=("$@")
 # of a few certificates, an SMTP line over its 4096-byte cap) while keeping executions fast.
 declare -A max_len=(
   [maillog]=16384 [certificates]=16384 [pkcs12]=8192
-  [smtp_reply]=10000 [dns_answer]=4096 [batch_fast]=8192
+  [smtp_reply]=10000 [dns_answer]=4096 [batch_fast]=8192 [acme_response]=4096
 )
 for t in "${targets[@]}"; do
   if [ -z "${max_len[$t]+set}" ]; then

@@ -233,6 +233,7 @@ void define_commands(CLI::App& app, Dispatch& dispatch, std::ostream& out) {
     add_policy_commands(app, dispatch);
     add_backup_commands(app, dispatch);
     add_ca_commands(app, dispatch);
+    add_acme_commands(app, dispatch);
     add_exit_code_help(app);
 }
 

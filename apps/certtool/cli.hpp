@@ -177,5 +177,7 @@ void add_check_tls(CLI::App& app, Dispatch& dispatch);
 void add_check_expiry(CLI::App& app, Dispatch& dispatch);
 // ca import|list|delete|export|enable|disable and ca system ... (cmd_ca.cpp).
 void add_ca_commands(CLI::App& app, Dispatch& dispatch);
+// acme account register|show|deactivate (cmd_acme.cpp).
+void add_acme_commands(CLI::App& app, Dispatch& dispatch);
 
 }  // namespace certtool::cli

@@ -426,6 +426,30 @@ constexpr std::array k_ca{
             "export: FILE exists (use --force)"},
 };
 
+// acme account register|show|deactivate, acme issue: the CA's refusals (problem documents)
+// are 3, with the CA's words.
+constexpr std::array k_acme{
+    ExitRow{ExitCode::ok,
+            "done (register: the account exists at the server, new or as it was; show: the "
+            "server knows it; deactivate: it is deactivated; issue: the certificate is stored)"},
+    ExitRow{ExitCode::usage,
+            "usage error: an unknown option, a --server that is not https:// or a named CA, no "
+            "--agree-tos for register, a server requiring External Account Binding without "
+            "--eab-kid, a bad --email, or for issue a name that is not a DNS name"},
+    ExitRow{ExitCode::failed,
+            "the server cannot be reached or its HTTPS certificate is not trusted (--ca-bundle), "
+            "the server refused (its problem type and detail are shown), issue: a challenge "
+            "failed (the identifier and the CA's problem are shown; nothing stored) or the "
+            "--http-port cannot be listened on, or the store or a file cannot be read or "
+            "written"},
+    ExitRow{ExitCode::malformed_input,
+            "the store's account file is damaged, or the --eab-hmac-file is not base64url"},
+    ExitRow{ExitCode::not_found,
+            "show, deactivate, issue: the store has no account for that server, or the server "
+            "does not know its key (register)"},
+    ExitRow{ExitCode::already_exists, "issue: the entry exists (use --force to replace it)"},
+};
+
 constexpr std::array k_commands{
     CommandCodes{"create-selfsigned", k_create_selfsigned},
     CommandCodes{"export-csr", k_export_csr},
@@ -459,6 +483,7 @@ constexpr std::array k_commands{
     CommandCodes{"backup", k_backup},
     CommandCodes{"restore", k_restore},
     CommandCodes{"ca", k_ca},
+    CommandCodes{"acme", k_acme},
 };
 
 const CommandCodes* find_codes(std::string_view command) noexcept {

@@ -37,6 +37,14 @@ Remedies import_pkcs12_remedies(const std::string& name) {
         new_from_ca(name)};
 }
 
+Remedies acme_issue_remedies(const std::string& name) {
+    return {fmt::format("add it with certtool import-signed {} --intermediate FILE", name),
+            "add it with certtool ca import ROOT.pem (an ACME CA's root), or check against it with "
+            "--trust ROOT.pem (and put it in the peers' trust stores)",
+            fmt::format("issue it again: certtool acme issue {} --force ...", name),
+            fmt::format("issue it again: certtool acme issue {} --force ...", name)};
+}
+
 Remedies verify_entry_remedies(const Entry& entry) {
     const std::string& name = entry.name;
     return {fmt::format("add it with certtool import-signed {} --intermediate FILE", name),

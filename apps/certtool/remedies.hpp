@@ -13,6 +13,8 @@ namespace certtool::cli {
 [[nodiscard]] Remedies import_signed_remedies(const std::string& name);
 // import-pkcs12 NAME: the chain that came in the file.
 [[nodiscard]] Remedies import_pkcs12_remedies(const std::string& name);
+// acme issue: the CA's chain, stored as the entry.
+[[nodiscard]] Remedies acme_issue_remedies(const std::string& name);
 // verify NAME: a stored entry (renewal depends on how it was made).
 [[nodiscard]] Remedies verify_entry_remedies(const Entry& entry);
 // verify --cert FILE: certificates in files.

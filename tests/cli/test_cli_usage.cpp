@@ -4,6 +4,8 @@
 #include "cli_fixture.hpp"
 #include "cli_help.hpp"
 
+#include <certtool/acme.hpp>
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -193,6 +195,7 @@ TEST_CASE("issue #12.16: every command's --help lists its own exit codes", "[cli
         {"backup", {0, 2, 3, 4, 8}},
         {"restore", {0, 2, 3, 4, 5, 8}},
         {"ca", {0, 2, 3, 4, 7, 8}},
+        {"acme", {0, 2, 3, 4, 7, 8}},
     };
     const auto general = exit_codes_in(help_of({}));
     CHECK(general.size() == 10);  // certtool --help: the general list, 0 to 9
@@ -525,7 +528,55 @@ TEST_CASE_METHOD(CliFixture,
         {4, {{"check-expiry"}, bad_revision}},
         {255, {{"check-expiry", "--needs-renewal"}, not_a_store}},
     };
+    // acme (issue #17): an ACME server that cannot be reached, an account file that is damaged.
+    const std::string unreachable = "https://127.0.0.1:1/dir";
+    const std::string damaged_acme = path("damaged-acme");
+    const auto account_file =
+        certtool::acme_account_file(certtool::Store{damaged_acme}, unreachable);
+    std::filesystem::create_directories(account_file.parent_path());
+    write_file(account_file, "{ not json");
+    const std::vector<std::pair<int, Case>> acme_cases{
+        {2, {{"acme", "account", "register", "--server", unreachable}}},  // no --agree-tos
+        {2, {{"acme", "account", "show", "--server", "http://127.0.0.1:1/dir"}}},
+        {3, {{"acme", "account", "register", "--server", unreachable, "--agree-tos"}}},
+        {4, {{"acme", "account", "show", "--server", unreachable}, damaged_acme}},
+        {7, {{"acme", "account", "show", "--server", unreachable}}},
+        {7, {{"acme", "account", "deactivate", "--server", "letsencrypt"}}},  // not contacted
+        {7,
+         {{"acme",
+           "issue",
+           "new",
+           "--server",
+           unreachable,
+           "--cn",
+           "new.example.com",
+           "--challenge",
+           "http-01"}}},
+        {2,
+         {{"acme",
+           "issue",
+           "new",
+           "--server",
+           unreachable,
+           "--cn",
+           "new.example.com",
+           "--san",
+           "IP:192.0.2.1",
+           "--challenge",
+           "http-01"}}},
+        {8,
+         {{"acme",
+           "issue",
+           "mail",
+           "--server",
+           unreachable,
+           "--cn",
+           "mail.example.com",
+           "--challenge",
+           "http-01"}}},
+    };
     std::vector<std::pair<int, Case>> all = cases;
+    all.insert(all.end(), acme_cases.begin(), acme_cases.end());
     all.insert(all.end(), expiry_cases.begin(), expiry_cases.end());
     all.insert(all.end(), ca_cases.begin(), ca_cases.end());
     all.insert(all.end(), config_cases.begin(), config_cases.end());
@@ -546,6 +597,9 @@ TEST_CASE_METHOD(CliFixture,
         }
         if (cmd == "policy") {
             produced[cmd].insert(1);  // --probe against Postfix: tests/checktls/test_policy_probe
+        }
+        if (cmd == "acme") {
+            produced[cmd].insert(0);  // against pebble: tests/acme/
         }
         std::set<int> listed;
         for (const auto& [code, meaning] : exit_codes_in(help_of({cmd}))) {

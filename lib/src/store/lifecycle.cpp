@@ -251,6 +251,28 @@ ImportResult import_pkcs12(Store& store,
     return {std::move(entry), std::move(findings)};
 }
 
+ImportResult import_issued(Store& store,
+                           const ImportIssuedRequest& request,
+                           const PrivateKey& key,
+                           TimePoint now) {
+    refuse_existing(store, request.name, request.force);
+    const AssembledChain chain = assemble_chain(key, request.certificates, now);
+    const TrustStore trust =
+        request.trust.empty() ? effective_trust(store) : TrustStore::from_paths(request.trust);
+    std::vector<ChainFinding> findings =
+        import_findings(chain, trust, request.remedies, request.request, now);
+    Entry entry{request.name,
+                key,
+                chain.leaf,
+                chain.intermediates,
+                request.request,
+                Origin::ca_signed,
+                now,
+                now};
+    store.create(entry, request.force);
+    return {std::move(entry), std::move(findings)};
+}
+
 void export_pkcs12(const Store& store, const ExportPkcs12Request& request, const Secret& password) {
     detail::check_output_path(
         request.output, request.force ? detail::Overwrite::replace : detail::Overwrite::refuse);

@@ -223,6 +223,48 @@ std::optional<KeyType> PrivateKey::type() const {
     return std::nullopt;
 }
 
+std::string PrivateKey::sign(std::string_view data, SignatureEncoding encoding) const {
+    EVP_PKEY* pkey = m_pkey.get();
+    const bool ec = ossl::is_a(pkey, "EC");
+    const char* digest = nullptr;  // Ed25519 hashes the message itself
+    if (ec) {
+        const int bits = EVP_PKEY_get_bits(pkey);
+        digest = bits > 384 ? "SHA512" : bits > 256 ? "SHA384" : "SHA256";
+    } else if (ossl::is_a(pkey, "RSA")) {
+        digest = "SHA256";
+    } else if (!ossl::is_a(pkey, "ED25519")) {
+        throw Error(Errc::unsupported,
+                    "cannot sign with a " + describe() + " key: use RSA, ECDSA or Ed25519");
+    }
+    const ossl::EvpMdCtxPtr ctx{ossl::check_ptr(EVP_MD_CTX_new(), "EVP_MD_CTX_new")};
+    ossl::check1(EVP_DigestSignInit_ex(ctx.get(), nullptr, digest, nullptr, nullptr, pkey, nullptr),
+                 "setting up a signature");
+    const auto* in = reinterpret_cast<const unsigned char*>(data.data());
+    std::size_t len = 0;
+    ossl::check1(EVP_DigestSign(ctx.get(), nullptr, &len, in, data.size()), "signing");
+    std::string sig(len, '\0');
+    auto* out = reinterpret_cast<unsigned char*>(sig.data());
+    ossl::check1(EVP_DigestSign(ctx.get(), out, &len, in, data.size()), "signing");
+    sig.resize(len);
+    if (!ec || encoding == SignatureEncoding::der) {
+        return sig;
+    }
+    // DER SEQUENCE { r INTEGER, s INTEGER } to r||s, each left-padded to the group's size.
+    const auto* p = reinterpret_cast<const unsigned char*>(sig.data());
+    const ossl::EcdsaSigPtr parsed{ossl::check_ptr(
+        d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(sig.size())), "reading the ECDSA signature")};
+    const BIGNUM* r = nullptr;
+    const BIGNUM* s = nullptr;
+    ECDSA_SIG_get0(parsed.get(), &r, &s);
+    const int size = (EVP_PKEY_get_bits(pkey) + 7) / 8;
+    std::string fixed(2 * static_cast<std::size_t>(size), '\0');
+    auto* f = reinterpret_cast<unsigned char*>(fixed.data());
+    if (BN_bn2binpad(r, f, size) != size || BN_bn2binpad(s, f + size, size) != size) {
+        ossl::throw_error(Errc::crypto, "encoding the ECDSA signature as r||s");
+    }
+    return fixed;
+}
+
 bool PrivateKey::matches_public(const EVP_PKEY* public_key) const {
     if (public_key == nullptr) {
         return false;

@@ -75,6 +75,26 @@ ImportResult import_pkcs12(Store& store,
                            const Secret& password,
                            TimePoint now);
 
+// A certificate a CA issued for a key made here (ACME): the CA's answer as certificates, any
+// order, leaf and chain.
+struct ImportIssuedRequest {
+    std::string name;
+    SubjectRequest request;  // what was asked for: the entry's request (export-csr)
+    std::vector<Certificate> certificates;
+    std::vector<std::filesystem::path> trust;  // empty: effective_trust(), the CA lists
+    Remedies remedies;
+    bool force{false};  // replace an existing entry of that name
+};
+
+// A new entry (with force, a replacement) of `key`, the leaf matching it and the chain assembled
+// from the certificates, origin ca-signed, with import_signed's findings (name-mismatch against
+// `request` included). Throws Error{key_mismatch} (no certificate matches the key; nothing
+// written), Error{already_exists}, and as Store::create().
+ImportResult import_issued(Store& store,
+                           const ImportIssuedRequest& request,
+                           const PrivateKey& key,
+                           TimePoint now);
+
 struct ExportPkcs12Request {
     std::string name;
     std::filesystem::path output;

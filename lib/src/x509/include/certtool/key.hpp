@@ -26,6 +26,11 @@ inline constexpr KeyType k_default_key_type = KeyType::rsa2048;
 [[nodiscard]] std::optional<KeyType> parse_key_type(std::string_view name) noexcept;
 [[nodiscard]] std::vector<std::string> key_type_names();
 
+// How sign() encodes an ECDSA signature: DER (X.509, CMS, TLS) or the two integers r||s, each
+// padded to the group's byte size (JOSE: RFC 7518 3.4, 64 bytes for P-256). RSA and Ed25519
+// signatures have one form.
+enum class SignatureEncoding { der, fixed };
+
 class PrivateKey {
 public:
     // Generates a fresh key. Throws Error{crypto}.
@@ -61,6 +66,13 @@ public:
 
     // The matching --key-type name when the key is one of the generated kinds.
     [[nodiscard]] std::optional<KeyType> type() const;
+
+    // Signs `data` (not a digest): RSA PKCS#1 v1.5 and ECDSA with SHA-256 (SHA-384 for P-384,
+    // SHA-512 for P-521), Ed25519 as pure EdDSA. Returns the signature's bytes, ECDSA in
+    // `encoding`. Throws Error{unsupported} for other keys (DSA, Ed448, RSA-PSS),
+    // Error{crypto}.
+    [[nodiscard]] std::string sign(std::string_view data,
+                                   SignatureEncoding encoding = SignatureEncoding::der) const;
 
     // True if `public_key` is this key's public half.
     [[nodiscard]] bool matches_public(const EVP_PKEY* public_key) const;
