@@ -242,38 +242,51 @@ config::Revision commit_pending(const Store& store,
 }
 
 void redeploy_replaced(const Store& store, const std::string& name, bool commit, Output& out) {
+    redeploy_replaced(store, std::vector<std::string>{name}, commit, out);
+}
+
+void redeploy_replaced(const Store& store,
+                       const std::vector<std::string>& names,
+                       bool commit,
+                       Output& out) {
     const config::ConfigStore configs{store};
-    const auto bound = config::bindings_of(configs.committed(), name);
-    if (bound.empty()) {
-        if (commit) {
-            out.note(
-                fmt::format("'{}' is not bound in the committed configuration: nothing to "
-                            "deploy",
-                            name));
+    std::string bound_names;
+    for (const auto& name : names) {
+        const auto bound = config::bindings_of(configs.committed(), name);
+        if (bound.empty()) {
+            if (commit) {
+                out.note(fmt::format(
+                    "'{}' is not bound in the committed configuration: nothing to deploy", name));
+            }
+            continue;
         }
-        return;
+        std::string where;
+        for (const auto& b : bound) {
+            where += (where.empty() ? "" : ", ") + b.where();
+        }
+        if (!commit) {
+            out.note(
+                fmt::format("'{}' is bound to {}: certtool commit deploys the new "
+                            "certificate there (certtool changes shows it)",
+                            name,
+                            where));
+        }
+        bound_names += (bound_names.empty() ? "" : ", ") + name;
     }
-    std::string where;
-    for (const auto& b : bound) {
-        where += (where.empty() ? "" : ", ") + b.where();
-    }
-    if (!commit) {
-        out.note(
-            fmt::format("'{}' is bound to {}: certtool commit deploys the new certificate "
-                        "there (certtool changes shows it)",
-                        name,
-                        where));
+    if (!commit || bound_names.empty()) {
         return;
     }
     config::Revision r;
     try {
-        r = commit_pending(
-            store, config::local_machine_name(), fmt::format("new certificate for {}", name), out);
+        r = commit_pending(store,
+                           config::local_machine_name(),
+                           fmt::format("new certificate for {}", bound_names),
+                           out);
     } catch (const Error& e) {
-        throw Error(
-            e.code(),
-            fmt::format(
-                "'{}' has its new certificate, but the commit did not happen: {}", name, e.what()));
+        throw Error(e.code(),
+                    fmt::format("'{}' has its new certificate, but the commit did not happen: {}",
+                                bound_names,
+                                e.what()));
     }
     if (out.json()) {
         out.result()["committed_revision"] = r.number;

@@ -60,6 +60,11 @@ config::Revision commit_pending(const Store& store,
 // configuration binds it, says where and that a commit deploys it, or with `commit` commits
 // now (the revision goes into the JSON result as "committed_revision").
 void redeploy_replaced(const Store& store, const std::string& name, bool commit, Output& out);
+// The same for several entries replaced by one command (acme renew --all): one commit for all.
+void redeploy_replaced(const Store& store,
+                       const std::vector<std::string>& names,
+                       bool commit,
+                       Output& out);
 
 // --commit on the commands that replace an entry's certificate.
 void add_commit_flag(CLI::App& sub, bool& target);

@@ -5,6 +5,7 @@
 #   pebble_start DIR [EAB]   starts pebble with its state in DIR; EAB "eab" requires External
 #                            Account Binding (kid-1 with $PEBBLE_EAB_KEY, kid-2 with another
 #                            key). Environment passed on: PEBBLE_WFE_NONCEREJECT and
+#                            PEBBLE_ALTERNATE_ROOTS (default 0: one chain) and
 #                            PEBBLE_AUTHZREUSE (default 0 here, not pebble's 5 % and 50 %:
 #                            each test says what it wants; an authorization reused by chance
 #                            would skip the challenge a test expects to fail).
@@ -15,7 +16,11 @@
 #                            through a pebble-challtestsrv started beside it (its DNS only, on
 #                            PEBBLE_DNS_PORT): A 127.0.0.1 for any name, no AAAA; its management
 #                            API at PEBBLE_CHALLTESTSRV.
-#   pebble_root FILE         pebble's root CA, fetched from its management port, into FILE
+#   pebble_root FILE [N]     pebble's root CA (the Nth, with PEBBLE_ALTERNATE_ROOTS), fetched
+#                            from its management port, into FILE
+#   pebble_cert_status SERIAL  "Valid" or "Revoked": what pebble says of a certificate it issued
+#   challtestsrv_hook FILE LOG  writes a dns-01 hook for certtool that adds and removes TXT
+#                            records through pebble-challtestsrv's API, logging each call to LOG
 #   pebble_stop              stops both (also on exit: pebble_start sets the trap)
 #   free_port                a loopback TCP port nothing listens on
 #   fail MESSAGE, step MESSAGE, one_line TEXT (fails unless TEXT is exactly one line)
@@ -76,8 +81,31 @@ pebble_stop() {
 }
 
 pebble_root() {
-  curl -sf --cacert "$PEBBLE_CA" -o "$1" "$PEBBLE_MGMT/roots/0" ||
-    fail "cannot fetch pebble's root from $PEBBLE_MGMT/roots/0"
+  curl -sf --cacert "$PEBBLE_CA" -o "$1" "$PEBBLE_MGMT/roots/${2:-0}" ||
+    fail "cannot fetch pebble's root from $PEBBLE_MGMT/roots/${2:-0}"
+}
+
+pebble_cert_status() {
+  local serial
+  serial=$(echo "$1" | tr -d ':' | tr 'A-F' 'a-f' | sed 's/^0*//')
+  curl -sf --cacert "$PEBBLE_CA" "$PEBBLE_MGMT/cert-status-by-serial/$serial" | jq -r .Status ||
+    fail "pebble does not know serial $serial"
+}
+
+challtestsrv_hook() {
+  local file=$1 log=$2
+  cat >"$file" <<HOOK
+#!/bin/sh
+# certtool's dns-01 hook for the tests: ACTION RECORD VALUE, as lego's exec provider is called.
+set -e
+echo "\$1 \$2 \$3" >>"$log"
+case "\$1" in
+  present) curl -sf -X POST -d "{\"host\":\"\$2\",\"value\":\"\$3\"}" "$PEBBLE_CHALLTESTSRV/set-txt" ;;
+  cleanup) curl -sf -X POST -d "{\"host\":\"\$2\"}" "$PEBBLE_CHALLTESTSRV/clear-txt" ;;
+  *) echo "unknown action \$1" >&2; exit 2 ;;
+esac
+HOOK
+  chmod +x "$file"
 }
 
 pebble_start() {
@@ -122,6 +150,7 @@ JSON
     >"$dir/challtestsrv.log" 2>&1 &
   CHALLTESTSRV_PID=$!
   PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=${PEBBLE_WFE_NONCEREJECT:-0} \
+    PEBBLE_ALTERNATE_ROOTS=${PEBBLE_ALTERNATE_ROOTS:-0} \
     PEBBLE_AUTHZREUSE=${PEBBLE_AUTHZREUSE:-0} pebble -config "$dir/pebble-config.json" -dnsserver "127.0.0.1:$PEBBLE_DNS_PORT" \
     >"$dir/pebble.log" 2>&1 &
   PEBBLE_PID=$!

@@ -99,13 +99,13 @@ std::optional<AccountRecord> read_record(const Store& store, std::string_view se
 }
 
 // Refuses a store others can write: they could replace the account key.
-void check_writable(const Store& store) {
-    for (const fs::path& dir : {store.dir(), acme_dir(store), accounts_dir(store)}) {
+void check_writable(const Store& store, const fs::path& subdir) {
+    for (const fs::path& dir : {store.dir(), acme_dir(store), subdir}) {
         struct stat st {};
 
         if (::stat(dir.c_str(), &st) == 0 && (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
             throw Error(Errc::io,
-                        fmt::format("refusing to write an ACME account key in store '{}': '{}' "
+                        fmt::format("refusing to write ACME state in store '{}': '{}' "
                                     "is writable by group or others: run chmod 700 '{}'",
                                     store.dir().string(),
                                     dir.string(),
@@ -138,13 +138,11 @@ AccountRecord change_record(
     const Store& store,
     std::string_view server,
     const std::function<AccountRecord(std::optional<AccountRecord>)>& change) {
-    static_cast<void>(store.exists());
-    check_writable(store);
-    detail::create_private_directories(accounts_dir(store));
-    detail::FileLock lock{acme_dir(store) / ".lock", Store::k_lock_timeout_ms};
-    detail::remove_all_temporaries(accounts_dir(store));
-    AccountRecord updated = change(read_record(store, server));
-    write_record(store, updated);
+    AccountRecord updated;
+    detail::change_acme_dir(store, accounts_dir(store), [&] {
+        updated = change(read_record(store, server));
+        write_record(store, updated);
+    });
     return updated;
 }
 
@@ -253,6 +251,21 @@ StoredAccount registered_account(const Store& store, const AcmeConnection& conne
                                 connection.server));
     }
     return {std::move(*r.key), std::move(r.url)};
+}
+
+}  // namespace detail
+
+namespace detail {
+
+void change_acme_dir(const Store& store,
+                     const fs::path& subdir,
+                     const std::function<void()>& change) {
+    static_cast<void>(store.exists());
+    check_writable(store, subdir);
+    create_private_directories(subdir);
+    FileLock lock{acme_dir(store) / ".lock", Store::k_lock_timeout_ms};
+    remove_all_temporaries(subdir);
+    change();
 }
 
 }  // namespace detail

@@ -269,6 +269,22 @@ AcmeResponse AcmeClient::post(std::string_view operation,
     }
 }
 
+AcmeResponse AcmeClient::get(std::string_view operation, const std::string& url) {
+    const HttpResponse r = m_http.get(url, "application/json");
+    AcmeResponse out;
+    out.status = r.status;
+    out.raw = r.body;
+    if (!is_success(r.status)) {
+        out.problem = parse_problem(r.status, r.body);
+        throw refused(operation, out);
+    }
+    out.body = parse_json(r.body);
+    if (const auto ra = r.header("retry-after")) {
+        out.retry_after = parse_retry_after(*ra, std::chrono::system_clock::now());
+    }
+    return out;
+}
+
 Error AcmeClient::refused(std::string_view operation, const AcmeResponse& response) const {
     const AcmeProblem problem = response.problem.value_or(AcmeProblem{});
     const Errc code = problem.type == std::string{k_error_prefix} + "accountDoesNotExist"

@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -85,6 +87,10 @@ public:
                       std::string_view accept = {},
                       bool return_problems = false);
 
+    // An unauthenticated GET (renewalInfo, RFC 9773): a 2xx JSON response, else
+    // Error{network} with the server's problem.
+    AcmeResponse get(std::string_view operation, const std::string& url);
+
     // The error post() throws for a response with a problem.
     [[nodiscard]] Error refused(std::string_view operation, const AcmeResponse& response) const;
 
@@ -114,5 +120,12 @@ struct StoredAccount {
 
 [[nodiscard]] StoredAccount registered_account(const Store& store,
                                                const AcmeConnection& connection);
+
+// Runs `change` under DIR/acme/.lock with `subdir` (under DIR/acme) made private and cleared of
+// temporaries; refuses a store, DIR/acme or subdir others can write (they could replace an
+// account key or a hook command). Throws Error{io}, Error{locked}.
+void change_acme_dir(const Store& store,
+                     const std::filesystem::path& subdir,
+                     const std::function<void()>& change);
 
 }  // namespace certtool::detail

@@ -22,15 +22,6 @@ const unsigned char* bytes(std::string_view s) {
     return reinterpret_cast<const unsigned char*>(s.data());
 }
 
-std::string sha256(std::string_view data) {
-    std::array<unsigned char, 32> md{};
-    std::size_t len = 0;
-    ossl::check1(
-        EVP_Q_digest(nullptr, "SHA256", nullptr, data.data(), data.size(), md.data(), &len),
-        "computing SHA-256");
-    return std::string{reinterpret_cast<const char*>(md.data()), len};
-}
-
 // A BIGNUM parameter of the key, big-endian, padded to `size` bytes (0: minimal, as RSA's n
 // and e are in a JWK).
 std::string bn_param(const EVP_PKEY* pkey, const char* name, int size) {
@@ -50,6 +41,15 @@ std::string json_compact(const json& j) {
 }
 
 }  // namespace
+
+std::string sha256(std::string_view data) {
+    std::array<unsigned char, 32> md{};
+    std::size_t len = 0;
+    ossl::check1(
+        EVP_Q_digest(nullptr, "SHA256", nullptr, data.data(), data.size(), md.data(), &len),
+        "computing SHA-256");
+    return std::string{reinterpret_cast<const char*>(md.data()), len};
+}
 
 std::string base64url(std::string_view in) {
     std::string out;

@@ -141,11 +141,11 @@ void recover_locked(const config::FilesTarget& t, int committed, const fs::path&
     remove_journal(state);
 }
 
-detail::ProcessResult run_reload(const std::string& command) {
-    return detail::run_process({"/bin/sh", "-c", command}, k_reload_timeout);
+certtool::detail::ProcessResult run_reload(const std::string& command) {
+    return certtool::detail::run_process({"/bin/sh", "-c", command}, k_reload_timeout);
 }
 
-std::string why(const detail::ProcessResult& r) {
+std::string why(const certtool::detail::ProcessResult& r) {
     if (r.timed_out) {
         return fmt::format("it did not finish within {} s", k_reload_timeout.count());
     }

@@ -33,14 +33,15 @@ fs::path revision_dir(const fs::path& state, int revision) {
 
 // ---- nginx's commands --------------------------------------------------------------------------
 
-detail::ProcessResult nginx(const config::NginxTarget& t, const std::vector<std::string>& args) {
+certtool::detail::ProcessResult nginx(const config::NginxTarget& t,
+                                      const std::vector<std::string>& args) {
     std::vector<std::string> argv{"nginx", "-c", t.nginx_conf.string()};
     argv.insert(argv.end(), args.begin(), args.end());
-    return detail::run_process(argv, k_command_timeout);
+    return certtool::detail::run_process(argv, k_command_timeout);
 }
 
 // What nginx said went wrong: its first [emerg]/[alert]/[crit] line, else the usual first line.
-std::string why(const detail::ProcessResult& r) {
+std::string why(const certtool::detail::ProcessResult& r) {
     if (r.timed_out) {
         return fmt::format("it did not finish within {} s", k_command_timeout.count());
     }
@@ -418,7 +419,7 @@ NginxReport apply_nginx(const Store& store,
     if (!configuration.nginx) {
         return {};
     }
-    if (!detail::program_available("nginx")) {
+    if (!certtool::detail::program_available("nginx")) {
         throw Error(Errc::unsupported,
                     "'nginx' is not installed: install the Debian package 'nginx' (apt-get "
                     "install nginx) to apply the HTTPS bindings");

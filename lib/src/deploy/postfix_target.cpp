@@ -44,15 +44,15 @@ fs::path journal_path(const fs::path& dir) {
 
 // ---- Postfix's commands ------------------------------------------------------------------------
 
-detail::ProcessResult postfix(const fs::path& dir, const std::vector<std::string>& args) {
+certtool::detail::ProcessResult postfix(const fs::path& dir, const std::vector<std::string>& args) {
     std::vector<std::string> argv{"postfix", "-c", dir.string()};
     argv.insert(argv.end(), args.begin(), args.end());
-    return detail::run_process(argv, k_command_timeout);
+    return certtool::detail::run_process(argv, k_command_timeout);
 }
 
 void require_postfix() {
     for (const char* program : {"postfix", "postconf"}) {
-        if (!detail::program_available(program)) {
+        if (!certtool::detail::program_available(program)) {
             throw Error(Errc::unsupported,
                         fmt::format("'{}' is not installed: install the Debian package 'postfix' "
                                     "(apt-get install postfix) to apply the configuration",
@@ -62,10 +62,11 @@ void require_postfix() {
 }
 
 bool postfix_running(const fs::path& dir) {
-    return detail::program_available("postfix") && postfix(dir, {"status"}).exit_code == 0;
+    return certtool::detail::program_available("postfix") &&
+           postfix(dir, {"status"}).exit_code == 0;
 }
 
-std::string why(const detail::ProcessResult& r) {
+std::string why(const certtool::detail::ProcessResult& r) {
     if (r.timed_out) {
         return fmt::format("it did not finish within {} s", k_command_timeout.count());
     }
@@ -163,8 +164,8 @@ void share_with_daemons(const fs::path& dir,
     if (files.empty()) {
         return;
     }
-    const auto owner = detail::run_process({"postconf", "-c", dir.string(), "-h", "mail_owner"},
-                                           k_command_timeout);
+    const auto owner = certtool::detail::run_process(
+        {"postconf", "-c", dir.string(), "-h", "mail_owner"}, k_command_timeout);
     std::string name = owner.out.substr(0, owner.out.find('\n'));
     const passwd* pw = owner.exit_code == 0 ? ::getpwnam(name.c_str()) : nullptr;
     if (pw == nullptr) {
@@ -255,8 +256,8 @@ void check_candidate(const fs::path& dir, const Files& next) {
     ::certtool::detail::create_private_directories(candidate);
     write_private(candidate / "main.cf", without_config_directory(next.main));
     write_private(candidate / "master.cf", next.master);
-    const auto master =
-        detail::run_process({"postconf", "-c", candidate.string(), "-M"}, k_command_timeout);
+    const auto master = certtool::detail::run_process({"postconf", "-c", candidate.string(), "-M"},
+                                                      k_command_timeout);
     if (master.exit_code != 0) {
         fail("postfix check", why(master));
     }

@@ -107,18 +107,46 @@ AcmeAccountResult deactivate_acme_account(const Store& store,
                                           const AcmeConnection& connection,
                                           TimePoint now);
 
-// A certificate from the server for the store's account (acme issue): a new key, an order
-// for the names, each authorization proven by the http-01 challenge with certtool itself
-// answering on http_address:http_port, the order finalized with the key's CSR, the chain
-// downloaded and stored as the entry, as import_signed would (the same findings).
+// How names are proven to the CA (--challenge and its options).
+enum class AcmeChallengeType {
+    http01,     // http-01, answered by certtool listening on address:http_port itself
+    webroot,    // http-01, a file in the document root of the web server on port 80
+    dns01,      // dns-01, a TXT record added and removed by the user's hook command
+    tls_alpn01  // tls-alpn-01, answered by certtool listening on address:tls_port itself
+};
+
+// "http-01", "webroot", "dns-01", "tls-alpn-01", and back (nullopt for anything else).
+[[nodiscard]] std::string_view acme_challenge_name(AcmeChallengeType type);
+[[nodiscard]] std::optional<AcmeChallengeType> parse_acme_challenge(std::string_view name);
+[[nodiscard]] std::vector<std::string> acme_challenge_names();
+
+struct AcmeChallengeSettings {
+    AcmeChallengeType type{AcmeChallengeType::http01};
+    std::string address{"0.0.0.0"};  // http-01 and tls-alpn-01: where certtool listens
+    int http_port{80};
+    int tls_port{443};
+    std::filesystem::path webroot;  // webroot: the document root served for http://NAME/
+    // dns-01: run by /bin/sh as HOOK present|cleanup _acme-challenge.NAME. VALUE (lego's exec
+    // convention); it returns once the record is served.
+    std::string dns_hook;
+    std::chrono::milliseconds hook_timeout{std::chrono::minutes{5}};
+    friend bool operator==(const AcmeChallengeSettings&, const AcmeChallengeSettings&) = default;
+};
+
+// A certificate from the server for the store's account (acme issue): an order for the names,
+// each authorization proven by the challenge, the order finalized with the key's CSR, the chain
+// downloaded (the alternate whose top issuer is `preferred_chain`, when one is) and stored as
+// the entry, as import_signed would (the same findings).
 struct AcmeIssueRequest {
     AcmeConnection connection;
     std::string name;               // the entry
     DistinguishedName subject;      // the CN: a host name
-    std::vector<std::string> sans;  // "DNS:x" (ACME validates DNS names only, here)
+    std::vector<std::string> sans;  // "DNS:x"; "DNS:*.x" with dns-01 only
     KeyType key_type{k_default_key_type};
-    std::string http_address{"0.0.0.0"};
-    int http_port{80};
+    std::optional<PrivateKey> key;  // renewal with the entry's key; empty: a new key_type key
+    AcmeChallengeSettings challenge;
+    std::string preferred_chain;  // the CN of the chain's top issuer; "" the CA's default
+    std::string replaces;         // RFC 9773: the ARI identifier of the certificate replaced
     std::vector<std::filesystem::path> trust;  // for the findings; empty: effective_trust()
     Remedies remedies;
     bool force{false};                   // replace an existing entry
@@ -129,20 +157,121 @@ struct AcmeIssueResult {
     ImportResult imported;
     std::string order_url;
     std::string certificate_url;
+    std::string chain_issuer;  // the CN of the stored chain's top issuer
     int challenges_answered{0};
+    int authorizations{0};  // proven in this order (reused ones not counted)
     int requests{0};
     int bad_nonce_retries{0};
+    std::vector<std::string> notes;  // cleanup trouble, an unmatched preferred chain
+    std::string server;              // the directory URL
 };
 
 // Nothing is written unless the certificate is issued and stored: a failed challenge (the CA's
 // problem with the identifier, one line), a refused order or finalization leave the store as it
-// was. Throws Error{not_found} (no account for the server: register first),
-// Error{already_exists} (the entry exists, no force), Error{invalid_argument} (a name that is
-// not a DNS name), Error{io} (the port cannot be listened on), Error{network} (the CA refused,
-// or the deadline passed), Error{key_mismatch} (the CA's certificate is not for the key).
+// was. The settings are remembered for the entry (acme renew). Throws Error{not_found} (no
+// account for the server: register first), Error{already_exists} (the entry exists, no force),
+// Error{invalid_argument} (a name that is not a DNS name; a wildcard without dns-01; the
+// challenge's settings incomplete), Error{io} (the port cannot be listened on, the webroot
+// cannot be written, the DNS hook failed), Error{network} (the CA refused, or the deadline
+// passed), Error{key_mismatch} (the CA's certificate is not for the key).
 AcmeIssueResult issue_acme_certificate(Store& store,
                                        const AcmeIssueRequest& request,
                                        TimePoint now);
+
+// What certtool remembers of an entry it got through ACME (DIR/acme/entries/NAME.json): where
+// and how, so that acme renew needs no options, and what the last order gave.
+struct AcmeEntrySettings {
+    std::string name;
+    std::string server;
+    std::optional<std::filesystem::path> ca_bundle;
+    std::string common_name;
+    std::vector<std::string> sans;  // as given: "DNS:x"
+    KeyType key_type{k_default_key_type};
+    bool reuse_key{false};  // renew with the entry's key
+    AcmeChallengeSettings challenge;
+    std::string preferred_chain;
+    std::string order_url;
+    std::string certificate_url;
+    TimePoint issued;
+    std::string revoked;  // the reason given to acme revoke; "" when not revoked
+};
+
+// The remembered settings of `name`, or nullopt (not issued through ACME). Throws
+// Error{parse} (damaged), Error{io}.
+[[nodiscard]] std::optional<AcmeEntrySettings> acme_entry_settings(const Store& store,
+                                                                   std::string_view name);
+// Every entry with remembered settings, by name.
+[[nodiscard]] std::vector<AcmeEntrySettings> acme_entries(const Store& store);
+
+// acme renew: the remembered settings, each overridable (and then remembered).
+struct AcmeRenewRequest {
+    std::string name;
+    bool force{false};  // renew now, due or not
+    std::optional<std::string> server;
+    std::optional<std::filesystem::path> ca_bundle;
+    std::optional<std::string> common_name;
+    std::optional<std::vector<std::string>> sans;
+    std::optional<KeyType> key_type;  // a new key of that type (reuse_key off)
+    std::optional<bool> reuse_key;
+    std::optional<AcmeChallengeSettings> challenge;
+    std::optional<std::string> preferred_chain;
+    std::vector<std::filesystem::path> trust;
+    Remedies remedies;
+    std::chrono::seconds deadline{180};
+    std::chrono::milliseconds timeout{30000};
+    // Random in [0, 1): where in the CA's ARI window this run renews (RFC 9773 4.2); tests fix it.
+    std::optional<double> window_point;
+};
+
+// Whether a certificate is due, and why (one line).
+struct AcmeRenewalDue {
+    bool due{false};
+    std::string reason;  // "a third of its lifetime is left", "the CA's renewal window ..."
+    TimePoint renew_at;  // when it becomes due (the chosen point of the ARI window)
+    bool from_ari{false};
+    std::string explanation_url;  // ARI's, when the CA gave one
+};
+
+struct AcmeRenewResult {
+    std::string name;
+    AcmeRenewalDue due;
+    std::optional<AcmeIssueResult> issued;  // when it was renewed
+};
+
+// Renews the entry when it is due (or forced): ARI when the directory offers renewalInfo (the
+// order then names the certificate it replaces), else when a third of the lifetime or less is
+// left, or at once when the certificate was revoked. Throws Error{not_found} (no entry, or
+// not issued through ACME and no --server given), and as issue_acme_certificate.
+AcmeRenewResult renew_acme_certificate(Store& store,
+                                       const AcmeRenewRequest& request,
+                                       TimePoint now);
+
+// The RFC 5280 reason codes ACME servers accept for revocation, by name (unspecified,
+// keyCompromise, affiliationChanged, superseded, cessationOfOperation).
+[[nodiscard]] std::vector<std::string> acme_revocation_reasons();
+
+struct AcmeRevokeRequest {
+    std::string name;
+    std::string reason{"unspecified"};
+    std::optional<AcmeConnection> connection;  // default: the entry's remembered server
+};
+
+struct AcmeRevokeResult {
+    std::string server;
+    std::string serial;
+    std::string reason;
+    bool signed_with_certificate_key{false};  // keyCompromise: proof of the key itself
+    int requests{0};
+};
+
+// Revokes the entry's certificate at the CA (RFC 8555 7.6), signed with the account key, or
+// with the certificate's own key for keyCompromise; the settings record it, so acme renew
+// renews it at once. The entry itself stays. Throws Error{not_found} (no entry; no server
+// known), Error{invalid_argument} (an unknown reason), Error{network} (the CA refused: already
+// revoked, not this account's).
+AcmeRevokeResult revoke_acme_certificate(Store& store,
+                                         const AcmeRevokeRequest& request,
+                                         TimePoint now);
 
 // Where the store keeps the account for that server (DIR/acme/accounts/ID.json).
 [[nodiscard]] std::filesystem::path acme_account_file(const Store& store, std::string_view server);

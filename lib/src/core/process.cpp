@@ -18,7 +18,7 @@
 #include <filesystem>
 #include <string_view>
 
-namespace certtool::deploy::detail {
+namespace certtool::detail {
 
 namespace {
 
@@ -248,4 +248,4 @@ ProcessResult run_process(const std::vector<std::string>& argv, std::chrono::mil
     return result;
 }
 
-}  // namespace certtool::deploy::detail
+}  // namespace certtool::detail

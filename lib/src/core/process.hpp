@@ -1,12 +1,12 @@
-// Running Postfix's commands: fork/execvp (no shell), bounded by a timeout, the child's output
-// captured up to a bound. Private to deploy.
+// Running a command (Postfix's, nginx's, a hook): fork/execv (no shell), bounded by a timeout, the
+// child's output captured up to a bound. Private to the library (deploy, acme).
 #pragma once
 
 #include <chrono>
 #include <string>
 #include <vector>
 
-namespace certtool::deploy::detail {
+namespace certtool::detail {
 
 struct ProcessResult {
     int exit_code{-1};  // the exit status; 128 + N when killed by signal N
@@ -31,4 +31,4 @@ inline constexpr std::size_t k_max_output = std::size_t{64} * 1024;
 // Whether `program` is found in PATH (or /usr/sbin, where Postfix lives).
 [[nodiscard]] bool program_available(const std::string& program);
 
-}  // namespace certtool::deploy::detail
+}  // namespace certtool::detail
