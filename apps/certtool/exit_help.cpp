@@ -426,27 +426,34 @@ constexpr std::array k_ca{
             "export: FILE exists (use --force)"},
 };
 
-// acme account register|show|deactivate, acme issue: the CA's refusals (problem documents)
-// are 3, with the CA's words.
+// acme account register|show|deactivate, issue, renew, revoke: the CA's refusals (problem
+// documents) are 3, with the CA's words.
 constexpr std::array k_acme{
     ExitRow{ExitCode::ok,
             "done (register: the account exists at the server, new or as it was; show: the "
-            "server knows it; deactivate: it is deactivated; issue: the certificate is stored)"},
+            "server knows it; deactivate: it is deactivated; issue: the certificate is stored; "
+            "renew: each entry was renewed or is not due, and what was renewed is committed; "
+            "revoke: the CA revoked it)"},
     ExitRow{ExitCode::usage,
             "usage error: an unknown option, a --server that is not https:// or a named CA, no "
             "--agree-tos for register, a server requiring External Account Binding without "
-            "--eab-kid, a bad --email, or for issue a name that is not a DNS name"},
+            "--eab-kid, a bad --email, for issue a name that is not a DNS name or a wildcard "
+            "without dns-01, a challenge without its --webroot or --dns-hook, renew with both "
+            "NAME and --all or --all with other settings, an unknown --reason"},
     ExitRow{ExitCode::failed,
             "the server cannot be reached or its HTTPS certificate is not trusted (--ca-bundle), "
-            "the server refused (its problem type and detail are shown), issue: a challenge "
-            "failed (the identifier and the CA's problem are shown; nothing stored) or the "
-            "--http-port cannot be listened on, or the store or a file cannot be read or "
+            "the server refused (its problem type and detail are shown), a challenge failed (the "
+            "identifier and the CA's problem are shown; nothing stored), the port cannot be "
+            "listened on, the webroot cannot be written, the dns-01 hook failed, the commit after "
+            "renew failed (the certificate is stored), or the store or a file cannot be read or "
             "written"},
     ExitRow{ExitCode::malformed_input,
-            "the store's account file is damaged, or the --eab-hmac-file is not base64url"},
+            "the store's account file or an entry's ACME settings are damaged, or the "
+            "--eab-hmac-file is not base64url"},
     ExitRow{ExitCode::not_found,
-            "show, deactivate, issue: the store has no account for that server, or the server "
-            "does not know its key (register)"},
+            "no such entry; the store has no account for that server, or the server does not "
+            "know its key (register); renew, revoke: the entry was not issued through certtool "
+            "acme and no --server was given"},
     ExitRow{ExitCode::already_exists, "issue: the entry exists (use --force to replace it)"},
 };
 

@@ -535,6 +535,9 @@ TEST_CASE_METHOD(CliFixture,
         certtool::acme_account_file(certtool::Store{damaged_acme}, unreachable);
     std::filesystem::create_directories(account_file.parent_path());
     write_file(account_file, "{ not json");
+    std::filesystem::create_directories(std::filesystem::path{damaged_acme} / "acme" / "entries");
+    write_file((std::filesystem::path{damaged_acme} / "acme" / "entries" / "old.json").string(),
+               "{ not json");
     const std::vector<std::pair<int, Case>> acme_cases{
         {2, {{"acme", "account", "register", "--server", unreachable}}},  // no --agree-tos
         {2, {{"acme", "account", "show", "--server", "http://127.0.0.1:1/dir"}}},
@@ -574,6 +577,13 @@ TEST_CASE_METHOD(CliFixture,
            "mail.example.com",
            "--challenge",
            "http-01"}}},
+        {7, {{"acme", "renew", "mail"}}},  // not issued through ACME
+        {7, {{"acme", "renew", "nosuch"}}},
+        {2, {{"acme", "renew", "mail", "--all"}}},
+        {2, {{"acme", "renew", "--all", "--challenge", "dns-01"}}},  // --all takes no overrides
+        {4, {{"acme", "renew", "--all"}, damaged_acme}},
+        {7, {{"acme", "revoke", "mail"}}},  // no server known
+        {2, {{"acme", "revoke", "mail", "--reason", "boredom"}}},
     };
     std::vector<std::pair<int, Case>> all = cases;
     all.insert(all.end(), acme_cases.begin(), acme_cases.end());

@@ -1,17 +1,22 @@
 // The ACME client's pieces that need no server (lib/src/acme, white-box): base64url, the JWK
 // and its thumbprint, JWS with each account key type (verified by OpenSSL itself), External
 // Account Binding, problem documents, Retry-After, the directory, server names and account
-// files. The protocol against a real server: tests/acme/ (pebble).
+// files, ARI (RFC 9773) identifiers and windows, the dns-01 value and the tls-alpn-01
+// certificate. The protocol against a real server: tests/acme/ (pebble).
 #include "acme_client.hpp"
+#include "challenges.hpp"
 #include "jws.hpp"
 #include "ossl.hpp"
+#include "renewal.hpp"
 #include "support.hpp"
+#include "tls_alpn01.hpp"
 
 #include <certtool/acme.hpp>
 #include <certtool/error.hpp>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <openssl/x509v3.h>
 
 #include <array>
 #include <fstream>
@@ -312,4 +317,142 @@ TEST_CASE("acme: register needs --agree-tos before anything is contacted or writ
               }) == Errc::network);
         CHECK_FALSE(std::filesystem::exists(dir / "store"));
     }
+}
+
+namespace {
+
+// A certificate with the given serial and authority key identifier (RFC 9773's example).
+Certificate with_serial_and_aki(std::uint64_t serial, const std::string& keyid) {
+    const PrivateKey key = PrivateKey::generate(KeyType::ec_p256);
+    DistinguishedName dn;
+    dn.common_name = "ari.example.test";
+    const auto now = std::chrono::system_clock::now();
+    const Certificate base = create_self_signed(
+        key, SubjectRequest::make(dn, {}), Validity{now, now + std::chrono::hours{24 * 90}});
+    ossl::X509Ptr x{X509_dup(base.native())};
+    REQUIRE(x);
+    // Drop the AKI create_self_signed added, then set ours.
+    const int i = X509_get_ext_by_NID(x.get(), NID_authority_key_identifier, -1);
+    REQUIRE(i >= 0);
+    const ossl::X509ExtPtr old{X509_delete_ext(x.get(), i)};
+    ossl::AuthorityKeyIdPtr aki{AUTHORITY_KEYID_new()};
+    aki->keyid = ASN1_OCTET_STRING_new();
+    REQUIRE(ASN1_OCTET_STRING_set(aki->keyid,
+                                  reinterpret_cast<const unsigned char*>(keyid.data()),
+                                  static_cast<int>(keyid.size())) == 1);
+    REQUIRE(X509_add1_ext_i2d(
+                x.get(), NID_authority_key_identifier, aki.get(), 0, X509V3_ADD_DEFAULT) == 1);
+    REQUIRE(ASN1_INTEGER_set_uint64(X509_get_serialNumber(x.get()), serial) == 1);
+    REQUIRE(X509_sign(x.get(), key.native(), EVP_sha256()) > 0);
+    return Certificate::adopt(x.get());
+}
+
+}  // namespace
+
+TEST_CASE("acme: the ARI certificate identifier of RFC 9773's example", "[acme][ari]") {
+    // RFC 9773 4.1: keyIdentifier 69:88:5B:6B:87:46:40:41:E1:B3:7B:84:7B:A0:AE:2C:DE:01:C8:D4,
+    // serial 0x87654321 (DER content 00 87 65 43 21) -> "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE".
+    const std::string keyid{
+        "\x69\x88\x5B\x6B\x87\x46\x40\x41\xE1\xB3\x7B\x84\x7B\xA0\xAE\x2C"
+        "\xDE\x01\xC8\xD4",
+        20};
+    CHECK(ari_certificate_id(with_serial_and_aki(0x87654321, keyid)) ==
+          "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE");
+    // A serial without the top bit set gets no leading zero.
+    CHECK(ari_certificate_id(with_serial_and_aki(0x01020304, keyid)).value().ends_with(".AQIDBA"));
+}
+
+TEST_CASE("acme: renewalInfo windows and the renewal decision", "[acme][ari]") {
+    const auto now = parse_time("2026-12-01T12:00:00Z");
+    const PrivateKey key = PrivateKey::generate(KeyType::ec_p256);
+    DistinguishedName dn;
+    dn.common_name = "due.example.test";
+    // 90 days from 2026-10-01: due (a third left) from 2026-11-30T00:00:00Z.
+    const auto nb = parse_time("2026-10-01T00:00:00Z");
+    const Certificate cert = create_self_signed(
+        key, SubjectRequest::make(dn, {}), Validity{nb, nb + std::chrono::hours{24 * 90}});
+
+    SECTION("without ARI: a third of the lifetime") {
+        const auto d = renewal_due(cert, std::nullopt, false, now, 0.5);
+        CHECK(d.due);
+        CHECK_FALSE(d.from_ari);
+        CHECK(format_time(d.renew_at) == "2026-11-30T00:00:00Z");
+        CHECK_FALSE(
+            renewal_due(cert, std::nullopt, false, parse_time("2026-11-29T23:59:59Z"), 0.5).due);
+        CHECK(renewal_due(cert, std::nullopt, true, parse_time("2026-10-02T00:00:00Z"), 0.5).due);
+    }
+    SECTION("ARI: a point of the window, chosen uniformly; a window in the past is due now") {
+        const json body = json::parse(
+            R"({"suggestedWindow": {"start": "2026-12-01T00:00:00Z", "end": "2026-12-02T00:00:00Z"},
+                "explanationURL": "https://ca.example/incident/1"})");
+        const RenewalWindow w = parse_renewal_info(body, "https://ca.example/dir");
+        CHECK(w.explanation_url == "https://ca.example/incident/1");
+        const auto early = renewal_due(cert, w, false, now, 0.25);  // 06:00, before noon
+        CHECK(early.due);
+        CHECK(early.from_ari);
+        CHECK(format_time(early.renew_at) == "2026-12-01T06:00:00Z");
+        const auto late = renewal_due(cert, w, false, now, 0.75);  // 18:00, after noon
+        CHECK_FALSE(late.due);
+        CHECK(late.reason.find("renews from 2026-12-01T18:00:00Z") != std::string::npos);
+        // A window ahead of the lifetime rule wins: ARI says not yet, though a third is left.
+        const json later = json::parse(
+            R"({"suggestedWindow": {"start": "2026-12-20T00:00:00Z", "end": "2026-12-21T00:00:00Z"}})");
+        CHECK_FALSE(renewal_due(cert, parse_renewal_info(later, "s"), false, now, 0.0).due);
+    }
+    SECTION("renewalInfo that is not RFC 9773's") {
+        for (
+            const char* text :
+            {R"({})",
+             R"({"suggestedWindow": {"start": "2026-12-02T00:00:00Z", "end": "2026-12-01T00:00:00Z"}})",
+             R"({"suggestedWindow": {"start": "soon", "end": "2026-12-01T00:00:00Z"}})",
+             R"({"suggestedWindow": "tomorrow"})"}) {
+            CHECK(acme_error_of([&] {
+                      static_cast<void>(parse_renewal_info(json::parse(text), "s"));
+                  }) == Errc::network);
+        }
+    }
+}
+
+TEST_CASE("acme: the dns-01 TXT value and the tls-alpn-01 certificate", "[acme]") {
+    // RFC 8555 8.4: base64url(SHA-256(key authorization)).
+    CHECK(dns01_value("token.thumbprint") == base64url(sha256("token.thumbprint")));
+    CHECK(dns01_value("token.thumbprint").size() == 43);
+
+    const PrivateKey key = PrivateKey::generate(KeyType::ec_p256);
+    const std::string digest = tls_alpn01_digest("token.thumbprint");
+    REQUIRE(digest.size() == 32);
+    const ossl::X509Ptr x =
+        TlsAlpn01Responder::challenge_certificate(key, "alpn.example.test", digest);
+    const Certificate cert = Certificate::adopt(x.get());
+    // One DNS name, the identifier validated (RFC 8737 section 3).
+    const auto sans = cert.subject_alt_names();
+    REQUIRE(sans.size() == 1);
+    CHECK(sans[0].value == "alpn.example.test");
+    // acmeIdentifier: critical, the DER OCTET STRING of the digest.
+    const ossl::Asn1ObjectPtr oid{OBJ_txt2obj("1.3.6.1.5.5.7.1.31", 1)};
+    const int i = X509_get_ext_by_OBJ(x.get(), oid.get(), -1);
+    REQUIRE(i >= 0);
+    X509_EXTENSION* ext = X509_get_ext(x.get(), i);
+    CHECK(X509_EXTENSION_get_critical(ext) == 1);
+    const ASN1_OCTET_STRING* data = X509_EXTENSION_get_data(ext);
+    const std::string der(reinterpret_cast<const char*>(ASN1_STRING_get0_data(data)),
+                          static_cast<std::size_t>(ASN1_STRING_length(data)));
+    CHECK(der == std::string{"\x04\x20", 2} + digest);
+    CHECK(cert.matches_key(key));
+}
+
+TEST_CASE("acme: challenge names, and the settings a challenge needs", "[acme]") {
+    for (const auto& name : acme_challenge_names()) {
+        const auto t = parse_acme_challenge(name);
+        REQUIRE(t);
+        CHECK(acme_challenge_name(*t) == name);
+    }
+    CHECK_FALSE(parse_acme_challenge("dns-02"));
+    AcmeChallengeSettings s;
+    s.type = AcmeChallengeType::dns01;
+    CHECK(acme_error_of([&] { static_cast<void>(make_solver(s)); }) == Errc::invalid_argument);
+    s.type = AcmeChallengeType::webroot;
+    CHECK(acme_error_of([&] { static_cast<void>(make_solver(s)); }) == Errc::invalid_argument);
+    s.webroot = "/nonexistent/certtool-webroot";
+    CHECK(acme_error_of([&] { static_cast<void>(make_solver(s)); }) == Errc::io);
 }
