@@ -402,6 +402,11 @@ ExitCode run_acme_renew(const AcmeRenewOptions& opt, const Common& common, Outpu
     std::optional<Error> first_failure;
     nlohmann::json entries = nlohmann::json::array();
     for (const auto& name : names) {
+        if (opt.all && !store.contains(name)) {
+            out.note(fmt::format("'{}' was deleted from the store: its ACME settings are skipped",
+                                 name));
+            continue;
+        }
         try {
             const AcmeRenewResult r =
                 renew_acme_certificate(store,

@@ -140,5 +140,11 @@ rc=0
 grep -q "was not issued through certtool acme: give --server and --challenge" "$err" ||
   fail "unclear: $(cat "$err")"
 
+step "an entry deleted from the store: --all skips its settings with a note"
+"$certtool" delete alpn --force >/dev/null
+out=$("$certtool" acme renew --all 2>&1) || fail "--all after a delete: $out"
+echo "$out" | grep -q "'alpn' was deleted from the store: its ACME settings are skipped" ||
+  fail "--all after a delete: $out"
+
 pebble_stop
 echo "acme renew: ok"
