@@ -121,6 +121,13 @@ struct StoredAccount {
 [[nodiscard]] StoredAccount registered_account(const Store& store,
                                                const AcmeConnection& connection);
 
+// issue_acme_certificate() over a conversation already begun (acme renew asked the same
+// server for its renewal window): the directory and the nonce are not fetched again.
+AcmeIssueResult issue_with(AcmeClient& client,
+                           Store& store,
+                           const AcmeIssueRequest& request,
+                           TimePoint now);
+
 // Runs `change` under DIR/acme/.lock with `subdir` (under DIR/acme) made private and cleared of
 // temporaries; refuses a store, DIR/acme or subdir others can write (they could replace an
 // account key or a hook command). Throws Error{io}, Error{locked}.

@@ -118,15 +118,20 @@ json poll(detail::AcmeClient& client,
           const std::string& kid,
           std::initializer_list<std::string_view> waiting,
           Clock::time_point deadline) {
+    // The server's Retry-After when it gives one (at most 10 s), else 250 ms doubling to 8 s:
+    // a CA that decides at once is not waited on for a whole second.
+    std::chrono::milliseconds backoff{250};
     for (;;) {
         const auto r = client.post(operation, url, std::nullopt, key, kid);
         const std::string status = member(r.body, "status");
         if (std::find(waiting.begin(), waiting.end(), status) == waiting.end()) {
             return r.body;
         }
-        auto pause = std::clamp(r.retry_after.value_or(std::chrono::seconds{1}),
-                                std::chrono::seconds{1},
-                                std::chrono::seconds{10});
+        const std::chrono::milliseconds pause =
+            r.retry_after ? std::clamp<std::chrono::milliseconds>(
+                                *r.retry_after, std::chrono::seconds{1}, std::chrono::seconds{10})
+                          : backoff;
+        backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds{8});
         if (Clock::now() + pause > deadline) {
             throw Error(Errc::network,
                         fmt::format("{} at {}: still '{}' at the deadline; the CA may finish "
@@ -161,6 +166,16 @@ std::string authorization_failure(const json& authz) {
 AcmeIssueResult issue_acme_certificate(Store& store,
                                        const AcmeIssueRequest& request,
                                        TimePoint now) {
+    detail::AcmeClient client{request.connection};
+    return detail::issue_with(client, store, request, now);
+}
+
+namespace detail {
+
+AcmeIssueResult issue_with(AcmeClient& client,
+                           Store& store,
+                           const AcmeIssueRequest& request,
+                           TimePoint now) {
     Store::validate_name(request.name);
     if (!request.force && store.contains(request.name)) {
         throw Error(Errc::already_exists,
@@ -175,7 +190,6 @@ AcmeIssueResult issue_acme_certificate(Store& store,
     const std::string& kid = account.url;
     // Set up first: a port in use or a missing webroot fails before the CA is asked anything.
     const std::unique_ptr<detail::ChallengeSolver> solver = detail::make_solver(request.challenge);
-    detail::AcmeClient client{request.connection};
     const auto deadline = Clock::now() + request.deadline;
 
     json identifiers = json::array();
@@ -348,5 +362,7 @@ AcmeIssueResult issue_acme_certificate(Store& store,
             std::move(notes),
             request.connection.server};
 }
+
+}  // namespace detail
 
 }  // namespace certtool

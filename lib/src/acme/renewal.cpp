@@ -229,11 +229,10 @@ AcmeRenewResult renew_acme_certificate(Store& store,
     issue.remedies = request.remedies;
     issue.force = true;
     issue.deadline = request.deadline;
-    result.issued = issue_acme_certificate(store, issue, now);
+    result.issued = detail::issue_with(client, store, issue, now);
     if (!note.empty()) {
         result.issued->notes.insert(result.issued->notes.begin(), note);
     }
-    result.issued->requests += client.requests();
     return result;
 }
 
