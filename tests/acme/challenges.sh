@@ -4,7 +4,8 @@
 # removes TXT records in pebble-challtestsrv (the DNS pebble asks), a wildcard name with it,
 # webroot with a real nginx serving the document root on the port pebble validates. Each chain
 # verifies against pebble's root; what a challenge leaves behind (webroot files, TXT records) is
-# removed; a failing hook, a missing webroot and a wildcard without dns-01 change nothing.
+# removed; a wrong token served, a failing hook, a missing webroot and a wildcard without dns-01
+# change nothing.
 # Usage: challenges.sh CERTTOOL WORKDIR
 set -euo pipefail
 certtool=$1
@@ -128,6 +129,28 @@ rc=0
 [ "$rc" -eq 3 ] || fail "missing webroot: exit $rc, expected 3"
 grep -q "the webroot '$work/missing' is not a directory" "$err" || fail "unclear: $(cat "$err")"
 [ "$(snapshot)" = "$before" ] || fail "the store changed"
+
+step "the wrong token served (nginx answers every challenge with other text): exit 3, unchanged"
+kill "$nginx_pid" 2>/dev/null || true
+wait "$nginx_pid" 2>/dev/null || true
+sed -i "s|    root $root;|    root $root;\n    location /.well-known/acme-challenge/ { return 200 \"not-the-key-authorization\"; }|" \
+  "$work/nginx/nginx.conf"
+nginx -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" &
+nginx_pid=$!
+for _ in $(seq 50); do
+  curl -s -o /dev/null "http://127.0.0.1:$PEBBLE_HTTP_PORT/" && break
+  sleep 0.1
+done
+before=$(snapshot)
+rc=0
+"$certtool" acme issue www "${server[@]}" --cn www.example.test --challenge webroot \
+  --webroot "$root" --force 2>"$err" || rc=$?
+[ "$rc" -eq 3 ] || fail "wrong token: exit $rc, expected 3"
+one_line "$(cat "$err")"
+grep -q "^certtool: error: http-01 challenge for dns:www.example.test failed: .*urn:ietf:params:acme:error:unauthorized" "$err" ||
+  fail "wrong token: unclear error: $(cat "$err")"
+[ "$(snapshot)" = "$before" ] || fail "the store changed after a wrong token"
+[ "$(find "$root" -type f)" = "$root/.well-known/security.txt" ] || fail "the token file stayed"
 
 kill "$nginx_pid" 2>/dev/null || true
 pebble_stop
