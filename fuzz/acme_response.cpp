@@ -1,11 +1,13 @@
 // What an ACME server sends the client (lib/src/acme, white-box): a response body read as a
-// problem document (RFC 7807, one line with its subproblems) and as a directory, as base64url
+// problem document (RFC 7807, one line with its subproblems), as a directory and as a
+// renewalInfo window (RFC 9773; a window accepted never ends before it starts), as base64url
 // (decoding then encoding again must give the same text), and a Retry-After value.
 //
 // Input: a 16-bit HTTP status, then the body (also the Retry-After value, up to 64 bytes).
 #include "acme_client.hpp"
 #include "fuzz_input.hpp"
 #include "jws.hpp"
+#include "renewal.hpp"
 
 #include <certtool/error.hpp>
 
@@ -27,6 +29,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (!j.is_discarded()) {
             const detail::AcmeDirectory d = detail::parse_directory(j, "https://fuzz/dir");
             seen += d.new_nonce.size() + d.terms_of_service.size();
+        }
+    });
+    fuzz::attempt([&] {
+        const nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+        if (!j.is_discarded()) {
+            const detail::RenewalWindow w = detail::parse_renewal_info(j, "https://fuzz/dir");
+            if (w.end <= w.start) {
+                std::abort();
+            }
+            seen += w.explanation_url.size();
         }
     });
     if (const auto decoded = detail::base64url_decode(body)) {

@@ -39,7 +39,7 @@ fi
 declare -A allowed=(
   [core]="" [ossl]="core" [x509]="core ossl" [verify]="x509"
   [net]="verify" [store]="verify" [config]="store net" [deploy]="config" [monitor]="config"
-  [acme]="store" [maillog]="core"
+  [acme]="store" [backup]="config acme" [maillog]="core"
 )
 while read -r name deps; do
   if [ -z "${allowed[$name]+set}" ]; then

@@ -17,12 +17,12 @@ namespace certtool::cli {
 namespace {
 
 struct BackupOptions {
-    config::BackupRequest request;
+    BackupRequest request;
     PasswordOptions password;
 };
 
 struct RestoreOptions {
-    config::RestoreRequest request;
+    RestoreRequest request;
     PasswordOptions password;
 };
 
@@ -34,7 +34,7 @@ std::string joined(const std::vector<std::string>& names) {
     return out.empty() ? "none" : out;
 }
 
-nlohmann::json summary_json(const config::BackupSummary& s) {
+nlohmann::json summary_json(const BackupSummary& s) {
     return {{"file", s.file.string()},
             {"created", format_time(s.created)},
             {"machine", s.machine},
@@ -46,17 +46,19 @@ nlohmann::json summary_json(const config::BackupSummary& s) {
             {"iterations", s.iterations},
             {"ca_lists", s.ca_lists},
             {"custom_cas", s.custom_cas},
-            {"system_list_enabled", s.system_list_enabled}};
+            {"system_list_enabled", s.system_list_enabled},
+            {"acme", s.acme},
+            {"acme_accounts", s.acme_accounts},
+            {"acme_entries", s.acme_entries}};
 }
 
 ExitCode run_backup(const BackupOptions& opt, const Common& common, Output& out) {
     const Store store = open_store(common);
-    config::check_backup_output(opt.request);  // before asking for a password
+    check_backup_output(opt.request);  // before asking for a password
     const Secret password = opt.request.mask
                                 ? Secret{}
                                 : obtain_password(opt.password, Confirm::twice, "Backup password");
-    const auto s =
-        config::write_backup(store, opt.request, password, std::chrono::system_clock::now());
+    const auto s = write_backup(store, opt.request, password, std::chrono::system_clock::now());
     if (out.json()) {
         out.result() = summary_json(s);
         return ExitCode::ok;
@@ -87,12 +89,11 @@ ExitCode run_backup(const BackupOptions& opt, const Common& common, Output& out)
 
 ExitCode run_restore(const RestoreOptions& opt, const Common& common, Output& out) {
     Store store = open_store(common);
-    static_cast<void>(config::check_restore(store, opt.request));  // before the password
+    static_cast<void>(check_restore(store, opt.request));  // before the password
     const Secret password = obtain_password(opt.password, Confirm::once, "Backup password");
     // A commit killed half way is completed or undone before the revisions change under it.
     recover_target(config::ConfigStore{store}, config::local_machine_name());
-    const auto r =
-        config::restore_backup(store, opt.request, password, std::chrono::system_clock::now());
+    const auto r = restore_backup(store, opt.request, password, std::chrono::system_clock::now());
     for (const auto& n : r.notes) {
         out.note(n);
     }

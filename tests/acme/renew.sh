@@ -140,6 +140,29 @@ rc=0
 grep -q "was not issued through certtool acme: give --server and --challenge" "$err" ||
   fail "unclear: $(cat "$err")"
 
+step "backup and restore carry the ACME account (its key encrypted) and the entries' settings"
+printf 'backup-pass\n' >"$work/pass"
+json=$("$certtool" backup -o "$work/store.backup" --password-file "$work/pass" --json)
+[ "$(echo "$json" | jq -r '.acme_entries | join(" ")')" = "alpn mx" ] || fail "backup: $json"
+[ "$(echo "$json" | jq -r '.acme_accounts | length')" = 1 ] || fail "backup: $json"
+grep -q "BEGIN PRIVATE KEY" "$work/store.backup" && fail "a key in the backup is not encrypted"
+account_key=$(jq -r .key "$CERTTOOL_HOME"/acme/accounts/*.json | openssl pkey -pubout | sha256sum)
+restored=$work/restored
+CERTTOOL_HOME=$restored "$certtool" restore "$work/store.backup" --password-file "$work/pass" \
+  >/dev/null 2>&1
+[ "$(jq -r .key "$restored"/acme/accounts/*.json | openssl pkey -pubout | sha256sum)" = \
+  "$account_key" ] || fail "the restored account key differs"
+[ "$(stat -c %a "$restored"/acme/accounts/*.json)" = 600 ] || fail "restored account file mode"
+cmp -s "$CERTTOOL_HOME/acme/entries/mx.json" "$restored/acme/entries/mx.json" ||
+  fail "mx's settings differ after restore"
+# The restored store renews with no option: the account and the settings came back.
+CERTTOOL_HOME=$restored "$certtool" acme renew mx --force --no-commit >/dev/null 2>&1 ||
+  fail "the restored store cannot renew"
+rc=0
+CERTTOOL_HOME=$restored "$certtool" restore "$work/store.backup" --password-file "$work/pass" \
+  2>"$err" || rc=$?
+[ "$rc" -eq 8 ] || fail "restore over a store with an ACME account: exit $rc"
+
 step "an entry deleted from the store: --all skips its settings with a note"
 "$certtool" delete alpn --force >/dev/null
 out=$("$certtool" acme renew --all 2>&1) || fail "--all after a delete: $out"

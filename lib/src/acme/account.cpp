@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <set>
 
 namespace certtool {
 
@@ -56,13 +57,7 @@ Error damaged(const fs::path& file, const std::string& reason) {
                              reason));
 }
 
-std::optional<AccountRecord> read_record(const Store& store, std::string_view server) {
-    static_cast<void>(store.exists());  // an unreadable store is an error, as for entries
-    const fs::path file = acme_account_file(store, server);
-    std::error_code ec;
-    if (!fs::exists(fs::symlink_status(file, ec))) {
-        return std::nullopt;
-    }
+AccountRecord read_record_file(const fs::path& file) {
     const std::string text = detail::read_file(file, "ACME account file", k_max_account_file);
     const json j = json::parse(text, nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
@@ -92,6 +87,17 @@ std::optional<AccountRecord> read_record(const Store& store, std::string_view se
     } catch (const json::exception&) {
         throw damaged(file, "a member is missing or of the wrong type");
     }
+    return r;
+}
+
+std::optional<AccountRecord> read_record(const Store& store, std::string_view server) {
+    static_cast<void>(store.exists());  // an unreadable store is an error, as for entries
+    const fs::path file = acme_account_file(store, server);
+    std::error_code ec;
+    if (!fs::exists(fs::symlink_status(file, ec))) {
+        return std::nullopt;
+    }
+    AccountRecord r = read_record_file(file);
     if (r.server != server) {
         throw damaged(file, fmt::format("it is the account of '{}'", r.server));
     }
@@ -454,6 +460,60 @@ AcmeAccountResult deactivate_acme_account(const Store& store,
         return updated;
     });
     return result_of(store, record, client);
+}
+
+std::vector<AcmeAccountState> acme_accounts(const Store& store) {
+    static_cast<void>(store.exists());
+    std::vector<AcmeAccountState> out;
+    std::error_code ec;
+    for (const auto& f : fs::directory_iterator(accounts_dir(store), ec)) {
+        const std::string name = f.path().filename().string();
+        if (f.path().extension() != ".json" || name.starts_with(".")) {
+            continue;
+        }
+        AccountRecord r = read_record_file(f.path());
+        if (acme_account_file(store, r.server) != f.path()) {
+            throw damaged(f.path(), fmt::format("it is the account of '{}'", r.server));
+        }
+        out.push_back({r.server,
+                       r.url,
+                       r.status,
+                       r.contact,
+                       r.eab_kid,
+                       r.terms_of_service,
+                       r.created,
+                       r.updated,
+                       std::move(*r.key)});
+    }
+    std::sort(
+        out.begin(), out.end(), [](const auto& a, const auto& b) { return a.server < b.server; });
+    return out;
+}
+
+void replace_acme_accounts(const Store& store, const std::vector<AcmeAccountState>& accounts) {
+    detail::change_acme_dir(store, accounts_dir(store), [&] {
+        std::set<fs::path> kept;
+        for (const auto& a : accounts) {
+            AccountRecord r;
+            r.server = a.server;
+            r.url = a.url;
+            r.status = a.status;
+            r.contact = a.contact;
+            r.key = a.key;
+            r.eab_kid = a.eab_kid;
+            r.terms_of_service = a.terms_of_service;
+            r.created = a.created;
+            r.updated = a.updated;
+            write_record(store, r);
+            kept.insert(acme_account_file(store, a.server));
+        }
+        std::error_code ec;
+        for (const auto& f : fs::directory_iterator(accounts_dir(store), ec)) {
+            if (f.path().extension() == ".json" && !kept.contains(f.path())) {
+                fs::remove(f.path());
+            }
+        }
+    });
 }
 
 }  // namespace certtool

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <set>
 
 namespace certtool {
 
@@ -55,8 +56,7 @@ AcmeChallengeSettings challenge_of(const json& j) {
     return c;
 }
 
-AcmeEntrySettings read_entry(const fs::path& file, std::string_view name) {
-    const std::string text = detail::read_file(file, "ACME entry settings", k_max_entry_file);
+AcmeEntrySettings parse_entry(std::string_view text, const fs::path& file, std::string_view name) {
     const json j = json::parse(text, nullptr, false);
     const auto damaged = [&](std::string_view why) {
         return Error(Errc::parse,
@@ -104,10 +104,32 @@ AcmeEntrySettings read_entry(const fs::path& file, std::string_view name) {
         }
         throw damaged(e.what());
     }
-    if (s.name != name) {
+    if (!name.empty() && s.name != name) {
         throw damaged(fmt::format("they are entry '{}''s", s.name));
     }
     return s;
+}
+
+AcmeEntrySettings read_entry(const fs::path& file, std::string_view name) {
+    return parse_entry(
+        detail::read_file(file, "ACME entry settings", k_max_entry_file), file, name);
+}
+
+json entry_json(const AcmeEntrySettings& s) {
+    return {{"format", k_entry_format},
+            {"name", s.name},
+            {"server", s.server},
+            {"ca_bundle", s.ca_bundle ? json(s.ca_bundle->string()) : json(nullptr)},
+            {"common_name", s.common_name},
+            {"sans", s.sans},
+            {"key_type", key_type_name(s.key_type)},
+            {"reuse_key", s.reuse_key},
+            {"challenge", challenge_json(s.challenge)},
+            {"preferred_chain", s.preferred_chain},
+            {"order_url", s.order_url},
+            {"certificate_url", s.certificate_url},
+            {"issued", format_time(s.issued)},
+            {"revoked", s.revoked}};
 }
 
 }  // namespace
@@ -169,25 +191,43 @@ std::vector<AcmeEntrySettings> acme_entries(const Store& store) {
     return out;
 }
 
+std::string acme_entry_settings_json(const AcmeEntrySettings& settings) {
+    return entry_json(settings).dump();
+}
+
+AcmeEntrySettings parse_acme_entry_settings(std::string_view json_text, std::string_view source) {
+    return parse_entry(json_text, fs::path{source}, {});
+}
+
+void replace_acme_entries(const Store& store, const std::vector<AcmeEntrySettings>& entries) {
+    for (const auto& s : entries) {
+        Store::validate_name(s.name);
+    }
+    detail::change_acme_dir(store, entries_dir(store), [&] {
+        std::set<std::string> kept;
+        for (const auto& s : entries) {
+            detail::write_file_atomic(entry_file(store, s.name),
+                                      entry_json(s).dump(2) + "\n",
+                                      0600,
+                                      detail::Overwrite::replace);
+            kept.insert(s.name + ".json");
+        }
+        std::error_code ec;
+        for (const auto& f : fs::directory_iterator(entries_dir(store), ec)) {
+            const std::string file = f.path().filename().string();
+            if (f.path().extension() == ".json" && !kept.contains(file)) {
+                fs::remove(f.path());
+            }
+        }
+    });
+}
+
 namespace detail {
 
 void write_acme_entry(const Store& store, const AcmeEntrySettings& s) {
-    json j{{"format", k_entry_format},
-           {"name", s.name},
-           {"server", s.server},
-           {"ca_bundle", s.ca_bundle ? json(s.ca_bundle->string()) : json(nullptr)},
-           {"common_name", s.common_name},
-           {"sans", s.sans},
-           {"key_type", key_type_name(s.key_type)},
-           {"reuse_key", s.reuse_key},
-           {"challenge", challenge_json(s.challenge)},
-           {"preferred_chain", s.preferred_chain},
-           {"order_url", s.order_url},
-           {"certificate_url", s.certificate_url},
-           {"issued", format_time(s.issued)},
-           {"revoked", s.revoked}};
     change_acme_dir(store, entries_dir(store), [&] {
-        write_file_atomic(entry_file(store, s.name), j.dump(2) + "\n", 0600, Overwrite::replace);
+        write_file_atomic(
+            entry_file(store, s.name), entry_json(s).dump(2) + "\n", 0600, Overwrite::replace);
     });
 }
 

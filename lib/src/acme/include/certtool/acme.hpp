@@ -273,6 +273,32 @@ AcmeRevokeResult revoke_acme_certificate(Store& store,
                                          const AcmeRevokeRequest& request,
                                          TimePoint now);
 
+// The store's ACME state, for backups (backup.hpp): every account with its key, and every
+// entry's settings.
+struct AcmeAccountState {
+    std::string server;
+    std::string url;
+    std::string status;
+    std::vector<std::string> contact;
+    std::string eab_kid;
+    std::string terms_of_service;
+    TimePoint created;
+    TimePoint updated;
+    PrivateKey key;
+};
+
+// Every account file of the store, by server. Throws Error{parse} (a damaged file), Error{io}.
+[[nodiscard]] std::vector<AcmeAccountState> acme_accounts(const Store& store);
+// Writes these accounts and removes the store's others. Throws Error{io}, Error{locked}.
+void replace_acme_accounts(const Store& store, const std::vector<AcmeAccountState>& accounts);
+// Writes these entries' settings and removes the others. Throws as replace_acme_accounts.
+void replace_acme_entries(const Store& store, const std::vector<AcmeEntrySettings>& entries);
+// Entry settings as the JSON of their file (compact), and back; `source` names the text in
+// errors. Throws Error{parse}.
+[[nodiscard]] std::string acme_entry_settings_json(const AcmeEntrySettings& settings);
+[[nodiscard]] AcmeEntrySettings parse_acme_entry_settings(std::string_view json_text,
+                                                          std::string_view source);
+
 // Where the store keeps the account for that server (DIR/acme/accounts/ID.json).
 [[nodiscard]] std::filesystem::path acme_account_file(const Store& store, std::string_view server);
 

@@ -10,6 +10,7 @@
 #include "fs.hpp"
 #include "ossl.hpp"
 
+#include <certtool/acme.hpp>
 #include <certtool/backup.hpp>
 #include <certtool/ca_lists.hpp>
 #include <certtool/config.hpp>
@@ -28,7 +29,10 @@
 #include <optional>
 #include <set>
 
-namespace certtool::config {
+namespace certtool {
+
+// The configuration is most of what a backup holds.
+using namespace config;  // NOLINT(google-build-using-namespace)
 
 namespace {
 
@@ -291,7 +295,90 @@ BackupSummary summary_of(const json& j, const fs::path& path) {
         }
         std::sort(s.custom_cas.begin(), s.custom_cas.end());
     }
+    if (j.contains("acme")) {
+        const json& acme = j["acme"];
+        s.acme = true;
+        for (const auto& a : array_member(acme, "accounts", file, "acme.")) {
+            s.acme_accounts.push_back(text_member(a, "server", file, "acme.accounts: "));
+        }
+        for (const auto& e : array_member(acme, "entries", file, "acme.")) {
+            s.acme_entries.push_back(text_member(e, "name", file, "acme.entries: "));
+        }
+    }
     return s;
+}
+
+// ---- ACME accounts and entry settings -----------------------------------------------------------
+
+json acme_json(const std::vector<AcmeAccountState>& accounts,
+               const std::vector<AcmeEntrySettings>& entries,
+               const Secret* password) {
+    json a = json::array();
+    for (const auto& account : accounts) {
+        json one{{"server", account.server},
+                 {"url", account.url},
+                 {"status", account.status},
+                 {"contact", account.contact},
+                 {"eab-kid", account.eab_kid},
+                 {"terms-of-service", account.terms_of_service},
+                 {"created", format_time(account.created)},
+                 {"updated", format_time(account.updated)}};
+        if (password != nullptr) {
+            one["key"] = account.key.to_encrypted_pem(*password, k_backup_iterations);
+        }
+        a.push_back(std::move(one));
+    }
+    json e = json::array();
+    for (const auto& settings : entries) {
+        e.push_back(json::parse(acme_entry_settings_json(settings)));
+    }
+    return {{"accounts", a}, {"entries", e}};
+}
+
+struct AcmeBackup {
+    std::vector<AcmeAccountState> accounts;
+    std::vector<AcmeEntrySettings> entries;
+};
+
+AcmeBackup read_acme_json(const json& acme, const Secret& password, const std::string& file) {
+    AcmeBackup out;
+    for (const auto& a : array_member(acme, "accounts", file, "acme.")) {
+        const std::string server = text_member(a, "server", file, "acme.accounts: ");
+        const std::string in = fmt::format("acme account '{}': ", server);
+        std::vector<std::string> contact;
+        for (const auto& c : array_member(a, "contact", file, in)) {
+            if (!c.is_string()) {
+                damaged(file, in + "a contact is not a string");
+            }
+            contact.push_back(c.get<std::string>());
+        }
+        const std::string key_pem = text_member(a, "key", file, in);
+        std::optional<PrivateKey> key;
+        try {
+            key = PrivateKey::from_encrypted_pem(
+                key_pem, password, fmt::format("backup {} {}", file, in));
+        } catch (const Error& e) {
+            damaged(file, in + e.what());
+        }
+        out.accounts.push_back({server,
+                                text_member(a, "url", file, in),
+                                text_member(a, "status", file, in),
+                                std::move(contact),
+                                text_member(a, "eab-kid", file, in),
+                                text_member(a, "terms-of-service", file, in),
+                                time_member(a, "created", file, in),
+                                time_member(a, "updated", file, in),
+                                std::move(*key)});
+    }
+    for (const auto& e : array_member(acme, "entries", file, "acme.")) {
+        try {
+            out.entries.push_back(
+                parse_acme_entry_settings(e.dump(), fmt::format("backup {} acme.entries", file)));
+        } catch (const Error& err) {
+            damaged(file, err.what());
+        }
+    }
+    return out;
 }
 
 // ---- CA lists ---------------------------------------------------------------------------------
@@ -564,6 +651,10 @@ std::string store_contents(const Store& store) {
     if (configs.staged()) {
         parts.push_back("staged configuration changes");
     }
+    if (const auto accounts = acme_accounts(store); !accounts.empty()) {
+        parts.push_back(
+            fmt::format("{} ACME account{}", accounts.size(), accounts.size() == 1 ? "" : "s"));
+    }
     if (const auto ca = read_ca_lists(store); !ca.custom.empty()) {
         parts.push_back(
             fmt::format("{} custom CA{}", ca.custom.size(), ca.custom.size() == 1 ? "" : "s"));
@@ -684,17 +775,20 @@ BackupSummary write_backup(const Store& store,
     }
     const Document committed =
         snapshot.history.empty() ? Document{} : snapshot.history.back().document;
-    json j{{k_marker, k_backup_format},
-           {"created", format_time(now)},
-           {"machine", local_machine_name()},
-           {"masked", request.mask},
-           {"entries", entries},
-           {"configuration",
-            {{"revision", snapshot.history.empty() ? 0 : snapshot.history.back().number},
-             {"committed", document_value(committed)},
-             {"staged", snapshot.staged ? document_value(*snapshot.staged) : json{}},
-             {"history", history}}},
-           {"ca", ca_lists_json(snapshot.ca)}};
+    json j{
+        {k_marker, k_backup_format},
+        {"created", format_time(now)},
+        {"machine", local_machine_name()},
+        {"masked", request.mask},
+        {"entries", entries},
+        {"configuration",
+         {{"revision", snapshot.history.empty() ? 0 : snapshot.history.back().number},
+          {"committed", document_value(committed)},
+          {"staged", snapshot.staged ? document_value(*snapshot.staged) : json{}},
+          {"history", history}}},
+        {"ca", ca_lists_json(snapshot.ca)},
+        {"acme",
+         acme_json(acme_accounts(store), acme_entries(store), request.mask ? nullptr : &password)}};
     if (!request.mask) {
         std::array<unsigned char, k_salt_bytes> salt{};
         ossl::check1(RAND_bytes(salt.data(), static_cast<int>(salt.size())), "RAND_bytes");
@@ -752,6 +846,14 @@ RestoreResult restore_backup(Store& store,
         result.notes.push_back(
             "the backup holds no CA lists (made by certtool 0.1): the store's are kept");
     }
+    std::optional<AcmeBackup> acme;
+    if (j.contains("acme")) {
+        acme = read_acme_json(j["acme"], password, file);
+    } else {
+        result.notes.push_back(
+            "the backup holds no ACME accounts or settings (an older "
+            "certtool made it): the store's are kept");
+    }
     for (const auto& b : bindings(config.committed)) {
         if (!names.contains(b.entry)) {
             result.notes.push_back(fmt::format(
@@ -773,6 +875,10 @@ RestoreResult restore_backup(Store& store,
     }
     if (ca) {
         replace_ca_lists(store, std::move(*ca));
+    }
+    if (acme) {
+        replace_acme_accounts(store, acme->accounts);
+        replace_acme_entries(store, acme->entries);
     }
     if (configs.current_revision() == 0) {
         for (const auto& r : config.history) {
@@ -816,4 +922,4 @@ RestoreResult restore_backup(Store& store,
     return result;
 }
 
-}  // namespace certtool::config
+}  // namespace certtool

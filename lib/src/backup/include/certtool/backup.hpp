@@ -1,8 +1,9 @@
 // Backups of the whole store in one file (docs/backup.md): every entry (the private keys as
 // encrypted PKCS#8, each readable by `openssl pkey -passin`), the configuration (the committed
-// document, the staged changes and the revision history), and an HMAC-SHA256 over the content
-// keyed from the password, so a modified file is refused. `--mask` leaves the keys out: such a
-// file needs no password, is protected by a checksum only, and cannot be restored.
+// document, the staged changes and the revision history), the CA lists, the ACME accounts (their
+// keys encrypted as the entries') and each entry's ACME settings, and an HMAC-SHA256 over the
+// content keyed from the password, so a modified file is refused. `--mask` leaves the keys out:
+// such a file needs no password, is protected by a checksum only, and cannot be restored.
 #pragma once
 
 #include <certtool/secret.hpp>
@@ -14,7 +15,7 @@
 #include <string>
 #include <vector>
 
-namespace certtool::config {
+namespace certtool {
 
 // The format this certtool writes and the newest it reads.
 inline constexpr int k_backup_format = 1;
@@ -42,6 +43,9 @@ struct BackupSummary {
     bool ca_lists{false};                 // it holds the CA lists (certtool 0.1's backups do not)
     std::vector<std::string> custom_cas;  // their names, sorted
     bool system_list_enabled{true};
+    bool acme{false};                        // it holds the ACME state (older backups do not)
+    std::vector<std::string> acme_accounts;  // their servers
+    std::vector<std::string> acme_entries;   // the entries with ACME settings
 };
 
 // Fails before the password is asked: Error{already_exists} when `output` exists without
@@ -97,4 +101,4 @@ RestoreResult restore_backup(Store& store,
                              const Secret& password,
                              TimePoint now);
 
-}  // namespace certtool::config
+}  // namespace certtool
