@@ -139,11 +139,19 @@ rc=0
 [ "$rc" -eq 7 ] || fail "non-ACME entry: exit $rc"
 grep -q "was not issued through certtool acme: give --server and --challenge" "$err" ||
   fail "unclear: $(cat "$err")"
+# With them, the self-signed entry moves to the CA: its names kept, its settings remembered.
+"$certtool" acme renew local --force "${server[@]}" "${http[@]}" --no-commit >/dev/null 2>&1 ||
+  fail "renew local through ACME"
+"$certtool" verify local --trust "$work/roots.pem" --hostname local.example.test >/dev/null ||
+  fail "local is not the CA's now"
+[ "$("$certtool" show local --json | jq -r .origin)" = ca-signed ] || fail "local's origin"
+[ "$(jq -r .common_name "$CERTTOOL_HOME/acme/entries/local.json")" = local.example.test ] ||
+  fail "local's settings"
 
 step "backup and restore carry the ACME account (its key encrypted) and the entries' settings"
 printf 'backup-pass\n' >"$work/pass"
 json=$("$certtool" backup -o "$work/store.backup" --password-file "$work/pass" --json)
-[ "$(echo "$json" | jq -r '.acme_entries | join(" ")')" = "alpn mx" ] || fail "backup: $json"
+[ "$(echo "$json" | jq -r '.acme_entries | join(" ")')" = "alpn local mx" ] || fail "backup: $json"
 [ "$(echo "$json" | jq -r '.acme_accounts | length')" = 1 ] || fail "backup: $json"
 grep -q "BEGIN PRIVATE KEY" "$work/store.backup" && fail "a key in the backup is not encrypted"
 account_key=$(jq -r .key "$CERTTOOL_HOME"/acme/accounts/*.json | openssl pkey -pubout | sha256sum)
