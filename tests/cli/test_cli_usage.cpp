@@ -30,7 +30,7 @@ void check_usage_error(const RunResult& r, const std::string& starts, const std:
 }  // namespace
 
 TEST_CASE("issue #12.12: an unknown option is reported before anything else, in every command",
-          "[cli][usage]") {
+          "[cli][usage][sweep]") {
     const auto commands = commands_in_help();
     REQUIRE(commands.size() >= 31);
     for (const auto& cmd : commands) {
@@ -87,7 +87,7 @@ TEST_CASE("issue #12.12: an unknown option is reported before anything else, in 
 
 TEST_CASE_METHOD(CliFixture,
                  "issue #13.7: a password on the command line is refused and never echoed",
-                 "[cli][secret]") {
+                 "[cli][secret][sweep]") {
     const std::string secret = "Zebra-S3cr3t-77";
     ok({"create-selfsigned", "m", "--cn", "m.example.com", "--key-type", "ec-p256"});
     write_file(dir / "pw", "right\n");
@@ -224,7 +224,7 @@ TEST_CASE("issue #12.16: every command's --help lists its own exit codes", "[cli
 // peer: the check_tls tests produce it against Postfix).
 TEST_CASE_METHOD(CliFixture,
                  "issue #12.16: each exit code a command's --help lists is one it returns",
-                 "[cli][usage]") {
+                 "[cli][usage][sweep]") {
     make_ca();
     write_file(dir / "pw", "right\n");
     write_file(dir / "bad-pw", "wrong\n");
