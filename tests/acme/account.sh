@@ -9,12 +9,8 @@ certtool=$1
 work=$2
 # shellcheck source=tests/acme/pebble-common.sh
 . "$(dirname "$0")/pebble-common.sh"
-rm -rf "$work"
-mkdir -p "$work"
-export CERTTOOL_HOME=$work/store
+acme_workdir "$work"
 pebble_start "$work/pebble"
-server=(--server "$PEBBLE_URL" --ca-bundle "$PEBBLE_CA")
-err=$work/err
 
 step "an unreachable server: a network error naming the URL, exit 3, nothing written"
 closed=https://127.0.0.1:$(free_port)/dir

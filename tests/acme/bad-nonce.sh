@@ -8,14 +8,10 @@ certtool=$1
 work=$2
 # shellcheck source=tests/acme/pebble-common.sh
 . "$(dirname "$0")/pebble-common.sh"
-rm -rf "$work"
-mkdir -p "$work"
-export CERTTOOL_HOME=$work/store
-err=$work/err
+acme_workdir "$work"
 
 step "PEBBLE_WFE_NONCEREJECT=50: register and 12 lookups succeed, with retries"
 PEBBLE_WFE_NONCEREJECT=50 pebble_start "$work/pebble50"
-server=(--server "$PEBBLE_URL" --ca-bundle "$PEBBLE_CA")
 json=$("$certtool" acme account register "${server[@]}" --agree-tos --json)
 retries=$(echo "$json" | jq -r .bad_nonce_retries)
 url=$(echo "$json" | jq -r .url)
@@ -30,7 +26,6 @@ pebble_stop
 
 step "PEBBLE_WFE_NONCEREJECT=100: the retries stop at their bound, exit 3"
 PEBBLE_WFE_NONCEREJECT=100 pebble_start "$work/pebble100"
-server=(--server "$PEBBLE_URL" --ca-bundle "$PEBBLE_CA")
 rc=0
 "$certtool" acme account register "${server[@]}" --agree-tos --store "$work/store100" 2>"$err" ||
   rc=$?

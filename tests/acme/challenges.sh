@@ -12,14 +12,9 @@ certtool=$1
 work=$2
 # shellcheck source=tests/acme/pebble-common.sh
 . "$(dirname "$0")/pebble-common.sh"
-rm -rf "$work"
-mkdir -p "$work"
-export CERTTOOL_HOME=$work/store
+acme_workdir "$work"
 pebble_start "$work/pebble"
 pebble_root "$work/root.pem"
-server=(--server "$PEBBLE_URL" --ca-bundle "$PEBBLE_CA")
-err=$work/err
-snapshot() { (cd "$CERTTOOL_HOME" && find . -type f ! -name .lock -exec sha256sum {} + | sort); }
 "$certtool" acme account register "${server[@]}" --agree-tos >/dev/null
 
 verified() {  # NAME HOST...: the entry's chain verifies against pebble's root for each HOST
@@ -62,7 +57,7 @@ step "a hook that fails: exit 3, one line naming the hook and what it said, the 
 printf '#!/bin/sh\necho "zone example.test: not authorised (TSIG key refused)" >&2\nexit 4\n' \
   >"$work/bad-hook.sh"
 chmod +x "$work/bad-hook.sh"
-before=$(snapshot)
+before=$(store_snapshot)
 rc=0
 "$certtool" acme issue bad "${server[@]}" --cn bad.example.test --challenge dns-01 \
   --dns-hook "$work/bad-hook.sh" 2>"$err" || rc=$?
@@ -70,7 +65,7 @@ rc=0
 one_line "$(cat "$err")"
 grep -q "dns-01 hook .*bad-hook.sh present _acme-challenge.bad.example.test.' failed (exit 4): zone example.test: not authorised" "$err" ||
   fail "failing hook: unclear error: $(cat "$err")"
-[ "$(snapshot)" = "$before" ] || fail "the store changed after a failing hook"
+[ "$(store_snapshot)" = "$before" ] || fail "the store changed after a failing hook"
 
 step "a wildcard needs dns-01: exit 2 before any order"
 rc=0
@@ -122,13 +117,13 @@ echo keep >"$root/.well-known/security.txt"
   fail "webroot after the second issue: $(find "$root")"
 
 step "a webroot that is not a directory: exit 3 before any order"
-before=$(snapshot)
+before=$(store_snapshot)
 rc=0
 "$certtool" acme issue bad "${server[@]}" --cn bad.example.test --challenge webroot \
   --webroot "$work/missing" 2>"$err" || rc=$?
 [ "$rc" -eq 3 ] || fail "missing webroot: exit $rc, expected 3"
 grep -q "the webroot '$work/missing' is not a directory" "$err" || fail "unclear: $(cat "$err")"
-[ "$(snapshot)" = "$before" ] || fail "the store changed"
+[ "$(store_snapshot)" = "$before" ] || fail "the store changed"
 
 step "the wrong token served (nginx answers every challenge with other text): exit 3, unchanged"
 kill "$nginx_pid" 2>/dev/null || true
@@ -141,7 +136,7 @@ for _ in $(seq 50); do
   curl -s -o /dev/null "http://127.0.0.1:$PEBBLE_HTTP_PORT/" && break
   sleep 0.1
 done
-before=$(snapshot)
+before=$(store_snapshot)
 rc=0
 "$certtool" acme issue www "${server[@]}" --cn www.example.test --challenge webroot \
   --webroot "$root" --force 2>"$err" || rc=$?
@@ -149,7 +144,7 @@ rc=0
 one_line "$(cat "$err")"
 grep -q "^certtool: error: http-01 challenge for dns:www.example.test failed: .*urn:ietf:params:acme:error:unauthorized" "$err" ||
   fail "wrong token: unclear error: $(cat "$err")"
-[ "$(snapshot)" = "$before" ] || fail "the store changed after a wrong token"
+[ "$(store_snapshot)" = "$before" ] || fail "the store changed after a wrong token"
 [ "$(find "$root" -type f)" = "$root/.well-known/security.txt" ] || fail "the token file stayed"
 
 kill "$nginx_pid" 2>/dev/null || true

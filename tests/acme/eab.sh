@@ -8,12 +8,8 @@ certtool=$1
 work=$2
 # shellcheck source=tests/acme/pebble-common.sh
 . "$(dirname "$0")/pebble-common.sh"
-rm -rf "$work"
-mkdir -p "$work"
-export CERTTOOL_HOME=$work/store
+acme_workdir "$work"
 pebble_start "$work/pebble" eab
-server=(--server "$PEBBLE_URL" --ca-bundle "$PEBBLE_CA")
-err=$work/err
 printf '%s\n' "$PEBBLE_EAB_KEY" >"$work/kid-1.key"
 printf '%s\n' "$PEBBLE_EAB_KEY2" >"$work/kid-2.key"  # a real key, of another kid
 printf 'not base64url!\n' >"$work/garbage.key"

@@ -10,15 +10,10 @@ certtool=$1
 work=$2
 # shellcheck source=tests/acme/pebble-common.sh
 . "$(dirname "$0")/pebble-common.sh"
-rm -rf "$work"
-mkdir -p "$work"
-export CERTTOOL_HOME=$work/store
+acme_workdir "$work"
 pebble_start "$work/pebble"
 pebble_root "$work/root.pem"
-server=(--server "$PEBBLE_URL" --ca-bundle "$PEBBLE_CA")
 http=(--challenge http-01 --http-port "$PEBBLE_HTTP_PORT" --http-address 127.0.0.1)
-err=$work/err
-snapshot() { (cd "$CERTTOOL_HOME" && find . -type f ! -name .lock -exec sha256sum {} + | sort); }
 
 step "no account yet: exit 7, nothing written"
 rc=0
@@ -53,7 +48,7 @@ rc=0
 [ "$rc" -eq 8 ] || fail "existing entry: exit $rc, expected 8"
 
 step "a failed challenge (nothing answers where pebble looks): one line naming the name, store unchanged"
-before=$(snapshot)
+before=$(store_snapshot)
 wrong=(--challenge http-01 --http-port "$(free_port)" --http-address 127.0.0.1)
 rc=0
 "$certtool" acme issue mx "${server[@]}" --cn mx.example.test --force "${wrong[@]}" 2>"$err" ||
@@ -63,11 +58,11 @@ cat "$err"
 one_line "$(cat "$err")"
 grep -q "^certtool: error: http-01 challenge for dns:mx.example.test failed: urn:ietf:params:acme:error:connection: " "$err" ||
   fail "failed challenge: unclear error: $(cat "$err")"
-[ "$(snapshot)" = "$before" ] || fail "the store changed after a failed challenge"
+[ "$(store_snapshot)" = "$before" ] || fail "the store changed after a failed challenge"
 rc=0
 "$certtool" acme issue other "${server[@]}" --cn other.example.test "${wrong[@]}" 2>"$err" || rc=$?
 [ "$rc" -eq 3 ] || fail "failed challenge (new entry): exit $rc"
-[ "$(snapshot)" = "$before" ] || fail "an entry was stored after a failed challenge"
+[ "$(store_snapshot)" = "$before" ] || fail "an entry was stored after a failed challenge"
 
 step "the port cannot be listened on: exit 3 before any order"
 rc=0
@@ -76,7 +71,7 @@ rc=0
 [ "$rc" -eq 3 ] || fail "port in use: exit $rc, expected 3"
 grep -q "cannot listen on 127.0.0.1:${PEBBLE_MGMT##*:} for the http-01 challenge" "$err" ||
   fail "port in use: unclear error: $(cat "$err")"
-[ "$(snapshot)" = "$before" ] || fail "the store changed"
+[ "$(store_snapshot)" = "$before" ] || fail "the store changed"
 
 step "--force replaces the entry: a new key and certificate"
 old_serial=$("$certtool" show mx --json | jq -r .certificate.serial)

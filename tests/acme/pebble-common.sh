@@ -21,7 +21,10 @@
 #   pebble_cert_status SERIAL  "Valid" or "Revoked": what pebble says of a certificate it issued
 #   challtestsrv_hook FILE LOG  writes a dns-01 hook for certtool that adds and removes TXT
 #                            records through pebble-challtestsrv's API, logging each call to LOG
+#                            Also sets server=(--server URL --ca-bundle CA) for certtool.
 #   pebble_stop              stops both (also on exit: pebble_start sets the trap)
+#   acme_workdir DIR         a fresh DIR with the store in DIR/store (CERTTOOL_HOME); err=DIR/err
+#   store_snapshot           every file of the store with its SHA-256 (compare before and after)
 #   free_port                a loopback TCP port nothing listens on
 #   fail MESSAGE, step MESSAGE, one_line TEXT (fails unless TEXT is exactly one line)
 #
@@ -84,6 +87,15 @@ pebble_root() {
   curl -sf --cacert "$PEBBLE_CA" -o "$1" "$PEBBLE_MGMT/roots/${2:-0}" ||
     fail "cannot fetch pebble's root from $PEBBLE_MGMT/roots/${2:-0}"
 }
+
+acme_workdir() {
+  rm -rf "$1"
+  mkdir -p "$1"
+  export CERTTOOL_HOME=$1/store
+  err=$1/err
+}
+
+store_snapshot() { (cd "$CERTTOOL_HOME" && find . -type f ! -name .lock -exec sha256sum {} + | sort); }
 
 pebble_cert_status() {
   local serial
@@ -158,6 +170,7 @@ JSON
   PEBBLE_MGMT=https://127.0.0.1:$mgmt
   PEBBLE_CHALLTESTSRV=http://127.0.0.1:$chall_mgmt
   PEBBLE_CA=$dir/ca.pem
+  server=(--server "$PEBBLE_URL" --ca-bundle "$PEBBLE_CA")
   for _ in $(seq 100); do
     if curl -sf --cacert "$PEBBLE_CA" -o /dev/null "$PEBBLE_URL" &&
       [ "$(curl -s -o /dev/null -w '%{http_code}' "$PEBBLE_CHALLTESTSRV/")" != 000 ]; then

@@ -13,19 +13,14 @@ work=$2
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/acme/pebble-common.sh
 . "$here/pebble-common.sh"
-rm -rf "$work"
-mkdir -p "$work"
-export CERTTOOL_HOME=$work/store
+acme_workdir "$work"
 PEBBLE_ALTERNATE_ROOTS=1 pebble_start "$work/pebble"
 pebble_root "$work/root0.pem" 0
 pebble_root "$work/root1.pem" 1
 cat "$work/root0.pem" "$work/root1.pem" >"$work/roots.pem"
-server=(--server "$PEBBLE_URL" --ca-bundle "$PEBBLE_CA")
 http=(--challenge http-01 --http-port "$PEBBLE_HTTP_PORT" --listen-address 127.0.0.1)
-err=$work/err
 serial() { "$certtool" show "$1" --json | jq -r .certificate.serial; }
 pubkey() { "$certtool" export "$1" --cert-out - 2>/dev/null | openssl x509 -pubkey -noout | sha256sum; }
-snapshot() { (cd "$CERTTOOL_HOME" && find . -type f ! -name .lock -exec sha256sum {} + | sort); }
 "$certtool" acme account register "${server[@]}" --agree-tos >/dev/null
 
 step "issue mx (http-01) and alpn (tls-alpn-01); the settings are remembered"
@@ -39,11 +34,11 @@ step "issue mx (http-01) and alpn (tls-alpn-01); the settings are remembered"
 [ "$(stat -c %a "$CERTTOOL_HOME/acme/entries/mx.json")" = 600 ] || fail "settings mode"
 
 step "not due (pebble's 5-year certificates, a third of the lifetime rule): nothing changes"
-before=$(snapshot)
+before=$(store_snapshot)
 out=$("$certtool" acme renew mx)
 echo "$out" | grep -q "^'mx' is not due: more than a third of its lifetime is left: due from " ||
   fail "not due: $out"
-[ "$(snapshot)" = "$before" ] || fail "a renewal that was not due changed the store"
+[ "$(store_snapshot)" = "$before" ] || fail "a renewal that was not due changed the store"
 
 step "--force --reuse-key: a new certificate for the same key, the names kept"
 old=$(serial mx)
@@ -82,21 +77,21 @@ grep -q "'mx' is bound to .*certtool commit deploys" "$work/out" || fail "no not
 [ "$(wc -l <"$work/reloads")" = 3 ] || fail "commit did not deploy"
 
 step "a renewal that fails (nothing answers the challenge): exit 3, the entry as it was"
-before=$(snapshot)
+before=$(store_snapshot)
 rc=0
 "$certtool" acme renew mx --force --http-port "$(free_port)" 2>"$err" || rc=$?
 [ "$rc" -eq 3 ] || fail "failed renewal: exit $rc"
 grep -q "http-01 challenge for dns:.*failed" "$err" || fail "unclear: $(cat "$err")"
-[ "$(snapshot)" = "$before" ] || fail "a failed renewal changed the store (the override was remembered?)"
+[ "$(store_snapshot)" = "$before" ] || fail "a failed renewal changed the store (the override was remembered?)"
 
 step "the systemd unit's ExecStart as shipped: acme renew --all, nothing due, exit 0"
 exec_start=$(sed -n 's/^ExecStart=//p' "$here/../../examples/systemd/certtool-acme-renew.service")
 [ "${exec_start%% *}" = /opt/certtool/bin/certtool ] || fail "ExecStart: $exec_start"
-before=$(snapshot)
+before=$(store_snapshot)
 out=$("$certtool" ${exec_start#* })
 echo "$out" | grep -q "'alpn' is not due" || fail "--all: $out"
 echo "$out" | grep -q "'mx' is not due" || fail "--all: $out"
-[ "$(snapshot)" = "$before" ] || fail "--all changed the store with nothing due"
+[ "$(store_snapshot)" = "$before" ] || fail "--all changed the store with nothing due"
 
 step "revoke mx (superseded): pebble records it, and --all renews mx alone, at once"
 rserial=$(serial mx)

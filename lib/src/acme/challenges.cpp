@@ -5,6 +5,7 @@
 #include "fs.hpp"
 #include "http01.hpp"
 #include "jws.hpp"
+#include "ossl.hpp"
 #include "process.hpp"
 #include "tls_alpn01.hpp"
 
@@ -243,11 +244,11 @@ private:
 }  // namespace
 
 std::string dns01_value(std::string_view key_authorization) {
-    return base64url(sha256(key_authorization));
+    return base64url(ossl::sha256(key_authorization));
 }
 
 std::string tls_alpn01_digest(std::string_view key_authorization) {
-    return sha256(key_authorization);
+    return ossl::sha256(key_authorization);
 }
 
 std::unique_ptr<ChallengeSolver> make_solver(const AcmeChallengeSettings& settings) {

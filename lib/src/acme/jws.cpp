@@ -42,15 +42,6 @@ std::string json_compact(const json& j) {
 
 }  // namespace
 
-std::string sha256(std::string_view data) {
-    std::array<unsigned char, 32> md{};
-    std::size_t len = 0;
-    ossl::check1(
-        EVP_Q_digest(nullptr, "SHA256", nullptr, data.data(), data.size(), md.data(), &len),
-        "computing SHA-256");
-    return std::string{reinterpret_cast<const char*>(md.data()), len};
-}
-
 std::string base64url(std::string_view in) {
     std::string out;
     out.reserve((in.size() * 4 + 2) / 3);
@@ -167,7 +158,7 @@ std::string jwk_thumbprint(const json& jwk) {
     } else {
         required = {{"crv", jwk.at("crv")}, {"kty", kty}, {"x", jwk.at("x")}};
     }
-    return base64url(sha256(json_compact(required)));
+    return base64url(ossl::sha256(json_compact(required)));
 }
 
 json jws_sign(const JwsKey& key,

@@ -15,9 +15,6 @@
 
 namespace certtool::detail {
 
-// SHA-256 of `data`, the 32 bytes.
-[[nodiscard]] std::string sha256(std::string_view data);
-
 // RFC 4648 section 5, no padding.
 [[nodiscard]] std::string base64url(std::string_view bytes);
 // The reverse; padding and whitespace are refused. nullopt for anything that is not base64url

@@ -93,15 +93,6 @@ const unsigned char* bytes(std::string_view s) {
     return reinterpret_cast<const unsigned char*>(s.data());
 }
 
-std::string sha256(std::string_view data) {
-    std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-    std::size_t len = 0;
-    ossl::check1(
-        EVP_Q_digest(nullptr, "SHA256", nullptr, data.data(), data.size(), md.data(), &len),
-        "computing SHA-256");
-    return std::string{reinterpret_cast<const char*>(md.data()), len};
-}
-
 // HMAC-SHA256(key, data) into `out` (a Secret's buffer when the result is a key).
 void hmac_sha256(std::string_view key, std::string_view data, std::string& out) {
     out.assign(k_hash_bytes, '\0');
@@ -258,7 +249,7 @@ json read_backup(const fs::path& path) {
         damaged(file, fmt::format("unknown backup format {}", format));
     }
     const std::string sum = text_member(j, "sha256", file);
-    if (sum != hex(sha256(canonical(j, {"sha256"})))) {
+    if (sum != ossl::sha256_hex(canonical(j, {"sha256"}))) {
         throw Error(Errc::parse,
                     fmt::format("backup {} is damaged or was modified: its checksum (sha256) "
                                 "does not match its content; use another copy",
@@ -802,7 +793,7 @@ BackupSummary write_backup(const Store& store,
         hmac_sha256(keys.mac.view(), canonical(j, {}), mac);
         j["hmac-sha256"] = hex(mac);
     }
-    j["sha256"] = hex(sha256(canonical(j, {})));
+    j["sha256"] = ossl::sha256_hex(canonical(j, {}));
     detail::AtomicFile out{request.output,
                            0600,
                            request.force ? detail::Overwrite::replace : detail::Overwrite::refuse};

@@ -160,17 +160,23 @@ std::string name_to_oneline(const X509_NAME* name) {
     return bio_to_string(bio.get());
 }
 
-std::string sha256_hex(std::string_view data) {
+std::string sha256(std::string_view data) {
     std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
     unsigned int length = 0;
     check1(EVP_Digest(data.data(), data.size(), md.data(), &length, EVP_sha256(), nullptr),
            "SHA-256");
+    return {reinterpret_cast<const char*>(md.data()), length};
+}
+
+std::string sha256_hex(std::string_view data) {
     static constexpr std::string_view k_hex = "0123456789abcdef";
+    const std::string md = sha256(data);
     std::string out;
-    out.reserve(std::size_t{length} * 2);
-    for (unsigned int i = 0; i < length; ++i) {
-        out += k_hex[md[i] >> 4U];
-        out += k_hex[md[i] & 0x0fU];
+    out.reserve(md.size() * 2);
+    for (const char ch : md) {
+        const auto b = static_cast<unsigned char>(ch);
+        out += k_hex[b >> 4U];
+        out += k_hex[b & 0x0fU];
     }
     return out;
 }

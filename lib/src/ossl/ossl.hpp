@@ -188,7 +188,8 @@ T* check_ptr(T* p, std::string_view what, Errc code = Errc::crypto) {
 // name_to_string(); only the no-CRL-number finding prints it, which keeps its message unchanged.
 [[nodiscard]] std::string name_to_oneline(const X509_NAME* name);
 
-// SHA-256 of `data` as 64 lower-case hex digits.
+// SHA-256 of `data`: the 32 bytes, and as 64 lower-case hex digits.
+[[nodiscard]] std::string sha256(std::string_view data);
 [[nodiscard]] std::string sha256_hex(std::string_view data);
 
 // Loads the "legacy" provider (RC2, RC4, DES, IDEA, ...) next to "default", once per process.

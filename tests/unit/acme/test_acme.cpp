@@ -415,7 +415,7 @@ TEST_CASE("acme: renewalInfo windows and the renewal decision", "[acme][ari]") {
 
 TEST_CASE("acme: the dns-01 TXT value and the tls-alpn-01 certificate", "[acme]") {
     // RFC 8555 8.4: base64url(SHA-256(key authorization)).
-    CHECK(dns01_value("token.thumbprint") == base64url(sha256("token.thumbprint")));
+    CHECK(dns01_value("token.thumbprint") == base64url(ossl::sha256("token.thumbprint")));
     CHECK(dns01_value("token.thumbprint").size() == 43);
 
     const PrivateKey key = PrivateKey::generate(KeyType::ec_p256);
