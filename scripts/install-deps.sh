@@ -27,7 +27,7 @@ apt-get install -y -qq --no-install-recommends \
   libcurl4-openssl-dev \
   gnutls-bin default-jre-headless ca-certificates dnsmasq-base \
   postfix postfix-ldap slapd swaks libnet-ssleay-perl iproute2 gzip nginx-light pebble \
-  hyperfine time clang-format git jq \
+  hyperfine time clang-format git jq curl \
   man-db groff-base zsh \
   clang libclang-rt-dev >/dev/null  # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes
 echo "dependencies installed"
