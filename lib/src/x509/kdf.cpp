@@ -53,7 +53,48 @@ void put_state(const SHA256_CTX& ctx, unsigned char* out) {
     }
 }
 
+// The HMAC-SHA256 inner and outer states for `key` (RFC 2104: hashed first if over a block).
+void hmac_states(const unsigned char* key_data,
+                 std::size_t key_len,
+                 SHA256_CTX& inner,
+                 SHA256_CTX& outer) {
+    std::array<unsigned char, k_block> key{};
+    if (key_len > k_block) {
+        SHA256(key_data, key_len, key.data());
+    } else {
+        std::copy_n(key_data, key_len, key.begin());
+    }
+    std::array<unsigned char, k_block> pad{};
+    for (std::size_t i = 0; i < k_block; ++i) {
+        pad[i] = static_cast<unsigned char>(key[i] ^ 0x36U);
+    }
+    inner = state_after_block(pad.data());
+    for (std::size_t i = 0; i < k_block; ++i) {
+        pad[i] = static_cast<unsigned char>(key[i] ^ 0x5cU);
+    }
+    outer = state_after_block(pad.data());
+    OPENSSL_cleanse(pad.data(), pad.size());
+    OPENSSL_cleanse(key.data(), key.size());
+}
+
 }  // namespace
+
+void hmac_sha256(const unsigned char* key,
+                 std::size_t key_len,
+                 const unsigned char* data,
+                 std::size_t len,
+                 unsigned char* out) noexcept {
+    SHA256_CTX inner;
+    SHA256_CTX outer;
+    hmac_states(key, key_len, inner, outer);
+    std::array<unsigned char, k_digest> digest{};
+    SHA256_Update(&inner, data, len);
+    SHA256_Final(digest.data(), &inner);
+    SHA256_Update(&outer, digest.data(), digest.size());
+    SHA256_Final(out, &outer);
+    OPENSSL_cleanse(&inner, sizeof inner);
+    OPENSSL_cleanse(&outer, sizeof outer);
+}
 
 void pbkdf2_hmac_sha256(std::string_view password,
                         const unsigned char* salt,
@@ -61,25 +102,10 @@ void pbkdf2_hmac_sha256(std::string_view password,
                         int iterations,
                         unsigned char* out,
                         std::size_t out_len) noexcept {
-    // HMAC keys longer than a block are hashed first (RFC 2104).
-    std::array<unsigned char, k_block> key{};
-    if (password.size() > k_block) {
-        SHA256(
-            reinterpret_cast<const unsigned char*>(password.data()), password.size(), key.data());
-    } else {
-        std::copy(password.begin(), password.end(), key.begin());
-    }
-    std::array<unsigned char, k_block> pad{};
-    for (std::size_t i = 0; i < k_block; ++i) {
-        pad[i] = static_cast<unsigned char>(key[i] ^ 0x36U);
-    }
-    const SHA256_CTX inner = state_after_block(pad.data());
-    for (std::size_t i = 0; i < k_block; ++i) {
-        pad[i] = static_cast<unsigned char>(key[i] ^ 0x5cU);
-    }
-    const SHA256_CTX outer = state_after_block(pad.data());
-    OPENSSL_cleanse(pad.data(), pad.size());
-    OPENSSL_cleanse(key.data(), key.size());
+    SHA256_CTX inner;
+    SHA256_CTX outer;
+    hmac_states(
+        reinterpret_cast<const unsigned char*>(password.data()), password.size(), inner, outer);
 
     // u: the inner hash's input block (U_i, padded); v: the outer's (the inner digest, padded).
     std::array<unsigned char, k_block> u = padded_digest_block(k_block);

@@ -5,12 +5,12 @@
 #include <certtool/pkcs12.hpp>
 
 #include <fmt/core.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
 #include <array>
 #include <future>
+#include <limits>
 #include <system_error>
 
 namespace certtool {
@@ -45,6 +45,227 @@ bool has_non_ascii(std::string_view s) {
         s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
 }
 
+// Decrypts what PBES2 with PBKDF2-HMAC-SHA256 and AES-CBC protects (what modern writers use:
+// ours, OpenSSL 3, GnuTLS) with kdf.hpp's PBKDF2, deriving once per password, salt and count
+// for the whole file (our writer's key bag and certificate safe share one derivation). Anything
+// else, and anything that does not decrypt and parse, is left to libcrypto (returns null), so
+// its answers and messages stay the reference.
+class FastPbes2 {
+public:
+    FastPbes2() = default;
+    FastPbes2(const FastPbes2&) = delete;
+    FastPbes2& operator=(const FastPbes2&) = delete;
+    FastPbes2(FastPbes2&&) = delete;
+    FastPbes2& operator=(FastPbes2&&) = delete;
+
+    ~FastPbes2() {
+        for (auto& d : m_derived) {
+            OPENSSL_cleanse(d.key.data(), d.key.size());
+        }
+    }
+
+    ossl::SafebagStackPtr safe_bags(const PKCS7* p7, const PasswordForm& form) {
+        const PKCS7_ENC_CONTENT* enc = p7->d.encrypted->enc_data;
+        Secret plain;
+        if (enc == nullptr || !decrypt(enc->algorithm, enc->enc_data, form, plain)) {
+            return nullptr;
+        }
+        const auto* p = reinterpret_cast<const unsigned char*>(plain.c_str());
+        auto* bags = reinterpret_cast<STACK_OF(PKCS12_SAFEBAG)*>(ASN1_item_d2i(
+            nullptr, &p, static_cast<long>(plain.size()), ASN1_ITEM_rptr(PKCS12_SAFEBAGS)));
+        ossl::clear_errors();
+        return ossl::SafebagStackPtr{bags};
+    }
+
+    ossl::Pkcs8InfoPtr key_info(const PKCS12_SAFEBAG* bag, const PasswordForm& form) {
+        const X509_SIG* sig = PKCS12_SAFEBAG_get0_pkcs8(bag);
+        if (sig == nullptr) {
+            return nullptr;
+        }
+        const X509_ALGOR* alg = nullptr;
+        const ASN1_OCTET_STRING* data = nullptr;
+        X509_SIG_get0(sig, &alg, &data);
+        Secret plain;
+        if (!decrypt(alg, data, form, plain)) {
+            return nullptr;
+        }
+        const auto* p = reinterpret_cast<const unsigned char*>(plain.c_str());
+        ossl::Pkcs8InfoPtr info{
+            d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, static_cast<long>(plain.size()))};
+        ossl::clear_errors();
+        return info;
+    }
+
+private:
+    struct Derived {
+        std::string salt;
+        long iterations;
+        const char* password;
+        std::array<unsigned char, 32> key;
+    };
+
+    bool decrypt(const X509_ALGOR* alg,
+                 const ASN1_OCTET_STRING* data,
+                 const PasswordForm& form,
+                 Secret& plain) {
+        if (alg == nullptr || data == nullptr || form.data == nullptr) {
+            return false;
+        }
+        const ASN1_OBJECT* oid = nullptr;
+        int param_type = 0;
+        const void* param = nullptr;
+        X509_ALGOR_get0(&oid, &param_type, &param, alg);
+        if (OBJ_obj2nid(oid) != NID_pbes2 || param_type != V_ASN1_SEQUENCE) {
+            return false;
+        }
+        ASN1_TYPE wrapped{};
+        wrapped.type = V_ASN1_SEQUENCE;
+        // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): only read by the unpacker
+        wrapped.value.sequence = const_cast<ASN1_STRING*>(static_cast<const ASN1_STRING*>(param));
+        const ossl::Pbe2ParamPtr pbe2{static_cast<PBE2PARAM*>(
+            ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), &wrapped))};
+        if (!pbe2 || OBJ_obj2nid(pbe2->keyfunc->algorithm) != NID_id_pbkdf2 ||
+            pbe2->keyfunc->parameter == nullptr ||
+            pbe2->keyfunc->parameter->type != V_ASN1_SEQUENCE) {
+            ossl::clear_errors();
+            return false;
+        }
+        const ossl::Pbkdf2ParamPtr kdf{static_cast<PBKDF2PARAM*>(
+            ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM), pbe2->keyfunc->parameter))};
+        if (!kdf || kdf->salt == nullptr || kdf->salt->type != V_ASN1_OCTET_STRING ||
+            kdf->prf == nullptr || OBJ_obj2nid(kdf->prf->algorithm) != NID_hmacWithSHA256) {
+            ossl::clear_errors();
+            return false;
+        }
+        const EVP_CIPHER* cipher = nullptr;
+        switch (OBJ_obj2nid(pbe2->encryption->algorithm)) {
+            case NID_aes_128_cbc:
+                cipher = EVP_aes_128_cbc();
+                break;
+            case NID_aes_192_cbc:
+                cipher = EVP_aes_192_cbc();
+                break;
+            case NID_aes_256_cbc:
+                cipher = EVP_aes_256_cbc();
+                break;
+            default:
+                return false;
+        }
+        const auto key_len = static_cast<std::size_t>(EVP_CIPHER_get_key_length(cipher));
+        const ASN1_TYPE* iv = pbe2->encryption->parameter;
+        const long iterations = ASN1_INTEGER_get(kdf->iter);
+        if (iv == nullptr || iv->type != V_ASN1_OCTET_STRING ||
+            ASN1_STRING_length(iv->value.octet_string) != EVP_CIPHER_get_iv_length(cipher) ||
+            iterations < 1 || iterations > std::numeric_limits<int>::max() ||
+            (kdf->keylength != nullptr &&
+             ASN1_INTEGER_get(kdf->keylength) != static_cast<long>(key_len))) {
+            ossl::clear_errors();
+            return false;
+        }
+        const ASN1_OCTET_STRING* salt = kdf->salt->value.octet_string;
+        const std::string salt_bytes{reinterpret_cast<const char*>(ASN1_STRING_get0_data(salt)),
+                                     static_cast<std::size_t>(ASN1_STRING_length(salt))};
+        const unsigned char* key = derived_key(form, salt_bytes, iterations, key_len);
+        ossl::EvpCipherCtxPtr ctx{ossl::check_ptr(EVP_CIPHER_CTX_new(), "EVP_CIPHER_CTX_new")};
+        const int in_len = ASN1_STRING_length(data);
+        plain.buffer().assign(static_cast<std::size_t>(in_len) + 32, '\0');
+        auto* out = reinterpret_cast<unsigned char*>(plain.buffer().data());
+        int n = 0;
+        int tail = 0;
+        const bool ok =
+            EVP_DecryptInit_ex(
+                ctx.get(), cipher, nullptr, key, ASN1_STRING_get0_data(iv->value.octet_string)) ==
+                1 &&
+            EVP_DecryptUpdate(ctx.get(), out, &n, ASN1_STRING_get0_data(data), in_len) == 1 &&
+            EVP_DecryptFinal_ex(ctx.get(), out + n, &tail) == 1;
+        ossl::clear_errors();
+        if (!ok) {
+            return false;
+        }
+        OPENSSL_cleanse(out + n + tail, plain.size() - static_cast<std::size_t>(n + tail));
+        plain.buffer().resize(static_cast<std::size_t>(n + tail));
+        return true;
+    }
+
+    const unsigned char* derived_key(const PasswordForm& form,
+                                     const std::string& salt,
+                                     long iterations,
+                                     std::size_t key_len) {
+        for (const auto& d : m_derived) {
+            if (d.password == form.data && d.salt == salt && d.iterations == iterations) {
+                return d.key.data();  // 32 bytes: a prefix serves any AES key length
+            }
+        }
+        Derived d{salt, iterations, form.data, {}};
+        detail::pbkdf2_hmac_sha256(std::string_view{form.data, static_cast<std::size_t>(form.len)},
+                                   reinterpret_cast<const unsigned char*>(salt.data()),
+                                   salt.size(),
+                                   static_cast<int>(iterations),
+                                   d.key.data(),
+                                   d.key.size());
+        static_cast<void>(key_len);
+        m_derived.push_back(std::move(d));
+        return m_derived.back().key.data();
+    }
+
+    std::vector<Derived> m_derived;
+};
+
+// The MAC check with kdf.hpp's PKCS#12 KDF when the MAC is HMAC-SHA256 over a DER
+// authenticated safe (re-encoding it gives the same bytes); false sends the caller to
+// PKCS12_verify_mac, which decides (a wrong password, a BER file, another digest).
+bool fast_mac_matches(PKCS12* p12, const PasswordForm& form) {
+    if (form.data == nullptr) {
+        return false;
+    }
+    const ASN1_OCTET_STRING* mac = nullptr;
+    const X509_ALGOR* mac_alg = nullptr;
+    const ASN1_OCTET_STRING* salt = nullptr;
+    const ASN1_INTEGER* iter = nullptr;
+    PKCS12_get0_mac(&mac, &mac_alg, &salt, &iter, p12);
+    if (mac == nullptr || mac_alg == nullptr || salt == nullptr) {
+        return false;
+    }
+    const ASN1_OBJECT* oid = nullptr;
+    X509_ALGOR_get0(&oid, nullptr, nullptr, mac_alg);
+    const long iterations = iter == nullptr ? 1 : ASN1_INTEGER_get(iter);
+    if (OBJ_obj2nid(oid) != NID_sha256 || ASN1_STRING_length(mac) != 32 || iterations < 1 ||
+        iterations > std::numeric_limits<int>::max()) {
+        ossl::clear_errors();
+        return false;
+    }
+    const ossl::Pkcs7StackPtr safes{PKCS12_unpack_authsafes(p12)};
+    unsigned char* der = nullptr;
+    const int der_len = safes ? ASN1_item_i2d(reinterpret_cast<const ASN1_VALUE*>(safes.get()),
+                                              &der,
+                                              ASN1_ITEM_rptr(PKCS12_AUTHSAFES))
+                              : 0;
+    const ossl::OpensslBytesPtr der_owner{der};
+    unsigned char* uni = nullptr;
+    int uni_len = 0;
+    if (der_len <= 0 || OPENSSL_utf82uni(form.data, form.len, &uni, &uni_len) == nullptr) {
+        ossl::clear_errors();
+        return false;
+    }
+    std::array<unsigned char, 32> key{};
+    detail::pkcs12_kdf_sha256(uni,
+                              static_cast<std::size_t>(uni_len),
+                              ASN1_STRING_get0_data(salt),
+                              static_cast<std::size_t>(ASN1_STRING_length(salt)),
+                              3,
+                              static_cast<int>(iterations),
+                              key.data(),
+                              key.size());
+    OPENSSL_cleanse(uni, static_cast<std::size_t>(uni_len));
+    const ossl::OpensslBytesPtr uni_owner{uni};
+    std::array<unsigned char, 32> computed{};
+    detail::hmac_sha256(
+        key.data(), key.size(), der, static_cast<std::size_t>(der_len), computed.data());
+    OPENSSL_cleanse(key.data(), key.size());
+    ossl::clear_errors();
+    return CRYPTO_memcmp(computed.data(), ASN1_STRING_get0_data(mac), computed.size()) == 0;
+}
+
 class Reader {
 public:
     // `forms`: the password encodings to try for each encrypted part, preferred first. Some
@@ -70,6 +291,10 @@ public:
                 bags.reset(PKCS12_unpack_p7data(p7));
             } else if (nid == NID_pkcs7_encrypted) {
                 for (const auto& form : m_forms) {
+                    bags = m_fast.safe_bags(p7, form);
+                    if (bags) {
+                        break;
+                    }
                     bags.reset(PKCS12_unpack_p7encdata(p7, form.data, form.len));
                     if (bags) {
                         ossl::clear_errors();
@@ -109,6 +334,10 @@ private:
                 case NID_pkcs8ShroudedKeyBag: {
                     ossl::Pkcs8InfoPtr p8;
                     for (const auto& form : m_forms) {
+                        p8 = m_fast.key_info(bag, form);
+                        if (p8) {
+                            break;
+                        }
                         p8.reset(PKCS12_decrypt_skey(bag, form.data, form.len));
                         if (p8) {
                             ossl::clear_errors();
@@ -166,6 +395,7 @@ private:
     PKCS12* m_p12;
     std::vector<PasswordForm> m_forms;
     std::string_view m_source;
+    FastPbes2 m_fast;
 };
 
 // Which of the password encodings opens the file? For a file with a MAC, the MAC answers
@@ -182,7 +412,7 @@ Pkcs12Contents read_with_password(PKCS12* p12, const Secret& password, std::stri
     }
     if (PKCS12_mac_present(p12) == 1) {
         for (const auto& form : forms) {
-            if (PKCS12_verify_mac(p12, form.data, form.len) == 1) {
+            if (fast_mac_matches(p12, form) || PKCS12_verify_mac(p12, form.data, form.len) == 1) {
                 std::vector<PasswordForm> order{form};
                 for (const auto& other : forms) {
                     if (other.data != form.data) {
@@ -463,19 +693,10 @@ std::string write_modern_pkcs12(const PrivateKey& key,
     }
     const ossl::OpensslBytesPtr auth_owner{auth_der};
     std::array<unsigned char, k_mac_len> mac_key = mac_job.get();
-    std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
-    unsigned int mac_len = 0;
-    const bool mac_ok = HMAC(EVP_sha256(),
-                             mac_key.data(),
-                             static_cast<int>(mac_key.size()),
-                             auth_der,
-                             static_cast<std::size_t>(auth_len),
-                             mac.data(),
-                             &mac_len) != nullptr;
+    std::array<unsigned char, k_mac_len> mac{};
+    detail::hmac_sha256(
+        mac_key.data(), mac_key.size(), auth_der, static_cast<std::size_t>(auth_len), mac.data());
     OPENSSL_cleanse(mac_key.data(), mac_key.size());
-    if (!mac_ok) {
-        ossl::throw_error(Errc::crypto, "adding the PKCS#12 MAC");
-    }
     ossl::check1(PKCS12_setup_mac(p12.get(),
                                   iterations,
                                   mac_salt.data(),
@@ -487,9 +708,10 @@ std::string write_modern_pkcs12(const PrivateKey& key,
     // OpenSSL 3.0 sets a MAC's value only in PKCS12_set_mac, which derives the key itself;
     // PKCS12_get0_mac hands out the file's own OCTET STRING, which PKCS12_setup_mac made.
     // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast)
-    ossl::check1(ASN1_OCTET_STRING_set(
-                     const_cast<ASN1_OCTET_STRING*>(digest), mac.data(), static_cast<int>(mac_len)),
-                 "adding the PKCS#12 MAC");
+    ossl::check1(
+        ASN1_OCTET_STRING_set(
+            const_cast<ASN1_OCTET_STRING*>(digest), mac.data(), static_cast<int>(mac.size())),
+        "adding the PKCS#12 MAC");
     unsigned char* der = nullptr;
     const int len = i2d_PKCS12(p12.get(), &der);
     if (len <= 0) {

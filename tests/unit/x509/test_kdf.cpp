@@ -2,6 +2,7 @@
 #include "ossl.hpp"
 
 #include <catch2/catch.hpp>
+#include <openssl/hmac.h>
 
 #include <string>
 #include <vector>
@@ -136,4 +137,35 @@ TEST_CASE("kdf: the PKCS#12 SHA-256 KDF agrees with PKCS12_key_gen_uni", "[kdf][
     }
     std::vector<unsigned char> too_long(33);
     CHECK_FALSE(pkcs12_kdf_sha256(nullptr, 0, nullptr, 0, 3, 1, too_long.data(), too_long.size()));
+}
+
+TEST_CASE("kdf: HMAC-SHA256 gives RFC 4231's vectors and HMAC()'s bytes", "[kdf][pkcs12]") {
+    const auto mac = [](const std::vector<unsigned char>& key,
+                        const std::vector<unsigned char>& data) {
+        std::vector<unsigned char> out(32);
+        certtool::detail::hmac_sha256(key.data(), key.size(), data.data(), data.size(), out.data());
+        return out;
+    };
+    // RFC 4231 test cases 2 and 6 (a key longer than a block).
+    CHECK(mac(kdf_bytes("Jefe"), kdf_bytes("what do ya want for nothing?")) ==
+          kdf_hex("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"));
+    CHECK(mac(std::vector<unsigned char>(131, 0xaa),
+              kdf_bytes("Test Using Larger Than Block-Size Key - Hash Key First")) ==
+          kdf_hex("60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"));
+    for (std::size_t key_len : {1U, 32U, 64U, 65U}) {
+        for (std::size_t len : {0U, 1U, 55U, 56U, 64U, 1000U}) {
+            const std::vector<unsigned char> key(key_len, 0x42);
+            const std::vector<unsigned char> data(len, 0x17);
+            std::vector<unsigned char> expected(32);
+            unsigned int n = 0;
+            REQUIRE(HMAC(EVP_sha256(),
+                         key.data(),
+                         static_cast<int>(key.size()),
+                         data.data(),
+                         data.size(),
+                         expected.data(),
+                         &n) != nullptr);
+            CHECK(mac(key, data) == expected);
+        }
+    }
 }
