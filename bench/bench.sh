@@ -3,6 +3,9 @@
 # inputs, with hyperfine; then instruction counts (callgrind), which do not depend on machine
 # noise. Usage: bench/bench.sh [path/to/our/certtool]   (default: build/rel, built if missing)
 # BENCH_BEFORE=path/to/an/older/certtool adds it to every row (before/after in one run).
+# Inputs and outputs live in a mktemp -d under $TMPDIR: on a disk, certtool's fsyncs (file, then
+# directory, for every file it writes; the peers write without syncing) are part of each row;
+# TMPDIR=/dev/shm (tmpfs: fsync returns at once) leaves the computation alone.
 # GnuTLS's tool is always called by its full path, /usr/bin/certtool: it shares our name.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -54,9 +57,13 @@ bench() {  # bench TITLE CMD...  (with BENCH_BEFORE, our first command again wit
   if [ -n "$before" ]; then
     set -- "$@" -n "${2/certtool/certtool (before)}" "${3/#$ours/$before}"
   fi
-  hyperfine -N --warmup 10 --runs "$runs" --export-markdown "$work/t.md" "$@" >/dev/null 2>&1 ||
-    hyperfine -N --warmup 10 --runs "$runs" --export-markdown "$work/t.md" "$@" >/dev/null
+  hyperfine -N --warmup 10 --runs "$runs" --export-markdown "$work/t.md" --export-json "$work/t.json" "$@" >/dev/null 2>&1 ||
+    hyperfine -N --warmup 10 --runs "$runs" --export-markdown "$work/t.md" --export-json "$work/t.json" "$@" >/dev/null
   cat "$work/t.md"
+  # CPU time per run (user + system, means): steadier than wall time on a loaded machine.
+  awk -F'[:,]' '/"command":/ { gsub(/^ *"|"$/, "", $2); c = $2 }
+                /"user":/ { u = $2 } /"system":/ { printf "%s%s %.1f ms", sep, c, (u + $2) * 1000; sep = "; " }
+                END { print "" }' "$work/t.json" | sed 's/^/\nCPU (user+sys): /'
 }
 
 echo "# certtool benchmark ($(nproc) cores, $(openssl version), GnuTLS $("$gnutls" --version | head -1 | awk '{print $NF}'))"
