@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <functional>
 
 namespace certtool::detail {
 
@@ -35,8 +36,9 @@ std::array<unsigned char, k_block> padded_digest_block(std::uint64_t prefix_byte
     std::array<unsigned char, k_block> block{};
     block[k_digest] = 0x80;
     const std::uint64_t bits = (prefix_bytes + k_digest) * 8;
-    for (std::size_t i = 0; i < 8; ++i) {
-        block[k_block - 1 - i] = static_cast<unsigned char>(bits >> (8 * i));
+    unsigned char* length = block.data() + k_block - 8;  // big-endian bit count
+    for (int shift = 56; shift >= 0; shift -= 8) {
+        *length++ = static_cast<unsigned char>(bits >> shift);
     }
     return block;
 }
@@ -44,12 +46,11 @@ std::array<unsigned char, k_block> padded_digest_block(std::uint64_t prefix_byte
 // `ctx`'s chaining value, big-endian, into out[0..32): the digest of a message that ended on
 // the block just transformed.
 void put_state(const SHA256_CTX& ctx, unsigned char* out) {
-    for (std::size_t i = 0; i < 8; ++i) {
-        const std::uint32_t w = ctx.h[i];
-        out[4 * i] = static_cast<unsigned char>(w >> 24);
-        out[4 * i + 1] = static_cast<unsigned char>(w >> 16);
-        out[4 * i + 2] = static_cast<unsigned char>(w >> 8);
-        out[4 * i + 3] = static_cast<unsigned char>(w);
+    for (const std::uint32_t w : ctx.h) {
+        *out++ = static_cast<unsigned char>(w >> 24);
+        *out++ = static_cast<unsigned char>(w >> 16);
+        *out++ = static_cast<unsigned char>(w >> 8);
+        *out++ = static_cast<unsigned char>(w);
     }
 }
 
@@ -65,13 +66,13 @@ void hmac_states(const unsigned char* key_data,
         std::copy_n(key_data, key_len, key.begin());
     }
     std::array<unsigned char, k_block> pad{};
-    for (std::size_t i = 0; i < k_block; ++i) {
-        pad[i] = static_cast<unsigned char>(key[i] ^ 0x36U);
-    }
+    std::transform(key.begin(), key.end(), pad.begin(), [](unsigned char k) {
+        return static_cast<unsigned char>(k ^ 0x36U);
+    });
     inner = state_after_block(pad.data());
-    for (std::size_t i = 0; i < k_block; ++i) {
-        pad[i] = static_cast<unsigned char>(key[i] ^ 0x5cU);
-    }
+    std::transform(key.begin(), key.end(), pad.begin(), [](unsigned char k) {
+        return static_cast<unsigned char>(k ^ 0x5cU);
+    });
     outer = state_after_block(pad.data());
     OPENSSL_cleanse(pad.data(), pad.size());
     OPENSSL_cleanse(key.data(), key.size());
@@ -133,9 +134,7 @@ void pbkdf2_hmac_sha256(std::string_view password,
             ctx = outer;
             SHA256_Transform(&ctx, v.data());
             put_state(ctx, u.data());
-            for (std::size_t j = 0; j < k_digest; ++j) {
-                t[j] ^= u[j];
-            }
+            std::transform(t.begin(), t.end(), u.begin(), t.begin(), std::bit_xor<>{});
         }
         std::copy_n(t.begin(), std::min(k_digest, out_len - done), out + done);
         OPENSSL_cleanse(&ctx, sizeof ctx);
@@ -167,7 +166,7 @@ bool pkcs12_kdf_sha256(const unsigned char* password,
     const auto repeat = [&](const unsigned char* data, std::size_t len) {
         const std::size_t total = len == 0 ? 0 : k_block * ((len + k_block - 1) / k_block);
         for (std::size_t i = 0; i < total; ++i) {
-            block[i % k_block] = data[i % len];
+            *(block.data() + i % k_block) = *(data + i % len);
             if (i % k_block == k_block - 1) {
                 SHA256_Update(&ctx, block.data(), block.size());
             }

@@ -113,7 +113,7 @@ EVP_PKEY* decode_pkcs8_pem(std::string_view pem) {
     const ossl::DecoderCtxPtr decoder{OSSL_DECODER_CTX_new_for_pkey(
         &raw, "DER", "PrivateKeyInfo", type, EVP_PKEY_KEYPAIR, nullptr, nullptr)};
     const unsigned char* in = der;
-    std::size_t left = static_cast<std::size_t>(len);
+    auto left = static_cast<std::size_t>(len);
     const bool ok = decoder && OSSL_DECODER_from_data(decoder.get(), &in, &left) == 1 && left == 0;
     ossl::EvpPkeyPtr pkey{raw};
     ossl::clear_errors();

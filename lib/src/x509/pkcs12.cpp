@@ -182,8 +182,9 @@ private:
         if (!ok) {
             return false;
         }
-        OPENSSL_cleanse(out + n + tail, plain.size() - static_cast<std::size_t>(n + tail));
-        plain.buffer().resize(static_cast<std::size_t>(n + tail));
+        const std::size_t plain_len = static_cast<std::size_t>(n) + static_cast<std::size_t>(tail);
+        OPENSSL_cleanse(out + plain_len, plain.size() - plain_len);
+        plain.buffer().resize(plain_len);
         return true;
     }
 
@@ -708,10 +709,9 @@ std::string write_modern_pkcs12(const PrivateKey& key,
     // OpenSSL 3.0 sets a MAC's value only in PKCS12_set_mac, which derives the key itself;
     // PKCS12_get0_mac hands out the file's own OCTET STRING, which PKCS12_setup_mac made.
     // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast)
-    ossl::check1(
-        ASN1_OCTET_STRING_set(
-            const_cast<ASN1_OCTET_STRING*>(digest), mac.data(), static_cast<int>(mac.size())),
-        "adding the PKCS#12 MAC");
+    auto* digest_value = const_cast<ASN1_OCTET_STRING*>(digest);
+    ossl::check1(ASN1_OCTET_STRING_set(digest_value, mac.data(), static_cast<int>(mac.size())),
+                 "adding the PKCS#12 MAC");
     unsigned char* der = nullptr;
     const int len = i2d_PKCS12(p12.get(), &der);
     if (len <= 0) {
