@@ -234,8 +234,14 @@ ImportResult import_pkcs12(Store& store,
                                 "inconsistent; export it again",
                                 request.file.string()));
     }
-    const TrustStore trust =
-        request.trust.empty() ? effective_trust(store) : TrustStore::from_paths(request.trust);
+    // A lone self-signed certificate is checked against no list (import_findings), so the
+    // store's lists are not read for it: the system list alone is ~150 certificates, 240 M
+    // instructions of libcrypto 3.0's parser (docs/performance.md, issue 18).
+    const bool lone_self_signed = chain->intermediates.empty() && chain->leaf.is_self_signed();
+    const TrustStore trust = !request.trust.empty() ? TrustStore::from_paths(request.trust)
+                             : lone_self_signed
+                                 ? TrustStore::from_certificates({}, "none (self-signed)")
+                                 : effective_trust(store);
     std::vector<ChainFinding> findings =
         import_findings(*chain, trust, request.remedies, std::nullopt, now);
     const Origin origin = chain->leaf.is_self_signed() ? Origin::self_signed : Origin::pkcs12;

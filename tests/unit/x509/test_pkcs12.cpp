@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 using namespace certtool;
 using certtool::test::at;
 
@@ -99,4 +101,79 @@ TEST_CASE("issue #13: a certificate whose key does not decode leaves no OpenSSL 
     CHECK_FALSE(p12.certs[0].matches_key(p12.keys[0]));
     CHECK(p12.certs[0].key_description() == "none");
     CHECK(ossl::drain_errors().empty());
+}
+
+TEST_CASE("issue 18: the modern file opens in openssl pkcs12 and GnuTLS certtool", "[pkcs12]") {
+    const auto root =
+        test::make_root({"Root", at("2020-01-01T00:00:00Z"), at("2040-01-01T00:00:00Z"), {}, true});
+    const auto inter = test::issue(
+        root, {"Inter", at("2020-01-01T00:00:00Z"), at("2040-01-01T00:00:00Z"), {}, true});
+    const auto leaf = test::issue(
+        inter,
+        {"m.example", at("2026-01-01T00:00:00Z"), at("2027-01-01T00:00:00Z"), {"m.example"}});
+    const std::string password = "s3cret ünicode";
+    const std::string der = write_pkcs12(
+        leaf.key, leaf.cert, {inter.cert}, Secret{password}, {Pkcs12Profile::modern, 2048, "mail"});
+
+    // libcrypto's own MAC check and parse.
+    const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+    const ossl::Pkcs12Ptr p12{d2i_PKCS12(nullptr, &p, static_cast<long>(der.size()))};
+    REQUIRE(p12);
+    CHECK(PKCS12_verify_mac(p12.get(), password.c_str(), static_cast<int>(password.size())) == 1);
+    CHECK(PKCS12_verify_mac(p12.get(), "wrong", 5) != 1);
+    ossl::clear_errors();
+
+    test::TempDir dir;
+    test::write_file(dir / "f.p12", der);
+    test::write_file(dir / "pw", password);
+    // -info writes the structure to stderr, the PEM to stdout.
+    const auto read_back = test::run({"openssl",
+                                      "pkcs12",
+                                      "-in",
+                                      (dir / "f.p12").string(),
+                                      "-info",
+                                      "-nodes",
+                                      "-passin",
+                                      "file:" + (dir / "pw").string()});
+    REQUIRE(read_back.exit_code == 0);
+    const std::string info = read_back.err + read_back.out;
+    CHECK_THAT(info, Catch::Contains("MAC: sha256, Iteration 2048"));
+    CHECK_THAT(info,
+               Catch::Contains("Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC, Iteration 2048, "
+                               "PRF hmacWithSHA256"));
+    CHECK_THAT(info,
+               Catch::Contains("PKCS7 Encrypted data: PBES2, PBKDF2, AES-256-CBC, Iteration 2048"));
+    CHECK_THAT(info, Catch::Contains("friendlyName: mail"));
+    CHECK_THAT(info, Catch::Contains("BEGIN PRIVATE KEY"));
+    CHECK_THAT(info, Catch::Contains("subject=CN = m.example"));
+    CHECK_THAT(info, Catch::Contains("subject=CN = Inter"));
+    test::write_file(dir / "bad", "wrong");
+    CHECK(test::run({"openssl",
+                     "pkcs12",
+                     "-in",
+                     (dir / "f.p12").string(),
+                     "-nodes",
+                     "-passin",
+                     "file:" + (dir / "bad").string()})
+              .exit_code != 0);
+
+    if (std::filesystem::exists("/usr/bin/certtool")) {  // GnuTLS's, when installed
+        const auto gnutls = test::run({"/usr/bin/certtool",
+                                       "--p12-info",
+                                       "--inder",
+                                       "--infile",
+                                       (dir / "f.p12").string(),
+                                       "--password",
+                                       password});
+        CHECK(gnutls.exit_code == 0);
+        CHECK_THAT(gnutls.out, Catch::Contains("PKCS #8 Encrypted key"));
+        CHECK(test::run({"/usr/bin/certtool",
+                         "--p12-info",
+                         "--inder",
+                         "--infile",
+                         (dir / "f.p12").string(),
+                         "--password",
+                         "wrong"})
+                  .exit_code != 0);
+    }
 }
