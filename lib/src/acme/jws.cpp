@@ -18,10 +18,6 @@ namespace {
 constexpr std::string_view k_alphabet =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-const unsigned char* bytes(std::string_view s) {
-    return reinterpret_cast<const unsigned char*>(s.data());
-}
-
 // A BIGNUM parameter of the key, big-endian, padded to `size` bytes (0: minimal, as RSA's n
 // and e are in a JWK).
 std::string bn_param(const EVP_PKEY* pkey, const char* name, int size) {
@@ -191,24 +187,9 @@ json eab_jws(const json& account_jwk,
     const std::string protected64 = base64url(json_compact(header));
     const std::string payload64 = base64url(json_compact(account_jwk));
     const std::string signing_input = protected64 + "." + payload64;
-    std::array<unsigned char, 32> mac{};
-    std::size_t len = 0;
-    ossl::check_ptr(EVP_Q_mac(nullptr,
-                              "HMAC",
-                              nullptr,
-                              "SHA256",
-                              nullptr,
-                              hmac_key.view().data(),
-                              hmac_key.size(),
-                              bytes(signing_input),
-                              signing_input.size(),
-                              mac.data(),
-                              mac.size(),
-                              &len),
-                    "computing the External Account Binding's HMAC-SHA256");
-    return {{"protected", protected64},
-            {"payload", payload64},
-            {"signature", base64url({reinterpret_cast<const char*>(mac.data()), len})}};
+    std::string mac;
+    ossl::hmac_sha256(hmac_key.view(), signing_input, mac);
+    return {{"protected", protected64}, {"payload", payload64}, {"signature", base64url(mac)}};
 }
 
 }  // namespace certtool::detail

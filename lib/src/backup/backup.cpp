@@ -49,18 +49,6 @@ constexpr const char* k_kdf = "pbkdf2-hmac-sha256";
 
 // ---- Bytes ------------------------------------------------------------------------------------
 
-std::string hex(std::string_view bytes) {
-    constexpr std::string_view k_digits = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes.size() * 2);
-    for (const char c : bytes) {
-        const auto b = static_cast<unsigned char>(c);
-        out += k_digits[b >> 4U];
-        out += k_digits[b & 0x0FU];
-    }
-    return out;
-}
-
 int hex_digit(char c) {
     if (c >= '0' && c <= '9') {
         return c - '0';
@@ -93,25 +81,6 @@ const unsigned char* bytes(std::string_view s) {
     return reinterpret_cast<const unsigned char*>(s.data());
 }
 
-// HMAC-SHA256(key, data) into `out` (a Secret's buffer when the result is a key).
-void hmac_sha256(std::string_view key, std::string_view data, std::string& out) {
-    out.assign(k_hash_bytes, '\0');
-    std::size_t len = 0;
-    ossl::check_ptr(EVP_Q_mac(nullptr,
-                              "HMAC",
-                              nullptr,
-                              "SHA256",
-                              nullptr,
-                              key.data(),
-                              key.size(),
-                              bytes(data),
-                              data.size(),
-                              reinterpret_cast<unsigned char*>(out.data()),
-                              out.size(),
-                              &len),
-                    "computing HMAC-SHA256");
-}
-
 bool same_bytes(std::string_view a, std::string_view b) {
     return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
@@ -134,8 +103,8 @@ FileKeys derive_keys(const Secret& password, std::string_view salt, int iteratio
                                    reinterpret_cast<unsigned char*>(master.buffer().data())),
                  "deriving the backup key (PBKDF2)");
     FileKeys keys;
-    hmac_sha256(master.view(), "certtool backup: file MAC", keys.mac.buffer());
-    hmac_sha256(master.view(), "certtool backup: password check", keys.check.buffer());
+    ossl::hmac_sha256(master.view(), "certtool backup: file MAC", keys.mac.buffer());
+    ossl::hmac_sha256(master.view(), "certtool backup: password check", keys.check.buffer());
     return keys;
 }
 
@@ -706,7 +675,7 @@ void authenticate(const json& j, const Secret& password, const std::string& file
         throw Error(Errc::bad_password, fmt::format("wrong password for backup {}", file));
     }
     std::string expected;
-    hmac_sha256(keys.mac.view(), canonical(j, {"sha256", "hmac-sha256"}), expected);
+    ossl::hmac_sha256(keys.mac.view(), canonical(j, {"sha256", "hmac-sha256"}), expected);
     if (!same_bytes(expected, *mac)) {
         throw Error(Errc::parse,
                     fmt::format("backup {} was modified: its HMAC does not match its content "
@@ -787,11 +756,11 @@ BackupSummary write_backup(const Store& store,
         const FileKeys keys = derive_keys(password, salt_bytes, k_backup_iterations);
         j["protection"] = {{"kdf", k_kdf},
                            {"iterations", k_backup_iterations},
-                           {"salt", hex(salt_bytes)},
-                           {"password-check", hex(keys.check.view())}};
+                           {"salt", ossl::to_hex(salt_bytes)},
+                           {"password-check", ossl::to_hex(keys.check.view())}};
         std::string mac;
-        hmac_sha256(keys.mac.view(), canonical(j, {}), mac);
-        j["hmac-sha256"] = hex(mac);
+        ossl::hmac_sha256(keys.mac.view(), canonical(j, {}), mac);
+        j["hmac-sha256"] = ossl::to_hex(mac);
     }
     j["sha256"] = ossl::sha256_hex(canonical(j, {}));
     detail::AtomicFile out{request.output,

@@ -168,17 +168,38 @@ std::string sha256(std::string_view data) {
     return {reinterpret_cast<const char*>(md.data()), length};
 }
 
-std::string sha256_hex(std::string_view data) {
+std::string to_hex(std::string_view bytes) {
     static constexpr std::string_view k_hex = "0123456789abcdef";
-    const std::string md = sha256(data);
     std::string out;
-    out.reserve(md.size() * 2);
-    for (const char ch : md) {
+    out.reserve(bytes.size() * 2);
+    for (const char ch : bytes) {
         const auto b = static_cast<unsigned char>(ch);
         out += k_hex[b >> 4U];
         out += k_hex[b & 0x0fU];
     }
     return out;
+}
+
+std::string sha256_hex(std::string_view data) {
+    return to_hex(sha256(data));
+}
+
+void hmac_sha256(std::string_view key, std::string_view data, std::string& out) {
+    out.assign(32, '\0');
+    std::size_t len = 0;
+    check_ptr(EVP_Q_mac(nullptr,
+                        "HMAC",
+                        nullptr,
+                        "SHA256",
+                        nullptr,
+                        key.data(),
+                        key.size(),
+                        reinterpret_cast<const unsigned char*>(data.data()),
+                        data.size(),
+                        reinterpret_cast<unsigned char*>(out.data()),
+                        out.size(),
+                        &len),
+              "computing HMAC-SHA256");
 }
 
 }  // namespace certtool::ossl

@@ -196,6 +196,10 @@ T* check_ptr(T* p, std::string_view what, Errc code = Errc::crypto) {
 
 // SHA-256 of `data`: the 32 bytes, and as 64 lower-case hex digits.
 [[nodiscard]] std::string sha256(std::string_view data);
+// Bytes as lower-case hex digits.
+[[nodiscard]] std::string to_hex(std::string_view bytes);
+// HMAC-SHA256(key, data), the 32 bytes, into `out` (a Secret's buffer when the result is a key).
+void hmac_sha256(std::string_view key, std::string_view data, std::string& out);
 [[nodiscard]] std::string sha256_hex(std::string_view data);
 
 // Loads the "legacy" provider (RC2, RC4, DES, IDEA, ...) next to "default", once per process.
