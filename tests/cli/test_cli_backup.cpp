@@ -260,7 +260,7 @@ TEST_CASE_METHOD(BackupFixture,
 TEST_CASE_METHOD(BackupFixture,
                  "backup: a flipped byte anywhere in the file, or content changed with a new "
                  "checksum, is refused with exit 4 and nothing written",
-                 "[cli][backup]") {
+                 "[cli][backup][sweep]") {
     ok({"create-selfsigned", "mail", "--cn", "mail.example.com", "--key-type", "ec-p256"});
     ok({"listener", "add", "IncomingMail", "--address", "127.0.0.1:2525"});
     ok({"commit", "--comment", "one"});

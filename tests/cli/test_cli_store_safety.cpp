@@ -115,7 +115,7 @@ TEST_CASE_METHOD(CliFixture,
 
 TEST_CASE_METHOD(CliFixture,
                  "SIGKILL at random moments never leaves a torn entry",
-                 "[cli][store][crash]") {
+                 "[cli][store][crash][sweep]") {
     ok({"create-selfsigned", "mail", "--cn", "mail.example.com", "--key-type", "ec-p256"});
     std::mt19937 rng{12345};
     std::uniform_int_distribution<int> delay{0, 8000};
@@ -140,7 +140,7 @@ TEST_CASE_METHOD(CliFixture,
 
 TEST_CASE_METHOD(CliFixture,
                  "8 processes x 25 creates into one store lose nothing",
-                 "[cli][store][concurrency]") {
+                 "[cli][store][concurrency][sweep]") {
     std::vector<std::thread> workers;
     std::vector<int> failures(8, 0);
     for (int w = 0; w < 8; ++w) {
