@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <utility>
 
 using namespace certtool;
 using certtool::test::at;
@@ -23,16 +24,22 @@ Errc error_of(const std::function<void()>& f) {
     return Errc::io;
 }
 
+// m.example under an intermediate under a root (the file carries the leaf and the intermediate).
+std::pair<test::Issued, test::Issued> leaf_under_intermediate() {
+    const auto root =
+        test::make_root({"Root", at("2020-01-01T00:00:00Z"), at("2040-01-01T00:00:00Z"), {}, true});
+    auto inter = test::issue(
+        root, {"Inter", at("2020-01-01T00:00:00Z"), at("2040-01-01T00:00:00Z"), {}, true});
+    auto leaf = test::issue(
+        inter,
+        {"m.example", at("2026-01-01T00:00:00Z"), at("2027-01-01T00:00:00Z"), {"m.example"}});
+    return {std::move(inter), std::move(leaf)};
+}
+
 }  // namespace
 
 TEST_CASE("pkcs12: every profile round-trips key, leaf and chain", "[pkcs12]") {
-    const auto root =
-        test::make_root({"Root", at("2020-01-01T00:00:00Z"), at("2040-01-01T00:00:00Z"), {}, true});
-    const auto inter = test::issue(
-        root, {"Inter", at("2020-01-01T00:00:00Z"), at("2040-01-01T00:00:00Z"), {}, true});
-    const auto leaf = test::issue(
-        inter,
-        {"m.example", at("2026-01-01T00:00:00Z"), at("2027-01-01T00:00:00Z"), {"m.example"}});
+    const auto [inter, leaf] = leaf_under_intermediate();
     const Secret password{"s3cret ünicode"};
     for (auto profile : {Pkcs12Profile::modern, Pkcs12Profile::compat, Pkcs12Profile::legacy}) {
         INFO(pkcs12_profile_name(profile));
@@ -104,13 +111,7 @@ TEST_CASE("issue #13: a certificate whose key does not decode leaves no OpenSSL 
 }
 
 TEST_CASE("issue 18: the modern file opens in openssl pkcs12 and GnuTLS certtool", "[pkcs12]") {
-    const auto root =
-        test::make_root({"Root", at("2020-01-01T00:00:00Z"), at("2040-01-01T00:00:00Z"), {}, true});
-    const auto inter = test::issue(
-        root, {"Inter", at("2020-01-01T00:00:00Z"), at("2040-01-01T00:00:00Z"), {}, true});
-    const auto leaf = test::issue(
-        inter,
-        {"m.example", at("2026-01-01T00:00:00Z"), at("2027-01-01T00:00:00Z"), {"m.example"}});
+    const auto [inter, leaf] = leaf_under_intermediate();
     const std::string password = "s3cret ünicode";
     const std::string der = write_pkcs12(
         leaf.key, leaf.cert, {inter.cert}, Secret{password}, {Pkcs12Profile::modern, 2048, "mail"});
