@@ -253,4 +253,39 @@ TEST_CASE_METHOD(CliFixture,
           0);
 }
 
+TEST_CASE_METHOD(CliFixture,
+                 "libidn2 and libcurl are opened by the commands that need them, not linked",
+                 "[cli]") {
+    // The dynamic loader names each library it initialises (LD_DEBUG=libs, on stderr).
+    const RunOptions traced{.env = {{"LD_DEBUG", "libs"}}};
+    const auto loads = [](const RunResult& r, const std::string& soname) {
+        return r.err.find("calling init: ") != std::string::npos &&
+               r.err.find(soname) != std::string::npos;
+    };
+    const RunResult version = ct({"--version"}, traced);
+    REQUIRE(version.exit_code == 0);
+    REQUIRE(loads(version, "libcrypto.so.3"));  // the trace works
+    CHECK_FALSE(loads(version, "libcurl.so.4"));
+    CHECK_FALSE(loads(version, "libidn2.so.0"));
+
+    const RunResult ascii =
+        ct({"create-selfsigned", "a", "--cn", "mail.example.com", "--key-type", "ec-p256"}, traced);
+    REQUIRE(ascii.exit_code == 0);
+    CHECK_FALSE(loads(ascii, "libidn2.so.0"));
+    const RunResult idn =
+        ct({"create-selfsigned", "u", "--cn", "m\xC3\xBCller.example.com", "--key-type", "ec-p256"},
+           traced);
+    REQUIRE(idn.exit_code == 0);
+    CHECK(loads(idn, "libidn2.so.0"));
+    CHECK_THAT(ok({"show", "u"}), Catch::Contains("DNS:xn--mller-kva.example.com"));
+
+    // The ACME client opens libcurl (and what it links) for its first request, here refused:
+    // nothing listens on port 1 of loopback.
+    const RunResult acme = ct(
+        {"acme", "account", "register", "--agree-tos", "--server", "https://127.0.0.1:1/directory"},
+        traced);
+    CHECK(acme.exit_code == 3);
+    CHECK(loads(acme, "libcurl.so.4"));
+}
+
 }  // namespace certtool::test

@@ -1,5 +1,7 @@
 #include "http.hpp"
 
+#include "optional_library.hpp"
+
 #include <certtool/error.hpp>
 
 #include <fmt/core.h>
@@ -9,29 +11,65 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <mutex>
+#include <string>
 
 namespace certtool::detail {
 
+namespace {
+
+// libcurl's functions, from libcurl.so.4 opened on the first request (optional_library.hpp says
+// why it is not linked).
+struct CurlApi {
+    decltype(&curl_global_init) global_init{};
+    decltype(&curl_easy_init) easy_init{};
+    decltype(&curl_easy_cleanup) easy_cleanup{};
+    decltype(&curl_easy_reset) easy_reset{};
+    decltype(&curl_easy_setopt) easy_setopt{};
+    decltype(&curl_easy_perform) easy_perform{};
+    decltype(&curl_easy_getinfo) easy_getinfo{};
+    decltype(&curl_easy_strerror) easy_strerror{};
+    decltype(&curl_slist_append) slist_append{};
+    decltype(&curl_slist_free_all) slist_free_all{};
+    decltype(&curl_version_info) version_info{};
+};
+
+// Loads libcurl and sets up its global state, once per process (before any handle; neither is
+// thread-safe itself). Throws Error{unsupported} naming the package when libcurl is missing.
+const CurlApi& curl() {
+    static const CurlApi api = [] {
+        const OptionalLibrary lib{"libcurl.so.4", "ACME", "libcurl4"};
+        CurlApi a;
+        lib.bind(a.global_init, "curl_global_init");
+        lib.bind(a.easy_init, "curl_easy_init");
+        lib.bind(a.easy_cleanup, "curl_easy_cleanup");
+        lib.bind(a.easy_reset, "curl_easy_reset");
+        lib.bind(a.easy_setopt, "curl_easy_setopt");
+        lib.bind(a.easy_perform, "curl_easy_perform");
+        lib.bind(a.easy_getinfo, "curl_easy_getinfo");
+        lib.bind(a.easy_strerror, "curl_easy_strerror");
+        lib.bind(a.slist_append, "curl_slist_append");
+        lib.bind(a.slist_free_all, "curl_slist_free_all");
+        lib.bind(a.version_info, "curl_version_info");
+        if (const CURLcode rc = a.global_init(CURL_GLOBAL_DEFAULT); rc != CURLE_OK) {
+            throw Error(Errc::unsupported,
+                        fmt::format("cannot set up libcurl: {}", a.easy_strerror(rc)));
+        }
+        return a;
+    }();
+    return api;
+}
+
+}  // namespace
+
 // Not file-local: HttpClient::Handle holds one.
 struct CurlEasyCleanup {
-    void operator()(CURL* c) const noexcept { curl_easy_cleanup(c); }
+    void operator()(CURL* c) const noexcept { curl().easy_cleanup(c); }
 };
 
 namespace {
 
-// libcurl's global state, set up once per process (before any handle; not thread-safe itself).
-void global_init() {
-    static std::once_flag once;
-    static CURLcode rc = CURLE_OK;
-    std::call_once(once, [] { rc = curl_global_init(CURL_GLOBAL_DEFAULT); });
-    if (rc != CURLE_OK) {
-        throw Error(Errc::crypto, fmt::format("cannot set up libcurl: {}", curl_easy_strerror(rc)));
-    }
-}
-
 struct SlistCleanup {
-    void operator()(curl_slist* l) const noexcept { curl_slist_free_all(l); }
+    void operator()(curl_slist* l) const noexcept { curl().slist_free_all(l); }
 };
 
 using SlistPtr = std::unique_ptr<curl_slist, SlistCleanup>;
@@ -140,7 +178,7 @@ struct HttpClient::Handle {
 };
 
 HttpClient::HttpClient(HttpOptions options) : m_options(std::move(options)) {
-    global_init();
+    static_cast<void>(curl());  // libcurl missing: Error{unsupported} before anything else
     if (m_options.ca_bundle) {
         std::error_code ec;
         if (!std::filesystem::is_regular_file(*m_options.ca_bundle, ec)) {
@@ -150,7 +188,7 @@ HttpClient::HttpClient(HttpOptions options) : m_options(std::move(options)) {
         }
     }
     m_handle = std::make_unique<Handle>();
-    m_handle->easy.reset(curl_easy_init());
+    m_handle->easy.reset(curl().easy_init());
     if (m_handle->easy == nullptr) {
         throw Error(Errc::crypto, "cannot set up libcurl: curl_easy_init failed");
     }
@@ -180,15 +218,17 @@ HttpResponse HttpClient::perform(Method method,
                                  std::string_view body,
                                  std::string_view content_type,
                                  std::string_view accept) {
+    const CurlApi& api = curl();
+    const auto setopt = api.easy_setopt;
     CURL* c = m_handle->easy.get();
     // A reset keeps the connection cache, TLS sessions and DNS cache: only options go.
-    curl_easy_reset(c);
+    api.easy_reset(c);
     HttpResponse response;
     Sink sink{&response, m_options.max_body_bytes, m_options.max_header_bytes};
     m_handle->error.fill('\0');
     SlistPtr headers;
     const auto add_header = [&](const std::string& h) {
-        curl_slist* next = curl_slist_append(headers.get(), h.c_str());
+        curl_slist* next = api.slist_append(headers.get(), h.c_str());
         if (next == nullptr) {
             throw Error(Errc::crypto, "cannot set up an HTTP request: out of memory");
         }
@@ -203,43 +243,42 @@ HttpResponse HttpClient::perform(Method method,
         add_header(fmt::format("Accept: {}", accept));
     }
     const std::string agent = user_agent();
-    bool ok = curl_easy_setopt(c, CURLOPT_URL, url.c_str()) == CURLE_OK;
-    ok = ok && curl_easy_setopt(c,
-                                CURLOPT_PROTOCOLS_STR,
-                                m_options.allow_plain_http ? "http,https" : "https") == CURLE_OK;
-    ok = ok && curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK;
-    ok = ok && curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK;
-    ok = ok && curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK;
-    ok = ok && curl_easy_setopt(c, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_2) == CURLE_OK;
+    bool ok = setopt(c, CURLOPT_URL, url.c_str()) == CURLE_OK;
+    ok = ok &&
+         setopt(c, CURLOPT_PROTOCOLS_STR, m_options.allow_plain_http ? "http,https" : "https") ==
+             CURLE_OK;
+    ok = ok && setopt(c, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK;
+    ok = ok && setopt(c, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK;
+    ok = ok && setopt(c, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK;
+    ok = ok && setopt(c, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_2) == CURLE_OK;
     if (m_options.ca_bundle) {
         // Exactly this bundle: no system CA directory beside it.
-        ok = ok && curl_easy_setopt(c, CURLOPT_CAINFO, m_options.ca_bundle->c_str()) == CURLE_OK;
-        ok = ok && curl_easy_setopt(c, CURLOPT_CAPATH, nullptr) == CURLE_OK;
+        ok = ok && setopt(c, CURLOPT_CAINFO, m_options.ca_bundle->c_str()) == CURLE_OK;
+        ok = ok && setopt(c, CURLOPT_CAPATH, nullptr) == CURLE_OK;
     }
-    ok = ok && curl_easy_setopt(c,
-                                CURLOPT_CONNECTTIMEOUT_MS,
-                                static_cast<long>(m_options.connect_timeout.count())) == CURLE_OK;
-    ok = ok && curl_easy_setopt(
-                   c, CURLOPT_TIMEOUT_MS, static_cast<long>(m_options.timeout.count())) == CURLE_OK;
-    ok = ok && curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) == CURLE_OK;
-    ok = ok && curl_easy_setopt(c,
-                                CURLOPT_MAXFILESIZE_LARGE,
-                                static_cast<curl_off_t>(m_options.max_body_bytes)) == CURLE_OK;
-    ok = ok && curl_easy_setopt(c, CURLOPT_USERAGENT, agent.c_str()) == CURLE_OK;
-    ok = ok && curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get()) == CURLE_OK;
-    ok = ok && curl_easy_setopt(c, CURLOPT_ERRORBUFFER, m_handle->error.data()) == CURLE_OK;
-    ok = ok && curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &on_body) == CURLE_OK;
-    ok = ok && curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink) == CURLE_OK;
-    ok = ok && curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &on_header) == CURLE_OK;
-    ok = ok && curl_easy_setopt(c, CURLOPT_HEADERDATA, &sink) == CURLE_OK;
+    ok = ok && setopt(c,
+                      CURLOPT_CONNECTTIMEOUT_MS,
+                      static_cast<long>(m_options.connect_timeout.count())) == CURLE_OK;
+    ok = ok &&
+         setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(m_options.timeout.count())) == CURLE_OK;
+    ok = ok && setopt(c, CURLOPT_NOSIGNAL, 1L) == CURLE_OK;
+    ok = ok &&
+         setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(m_options.max_body_bytes)) ==
+             CURLE_OK;
+    ok = ok && setopt(c, CURLOPT_USERAGENT, agent.c_str()) == CURLE_OK;
+    ok = ok && setopt(c, CURLOPT_HTTPHEADER, headers.get()) == CURLE_OK;
+    ok = ok && setopt(c, CURLOPT_ERRORBUFFER, m_handle->error.data()) == CURLE_OK;
+    ok = ok && setopt(c, CURLOPT_WRITEFUNCTION, &on_body) == CURLE_OK;
+    ok = ok && setopt(c, CURLOPT_WRITEDATA, &sink) == CURLE_OK;
+    ok = ok && setopt(c, CURLOPT_HEADERFUNCTION, &on_header) == CURLE_OK;
+    ok = ok && setopt(c, CURLOPT_HEADERDATA, &sink) == CURLE_OK;
     if (method == Method::head) {
-        ok = ok && curl_easy_setopt(c, CURLOPT_NOBODY, 1L) == CURLE_OK;
+        ok = ok && setopt(c, CURLOPT_NOBODY, 1L) == CURLE_OK;
     } else if (method == Method::post) {
-        ok = ok && curl_easy_setopt(c, CURLOPT_POST, 1L) == CURLE_OK;
-        ok = ok && curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data()) == CURLE_OK;
-        ok = ok &&
-             curl_easy_setopt(
-                 c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size())) == CURLE_OK;
+        ok = ok && setopt(c, CURLOPT_POST, 1L) == CURLE_OK;
+        ok = ok && setopt(c, CURLOPT_POSTFIELDS, body.data()) == CURLE_OK;
+        ok = ok && setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size())) ==
+                       CURLE_OK;
     }
     if (!ok) {
         throw Error(Errc::crypto,
@@ -247,11 +286,11 @@ HttpResponse HttpClient::perform(Method method,
                     "(7.85 or later is required)");
     }
     ++m_requests;
-    const CURLcode rc = curl_easy_perform(c);
+    const CURLcode rc = api.easy_perform(c);
     const std::string_view what = method_name(method == Method::head, method == Method::post);
     if (rc != CURLE_OK) {
         std::string reason =
-            m_handle->error.front() != '\0' ? m_handle->error.data() : curl_easy_strerror(rc);
+            m_handle->error.front() != '\0' ? m_handle->error.data() : api.easy_strerror(rc);
         if (sink.body_too_large || rc == CURLE_FILESIZE_EXCEEDED) {
             reason = fmt::format("the response is larger than {} bytes", m_options.max_body_bytes);
         } else if (sink.headers_too_large) {
@@ -260,12 +299,12 @@ HttpResponse HttpClient::perform(Method method,
         }
         throw Error(Errc::network, fmt::format("{} {}: {}{}", what, url, reason, hint_for(rc)));
     }
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
+    api.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
     return response;
 }
 
 std::string user_agent() {
-    const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
+    const curl_version_info_data* info = curl().version_info(CURLVERSION_NOW);
     return fmt::format("certtool/{} libcurl/{}",
                        CERTTOOL_VERSION,
                        info != nullptr && info->version != nullptr ? info->version : "?");

@@ -40,8 +40,8 @@ struct HttpResponse {
 
 class HttpClient {
 public:
-    // Throws Error{crypto} if libcurl cannot be set up, Error{io} if the CA bundle is not a
-    // readable file.
+    // Throws Error{unsupported} if libcurl cannot be loaded or set up (it is opened on first use,
+    // not linked), Error{io} if the CA bundle is not a readable file.
     explicit HttpClient(HttpOptions options);
     HttpClient(const HttpClient&) = delete;
     HttpClient& operator=(const HttpClient&) = delete;

@@ -1,3 +1,4 @@
+#include "optional_library.hpp"
 #include "text.hpp"
 
 #include <certtool/error.hpp>
@@ -24,6 +25,27 @@ bool valid_label(std::string_view label) {
     return std::all_of(label.begin(), label.end(), [](char c) {
         return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-';
     });
+}
+
+// libidn2's functions, from libidn2.so.0 opened for the first name that is not ASCII
+// (optional_library.hpp says why it is not linked).
+struct Idn2Api {
+    decltype(&idn2_to_ascii_8z) to_ascii_8z{};
+    decltype(&idn2_free) free{};
+    decltype(&idn2_strerror) strerror{};
+};
+
+const Idn2Api& idn2() {
+    static const Idn2Api api = [] {
+        const detail::OptionalLibrary lib{
+            "libidn2.so.0", "an internationalised domain name", "libidn2-0"};
+        Idn2Api a;
+        lib.bind(a.to_ascii_8z, "idn2_to_ascii_8z");
+        lib.bind(a.free, "idn2_free");
+        lib.bind(a.strerror, "idn2_strerror");
+        return a;
+    }();
+    return api;
 }
 
 }  // namespace
@@ -57,16 +79,17 @@ std::string to_a_label(std::string_view name) {
     }
     const bool wildcard = name.substr(0, 2) == "*.";
     const std::string input{wildcard ? name.substr(2) : name};
+    const Idn2Api& api = idn2();
     char* raw = nullptr;
-    const int rc = idn2_to_ascii_8z(
+    const int rc = api.to_ascii_8z(
         input.c_str(), &raw, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL | IDN2_USE_STD3_ASCII_RULES);
-    const std::unique_ptr<char, decltype(&idn2_free)> output{raw, &idn2_free};
+    const std::unique_ptr<char, decltype(api.free)> output{raw, api.free};
     if (rc != IDN2_OK) {
         throw Error(Errc::invalid_argument,
                     fmt::format("'{}' is not a valid internationalised domain name ({}): check "
                                 "the spelling, or give its A-label form (xn--...)",
                                 name,
-                                idn2_strerror(rc)));
+                                api.strerror(rc)));
     }
     std::string out = (wildcard ? "*." : "") + std::string{output.get()};
     return out;
