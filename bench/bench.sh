@@ -126,6 +126,16 @@ if command -v valgrind >/dev/null; then
     "$gnutls --verify --load-ca-certificate $work/root.pem --infile $work/leaf-chain.pem"
   row "show a stored entry" "show b --store $store" "openssl x509 -noout -text -in $work/cert.pem" \
     "$gnutls -i --infile $work/cert.pem"
+  # The floor libcrypto 3.0 sets before any work (bench/floor/libcrypto_floor.c): what a bare C
+  # program pays to load libssl and libcrypto, to fetch one algorithm (every signature,
+  # signature check and key decode starts so), and to parse one certificate.
+  if cc -O2 -o "$work/floor" "$here/bench/floor/libcrypto_floor.c" -Wl,--no-as-needed -lssl -lcrypto 2>/dev/null; then
+    section "libcrypto 3.0's floor (instructions of a bare C program; GnuTLS's rows above for scale)"
+    printf '| program | instructions |\n|:---|---:|\n'
+    printf '| load libssl + libcrypto, exit | %s |\n' "$(count "$work/floor")"
+    printf '| ... + fetch one algorithm (SHA-256) | %s |\n' "$(count "$work/floor" fetch)"
+    printf '| ... + parse one certificate (PEM_read_X509) | %s |\n' "$(count "$work/floor" parse "$work/cert.pem")"
+  fi
 fi
 section "trust store"
 echo "No command above loads the system trust store (strace shows no open of /etc/ssl/certs):"
