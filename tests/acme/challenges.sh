@@ -138,11 +138,12 @@ for _ in $(seq 50); do
 done
 before=$(store_snapshot)
 rc=0
-"$certtool" acme issue www "${server[@]}" --cn www.example.test --challenge webroot \
+# A name this account never validated (pebble's authorization reuse: tests/acme/issue.sh).
+"$certtool" acme issue www "${server[@]}" --cn www2.example.test --challenge webroot \
   --webroot "$root" --force 2>"$err" || rc=$?
 [ "$rc" -eq 3 ] || fail "wrong token: exit $rc, expected 3"
 one_line "$(cat "$err")"
-grep -q "^certtool: error: http-01 challenge for dns:www.example.test failed: .*urn:ietf:params:acme:error:unauthorized" "$err" ||
+grep -q "^certtool: error: http-01 challenge for dns:www2.example.test failed: .*urn:ietf:params:acme:error:unauthorized" "$err" ||
   fail "wrong token: unclear error: $(cat "$err")"
 [ "$(store_snapshot)" = "$before" ] || fail "the store changed after a wrong token"
 [ "$(find "$root" -type f)" = "$root/.well-known/security.txt" ] || fail "the token file stayed"

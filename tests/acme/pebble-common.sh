@@ -7,8 +7,10 @@
 #                            key). Environment passed on: PEBBLE_WFE_NONCEREJECT and
 #                            PEBBLE_ALTERNATE_ROOTS (default 0: one chain) and
 #                            PEBBLE_AUTHZREUSE (default 0 here, not pebble's 5 % and 50 %:
-#                            each test says what it wants; an authorization reused by chance
-#                            would skip the challenge a test expects to fail).
+#                            each test says what it wants). Even at 0 pebble 2.4 reuses a
+#                            valid authorization 1 time in 100 (its test is rand.Intn(100) >
+#                            percentage), which skips the challenge: a step that expects a
+#                            challenge to fail uses a name the account never validated.
 #                            Sets PEBBLE_URL (the directory), PEBBLE_CA (the CA of pebble's HTTPS
 #                            certificate, for --ca-bundle), PEBBLE_MGMT (the management URL),
 #                            PEBBLE_HTTP_PORT and PEBBLE_TLS_PORT (where pebble validates
