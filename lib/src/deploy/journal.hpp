@@ -23,6 +23,11 @@ struct StepFailure {
     throw StepFailure{std::move(step), std::move(reason)};
 }
 
+// A reload is asynchronous: for a moment after it, an nginx worker or an smtpd process of the
+// old configuration may still take a new connection. A listener counts as serving its bound leaf
+// once this many probes in a row, each a new connection, have met it.
+inline constexpr int k_settled_probes = 3;
+
 struct Journal {
     int revision{0};  // the revision being applied
     int previous{0};  // the revision it replaces (0: none)

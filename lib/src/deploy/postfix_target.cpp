@@ -364,13 +364,14 @@ ListenerServed probe_once(const detail::ExpectedListener& l, std::chrono::millis
     return served;
 }
 
-// Probes every listener until it serves the bound leaf or the timeout passes (a reload is
-// asynchronous: the first sessions may still meet the old processes).
+// Probes every listener until it serves the bound leaf, k_settled_probes times in a row, or the
+// timeout passes (a reload is asynchronous: the first sessions may still meet the old processes).
 std::vector<ListenerServed> probe_listeners(const detail::Rendering& rendering,
                                             std::chrono::milliseconds timeout) {
     std::vector<ListenerServed> served;
     for (const auto& l : rendering.listeners) {
         const auto deadline = std::chrono::steady_clock::now() + timeout;
+        int in_a_row = 0;
         while (true) {
             std::optional<ListenerServed> seen;
             try {
@@ -380,11 +381,14 @@ std::vector<ListenerServed> probe_listeners(const detail::Rendering& rendering,
                     throw;
                 }
             }
-            if (seen && (!l.starttls || seen->fingerprint == l.fingerprint)) {
+            const bool good = seen && (!l.starttls || seen->fingerprint == l.fingerprint);
+            in_a_row = good ? in_a_row + 1 : 0;
+            const bool late = std::chrono::steady_clock::now() >= deadline;
+            if (in_a_row == detail::k_settled_probes || (good && late)) {
                 served.push_back(*seen);
                 break;
             }
-            if (std::chrono::steady_clock::now() >= deadline) {
+            if (late) {
                 fail("probe",
                      fmt::format(
                          "listener {} ({}) serves {} instead of the bound certificate {}",
@@ -393,7 +397,7 @@ std::vector<ListenerServed> probe_listeners(const detail::Rendering& rendering,
                          seen && !seen->fingerprint.empty() ? seen->fingerprint : "no certificate",
                          l.fingerprint));
             }
-            std::this_thread::sleep_for(200ms);
+            std::this_thread::sleep_for(good ? 50ms : 200ms);
         }
     }
     return served;
