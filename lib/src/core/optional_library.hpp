@@ -21,8 +21,9 @@ public:
     // (an older release than the headers the build used).
     template <typename Fn>
     void bind(Fn& fn, const char* name) const {
-        fn = reinterpret_cast<Fn>(
-            symbol(name));  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
+        // dlsym's void* to a function pointer: what POSIX specifies for dlsym.
+        // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast)
+        fn = reinterpret_cast<Fn>(symbol(name));
     }
 
 private:
