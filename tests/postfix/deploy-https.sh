@@ -84,20 +84,27 @@ want2=$(cert_fingerprint "$WORK/mail2.pem")
 [ "$(cert_fingerprint "$WORK/app/full.pem")" = "$want2" ] || fail "the file target was not renewed"
 ok "16.5: import-signed --commit: every service has the renewed leaf"
 
-# A file target whose reload fails: the commit fails and every target keeps the old leaf.
-# A failed commit puts the files back and reloads; like any reload, it is asynchronous: an nginx
-# worker or smtpd process of the failed candidate may take a connection for a moment. So the
-# servers get up to 5 s (ten probes) to serve FINGERPRINT again; the files must at once.
+# Runs COMMAND until it succeeds, ten times at most, half a second apart. A reload is
+# asynchronous: for a moment an nginx worker or an smtpd process of the other configuration may
+# still take a connection, so what the servers serve is judged over up to 5 s.
+eventually() {  # COMMAND...
+  local i
+  for i in 1 2 3 4 5 6 7 8 9 10; do
+    "$@" && return 0
+    [ "$i" = 10 ] || sleep 0.5
+  done
+  return 1
+}
+
+# A file target whose reload fails: the commit fails and every target keeps the old leaf (the
+# files at once; the servers once the failed commit's reload back has taken effect).
+servers_serve() {  # FINGERPRINT
+  [ "$(served_fingerprint 127.0.0.1 "$port")" = "$1" ] && [ "$(https_fingerprint "$hport")" = "$1" ]
+}
 all_serve() {  # FINGERPRINT WHAT
   [ "$(cert_fingerprint "$WORK/app/full.pem")" = "$1" ] || fail "$2: the file target changed"
-  local i postfix nginx
-  for i in 1 2 3 4 5 6 7 8 9 10; do
-    postfix=$(served_fingerprint 127.0.0.1 "$port")
-    nginx=$(https_fingerprint "$hport")
-    [ "$postfix" = "$1" ] && [ "$nginx" = "$1" ] && return 0
-    sleep 0.5
-  done
-  [ "$postfix" = "$1" ] || fail "$2: Postfix changed"
+  eventually servers_serve "$1" && return 0
+  [ "$(served_fingerprint 127.0.0.1 "$port")" = "$1" ] || fail "$2: Postfix changed"
   fail "$2: nginx changed"
 }
 ct target files app --certificate mail --fullchain "$WORK/app/full.pem" --key "$WORK/app/key.pem" \
@@ -151,27 +158,18 @@ print("\n".join(sorted(f["subject"] for f in r["findings"] if f["code"] == "stal
 }
 # After a commit: nothing stale. commit returns once every listener has served its new leaf, but
 # a Postfix reload lets smtpd processes of the old configuration finish: one still idle may take
-# the next connection with the old leaf. So a few probes, half a second apart, before a verdict.
-settled() {
-  local i out
-  for i in 1 2 3 4 5 6 7 8 9 10; do
-    out=$(stale)
-    [ -z "$out" ] && return 0
-    sleep 0.5
-  done
-  echo "$out"
-  return 1
-}
+# the next connection with the old leaf (eventually, above).
+nothing_stale() { [ -z "$(stale)" ]; }
 [ "$(stale | tr '\n' ' ')" = "https Management listener In " ] ||
   fail "the renewal the killed commit left uncommitted is not flagged stale: '$(stale)'"
 ct commit >/dev/null 2>"$WORK/err" || { cat "$WORK/err" >&2; fail "commit of the fourth leaf"; }
-left=$(settled) || fail "stale services after a commit, 5 s on: $left"
+eventually nothing_stale || fail "stale services after a commit, 5 s on: $(stale)"
 renew_mail "$WORK/mail5.pem"
 ct import-signed mail --cert "$WORK/mail5.pem" --intermediate "$WORK/pki/inter.pem" \
   --trust "$WORK/pki/root.pem" >/dev/null 2>&1
 [ "$(stale | tr '\n' ' ')" = "https Management listener In " ] ||
   fail "check-expiry --probe does not flag both services as stale: '$(stale)'"
 ct commit >/dev/null 2>"$WORK/err" || { cat "$WORK/err" >&2; fail "commit of the fifth leaf"; }
-left=$(settled) || fail "stale services after committing the renewal, 5 s on: $left"
+eventually nothing_stale || fail "stale services after committing the renewal, 5 s on: $(stale)"
 ok "16.4: check-expiry --probe: no stale service after a commit; an uncommitted renewal flags the listener and HTTPS"
 echo "deploy-https: all passed"

@@ -5,6 +5,7 @@
 // (0600).
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -27,6 +28,26 @@ struct StepFailure {
 // old configuration may still take a new connection. A listener counts as serving its bound leaf
 // once this many probes in a row, each a new connection, have met it.
 inline constexpr int k_settled_probes = 3;
+
+// The probes of one listener after a reload, one at a time (Postfix's and nginx's targets).
+class SettleCount {
+public:
+    // Records a probe that did (`met`) or did not meet the bound leaf, or failed; true when
+    // probing can stop with the leaf served: k_settled_probes in a row met it, or `late` (the
+    // deadline has passed) and this last one did.
+    bool record(bool met, bool late) {
+        m_in_a_row = met ? m_in_a_row + 1 : 0;
+        return m_in_a_row == k_settled_probes || (met && late);
+    }
+
+    // The pause before the next probe: short while the leaf is being confirmed.
+    [[nodiscard]] std::chrono::milliseconds pause(std::chrono::milliseconds otherwise) const {
+        return m_in_a_row > 0 ? std::chrono::milliseconds{50} : otherwise;
+    }
+
+private:
+    int m_in_a_row{0};
+};
 
 struct Journal {
     int revision{0};  // the revision being applied

@@ -333,7 +333,7 @@ private:
         const auto deadline = std::chrono::steady_clock::now() + m_options.probe_timeout;
         std::string seen;
         std::string problem;
-        int in_a_row = 0;
+        detail::SettleCount settle;
         while (true) {
             try {
                 const auto served =
@@ -343,21 +343,20 @@ private:
                               std::min(m_options.probe_timeout, std::chrono::milliseconds{5000}));
                 seen = served.certificates.front().sha256_fingerprint();
                 problem.clear();
-                in_a_row = seen == b.fingerprint ? in_a_row + 1 : 0;
-                if (in_a_row == detail::k_settled_probes ||
-                    (in_a_row > 0 && std::chrono::steady_clock::now() >= deadline)) {
+                if (settle.record(seen == b.fingerprint,
+                                  std::chrono::steady_clock::now() >= deadline)) {
                     m_report.steps.push_back(fmt::format(
                         "nginx: {} ({}) serves the bound leaf", b.interface, b.listen.text()));
                     return HttpsServed{b.interface, b.listen.text(), seen, true};
                 }
             } catch (const Error& e) {
                 problem = e.what();
-                in_a_row = 0;
+                settle.record(false, false);
             }
             if (std::chrono::steady_clock::now() >= deadline) {
                 break;
             }
-            std::this_thread::sleep_for(in_a_row > 0 ? 50ms : 100ms);
+            std::this_thread::sleep_for(settle.pause(100ms));
         }
         fail("probe",
              problem.empty()

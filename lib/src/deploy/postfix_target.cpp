@@ -371,7 +371,7 @@ std::vector<ListenerServed> probe_listeners(const detail::Rendering& rendering,
     std::vector<ListenerServed> served;
     for (const auto& l : rendering.listeners) {
         const auto deadline = std::chrono::steady_clock::now() + timeout;
-        int in_a_row = 0;
+        detail::SettleCount settle;
         while (true) {
             std::optional<ListenerServed> seen;
             try {
@@ -382,9 +382,8 @@ std::vector<ListenerServed> probe_listeners(const detail::Rendering& rendering,
                 }
             }
             const bool good = seen && (!l.starttls || seen->fingerprint == l.fingerprint);
-            in_a_row = good ? in_a_row + 1 : 0;
             const bool late = std::chrono::steady_clock::now() >= deadline;
-            if (in_a_row == detail::k_settled_probes || (good && late)) {
+            if (settle.record(good, late)) {
                 served.push_back(*seen);
                 break;
             }
@@ -397,7 +396,7 @@ std::vector<ListenerServed> probe_listeners(const detail::Rendering& rendering,
                          seen && !seen->fingerprint.empty() ? seen->fingerprint : "no certificate",
                          l.fingerprint));
             }
-            std::this_thread::sleep_for(good ? 50ms : 200ms);
+            std::this_thread::sleep_for(settle.pause(200ms));
         }
     }
     return served;
